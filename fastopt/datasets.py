@@ -1,0 +1,141 @@
+"""The diamonds data and the tutorial's train/test split (SPEC.md, "The problem")."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pandas and seaborn load lazily: importing fastopt stays fast
+    import pandas as pd
+
+__all__ = ["load_diamonds", "tutorial_split", "TutorialSplit"]
+
+
+def _plotnine_data_dir() -> Path | None:
+    """Folder of plotnine's bundled data, found without importing plotnine (slow)."""
+    spec = importlib.util.find_spec("plotnine")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return folder if (folder / "diamonds.csv").is_file() else None
+
+
+def load_diamonds() -> pd.DataFrame:
+    """Return seaborn's ``diamonds`` data set (53,940 rows x 10 columns).
+
+    The frame is the one ``seaborn.load_dataset("diamonds")`` returns,
+    ordered categoricals included. Sources, in order: seaborn's cache
+    (``seaborn.get_data_home()``), the byte-identical ``diamonds.csv`` that
+    the ``plotnine`` package ships (``pip install "fastopt[data]"``), and
+    finally seaborn's download.
+
+    Raises
+    ------
+    RuntimeError
+        When none of the sources is available, saying how to get the data.
+    """
+    import seaborn as sns
+
+    if os.path.isfile(os.path.join(sns.get_data_home(), "diamonds.csv")):
+        return sns.load_dataset("diamonds")
+    plotnine_data = _plotnine_data_dir()
+    if plotnine_data is not None:
+        # seaborn reads <data_home>/diamonds.csv and applies its own categorical ordering.
+        return sns.load_dataset("diamonds", data_home=str(plotnine_data))
+    try:
+        return sns.load_dataset("diamonds")
+    except OSError as error:  # urllib's URLError is an OSError
+        raise RuntimeError(
+            "the diamonds data set is not available offline and could not be downloaded "
+            f"({error}). Install the offline copy with `pip install \"fastopt[data]\"` "
+            "(it comes with plotnine), or put seaborn's diamonds.csv into "
+            f"{sns.get_data_home()}"
+        ) from error
+
+
+@dataclass(frozen=True)
+class TutorialSplit:
+    """The tutorial's standardized carat -> price problem.
+
+    Attributes
+    ----------
+    x_train, y_train, x_test, y_test : ndarray of float64
+        Standardized carat (features, shape ``(n,)``) and price (targets).
+    mean, std : ndarray of float64, shape (2,)
+        Column means and standard deviations (ddof=0) of ``[carat, price]``
+        over the sampled rows, before the split; price in US dollars.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+
+    def to_dollars(self, y_standardized: Any) -> np.ndarray:
+        """Map standardized prices back to US dollars."""
+        return np.asarray(y_standardized, dtype=np.float64) * self.std[1] + self.mean[1]
+
+    def rmse_dollars(self, model: Any) -> float:
+        """Test RMSE in US dollars of a fit result (anything with ``predict``) or of test predictions."""
+        predicted = model.predict(self.x_test) if hasattr(model, "predict") else np.asarray(model, np.float64)
+        if predicted.shape != self.y_test.shape:
+            raise ValueError(f"expected {self.y_test.shape[0]} test predictions, got shape {predicted.shape}")
+        error = self.to_dollars(predicted) - self.to_dollars(self.y_test)
+        return float(np.sqrt(np.mean(error**2)))
+
+
+def tutorial_split(dataset_size: int = 20_000, train_fraction: float = 0.8, seed: int = 42) -> TutorialSplit:
+    """Sample, standardize and split the diamonds data exactly as SPEC.md says.
+
+    ``np.random.seed(seed)``, shuffle the rows of ``[[carat, price], ...]`` in
+    place, keep the first ``dataset_size`` rows, standardize both columns with
+    their mean and std (ddof=0), and split the standardized array: the first
+    ``train_fraction`` of the rows train, the rest test.
+
+    Parameters
+    ----------
+    dataset_size : int, default 20,000
+        Rows sampled, 2 to 53,940.
+    train_fraction : float in (0, 1), default 0.8
+        Share of the sampled rows used for training.
+    seed : int, default 42
+        Seed of NumPy's legacy global generator, as in the tutorial. The
+        global state is restored afterwards.
+    """
+    if isinstance(dataset_size, bool) or not isinstance(dataset_size, (int, np.integer)):
+        raise TypeError(f"dataset_size must be an integer, got {type(dataset_size).__name__}")
+    if isinstance(train_fraction, bool) or not isinstance(train_fraction, (int, float, np.floating)):
+        raise TypeError(f"train_fraction must be a number, got {type(train_fraction).__name__}")
+    if not 0.0 < train_fraction < 1.0:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    data = load_diamonds()[["carat", "price"]].to_numpy(dtype=np.float64)
+    if not 2 <= dataset_size <= data.shape[0]:
+        raise ValueError(f"dataset_size must be between 2 and {data.shape[0]}, got {dataset_size}")
+    n_train = int(dataset_size * train_fraction)
+    if not 1 <= n_train < dataset_size:
+        raise ValueError(f"train_fraction {train_fraction} leaves an empty train or test set of {dataset_size} rows")
+    saved = np.random.get_state()
+    try:
+        np.random.seed(seed)  # the tutorial's global-state sampling, reproduced on purpose
+        np.random.shuffle(data)
+    finally:
+        np.random.set_state(saved)
+    sample = data[:dataset_size]
+    mean, std = sample.mean(axis=0), sample.std(axis=0)
+    standardized = (sample - mean) / std
+    train, test = standardized[:n_train], standardized[n_train:]
+    return TutorialSplit(
+        x_train=train[:, 0].copy(),
+        y_train=train[:, 1].copy(),
+        x_test=test[:, 0].copy(),
+        y_test=test[:, 1].copy(),
+        mean=mean,
+        std=std,
+    )

@@ -1,0 +1,143 @@
+"""``fastopt.fit``: the public entry point to the compiled kernels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .kernels import fit_kernel
+from .result import FitResult, finish
+from .validation import Problem, prepare
+
+__all__ = ["fit", "run_problem"]
+
+
+def fit(
+    x: Any,
+    y: Any,
+    method: str = "adam",
+    *,
+    learning_rate: float | None = None,
+    epochs: int = 100,
+    batch_size: int = 32,
+    stopping_threshold: float | None = 1e-6,
+    seed: int | None = None,
+    init: Any = None,
+    shuffle: bool = True,
+    record_path: bool = False,
+    **hyperparameters: float | None,
+) -> FitResult:
+    """Fit ``f(X) = X @ w + b`` to ``y`` by minibatch gradient descent on the MSE.
+
+    Each epoch draws a fresh permutation of the rows (unless ``shuffle`` is
+    False), walks it in consecutive batches of ``batch_size`` rows (the last
+    may be shorter), applies the method's update rule once per batch with the
+    gradient of that batch's mean squared error, then evaluates the training
+    MSE. The loop stops after ``epochs`` epochs, when the MSE changes by less
+    than ``stopping_threshold``, or when it diverges. All of it runs in one
+    compiled Numba kernel; the first call in a fresh install compiles it
+    (a few seconds), later processes load it from Numba's cache.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, d)
+        Features; a 1-D array is one feature. Integer and float32 input is
+        converted to float64.
+    y : array_like, shape (n,)
+        Targets.
+    method : str, default "adam"
+        One of :data:`fastopt.METHODS`: ``"sgd"``, ``"momentum"``,
+        ``"rmsprop"``, ``"adam"``. Update rules and defaults are in
+        :mod:`fastopt.update_rules` and :mod:`fastopt.methods`.
+    learning_rate : float > 0, optional
+        Step size; None uses the method's default (0.01; 0.001 for Adam).
+    epochs : int >= 0, default 100
+        Maximum number of passes over the data.
+    batch_size : int >= 1, default 32
+        Rows per minibatch; larger than n means full-batch gradient descent.
+    stopping_threshold : float >= 0 or None, default 1e-6
+        Stop when ``|previous epoch's MSE - this epoch's MSE| <
+        stopping_threshold`` (in squared units of ``y``); 0 or None runs
+        every epoch.
+    seed : int >= 0, optional
+        Seeds both the initial parameters and the shuffles; a given seed
+        makes the run repeatable bit for bit. None draws fresh entropy (the
+        seed used is returned as ``result.seed``).
+    init : array_like, shape (d + 1,), optional
+        Starting parameters ``[w_1 .. w_d, b]``; default N(0, 1) draws.
+    shuffle : bool, default True
+        False keeps the rows in the given order every epoch.
+    record_path : bool, default False
+        Keep the parameters after every epoch in ``result.path``.
+    **hyperparameters
+        The method's other hyperparameters: ``clip_value`` (sgd, momentum;
+        default 1.0, None disables clipping), ``momentum`` (0.9),
+        ``beta`` (rmsprop, 0.9), ``beta1`` (0.9), ``beta2`` (0.999),
+        ``epsilon`` (1e-8).
+
+    Returns
+    -------
+    FitResult
+        Parameters, per-epoch loss, epochs and steps run, and a status of
+        ``"converged"``, ``"max_epochs"`` or ``"diverged"``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid input, naming the argument.
+
+    Warns
+    -----
+    RuntimeWarning
+        When the loss or parameters become non-finite; the run stops at that
+        epoch with ``status == "diverged"``.
+
+    Examples
+    --------
+    >>> import numpy as np, fastopt
+    >>> x = np.linspace(-1, 1, 200)
+    >>> r = fastopt.fit(x, 3 * x + 1, method="adam", learning_rate=0.05, epochs=300, seed=0)
+    >>> np.round(r.params, 3)
+    array([3., 1.])
+    """
+    problem = prepare(
+        x,
+        y,
+        method,
+        learning_rate=learning_rate,
+        epochs=epochs,
+        batch_size=batch_size,
+        stopping_threshold=stopping_threshold,
+        seed=seed,
+        init=init,
+        shuffle=shuffle,
+        record_path=record_path,
+        hyperparameters=hyperparameters,
+    )
+    return run_problem(problem)
+
+
+def run_problem(problem: Problem) -> FitResult:
+    """Run a validated :class:`~fastopt.validation.Problem` in the compiled kernel."""
+    params = problem.init.copy()
+    n_params = params.shape[0]
+    state = np.zeros((len(problem.method.state_names), n_params))
+    loss_history = np.empty(problem.epochs)
+    path = np.empty((problem.epochs if problem.record_path else 0, n_params))
+    epochs_run, n_steps, status = fit_kernel(
+        problem.X,
+        problem.y,
+        params,
+        problem.method.code,
+        problem.hp,
+        state,
+        problem.epochs,
+        problem.batch_size,
+        problem.threshold,
+        problem.shuffle,
+        problem.rng_state.copy(),
+        loss_history,
+        path,
+    )
+    return finish(problem, params, loss_history, epochs_run, n_steps, status, path)

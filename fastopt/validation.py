@@ -1,0 +1,189 @@
+"""Argument checking: turns what a user passes to ``fit`` into a :class:`Problem`.
+
+Both :func:`fastopt.fit` and :func:`fastopt.reference.fit` start here, so they
+accept and reject exactly the same input with the same messages. Every
+error names the argument and what was wrong with it; inputs are copied,
+never modified.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import numpy as np
+
+from .methods import NON_NEGATIVE, Method, get_method
+from .shuffle import new_state
+
+__all__ = ["Problem", "prepare", "as_features"]
+
+# Lemire's bounded integers in the shuffle take 32-bit bounds.
+MAX_ROWS = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated fit: arrays in the kernel's layout and resolved settings."""
+
+    X: np.ndarray  # float64[n, d], C-contiguous; may share memory with the caller's x (never written)
+    y: np.ndarray  # float64[n]
+    method: Method
+    hyperparameters: Mapping[str, float | None]  # resolved, registry order
+    hp: np.ndarray  # float64[h], kernel encoding (None -> inf)
+    init: np.ndarray  # float64[d + 1], a fresh copy
+    epochs: int
+    batch_size: int
+    threshold: float
+    shuffle: bool
+    seed: int  # the seed actually used (entropy drawn when seed=None)
+    rng_state: np.ndarray  # uint64[4], fresh for this run
+    record_path: bool
+
+
+def _check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
+    """Return ``value`` as a finite float64 array with one of ``ndims`` dimensions."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array, got a {type(value).__name__}")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:  # ragged nested lists
+        raise ValueError(f"{name} could not be read as an array: {error}") from None
+    kind = array.dtype.kind
+    if kind == "b":
+        raise TypeError(f"{name} must be numeric, got booleans (convert them to 0/1 explicitly)")
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got complex numbers")
+    if kind not in "iuf":
+        raise TypeError(f"{name} must be numeric, got dtype {array.dtype}")
+    if array.ndim not in ndims:
+        shapes = " or ".join(f"{k}-D" for k in ndims)
+        raise ValueError(f"{name} must be {shapes}, got an array of shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); fit needs at least one row and one feature")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    if not np.isfinite(array).all():
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
+    return array
+
+
+def as_features(x: Any, n_features: int | None = None, name: str = "x") -> np.ndarray:
+    """Return ``x`` as a C-contiguous float64 matrix of shape ``(n, d)``.
+
+    A 1-D ``x`` is one feature per row. With ``n_features`` given, the number
+    of columns must match it.
+    """
+    X = _check_array(name, x, (1, 2))
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} feature(s) but the model was fit on {n_features}")
+    return X
+
+
+def _real(name: str, value: Any, valid=None) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if valid is not None and value not in valid:
+        raise ValueError(f"{name} must be {valid}, got {value!r}")
+    return value
+
+
+def _integer(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[str, float | None]:
+    names = [h.name for h in method.hyperparameters]
+    unknown = [key for key in given if key not in names]
+    if unknown:
+        raise TypeError(
+            f"method {method.name!r} does not take {', '.join(map(repr, unknown))}; "
+            f"its hyperparameters are: {', '.join(names)}"
+        )
+    resolved: dict[str, float | None] = {}
+    for h in method.hyperparameters:
+        value = given.get(h.name, h.default)
+        if value is None and not h.optional:
+            value = h.default
+        resolved[h.name] = None if value is None else _real(h.name, value, h.valid)
+    return resolved
+
+
+def _seed(seed: Any) -> int:
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)
+    return _integer("seed", seed, 0)
+
+
+def prepare(
+    x: Any,
+    y: Any,
+    method: Any,
+    *,
+    learning_rate: Any,
+    epochs: Any,
+    batch_size: Any,
+    stopping_threshold: Any,
+    seed: Any,
+    init: Any,
+    shuffle: Any,
+    record_path: Any = False,
+    hyperparameters: Mapping[str, Any],
+) -> Problem:
+    """Validate the arguments of ``fit`` and resolve defaults and seeds."""
+    row = get_method(method)
+    hyper = _hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
+    X = as_features(x)
+    Y = _check_array("y", y, (1,))
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"x has {X.shape[0]} row(s) but y has {Y.shape[0]}; they must match")
+    if X.shape[0] > MAX_ROWS:
+        raise ValueError(f"x has {X.shape[0]} rows; at most {MAX_ROWS} are supported")
+    epochs = _integer("epochs", epochs, 0)
+    batch_size = _integer("batch_size", batch_size, 1)
+    threshold = 0.0 if stopping_threshold is None else _real("stopping_threshold", stopping_threshold, NON_NEGATIVE)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {type(shuffle).__name__} {shuffle!r}")
+    if not isinstance(record_path, (bool, np.bool_)):
+        raise TypeError(f"record_path must be True or False, got {type(record_path).__name__} {record_path!r}")
+    seed = _seed(seed)
+    init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
+    n_params = X.shape[1] + 1
+    if init is None:
+        start = np.random.default_rng(init_seq).standard_normal(n_params)
+    else:
+        start = _check_array("init", init, (1,)).copy()
+        if start.shape != (n_params,):
+            raise ValueError(
+                f"init must have shape ({n_params},) = d + 1 for d = {n_params - 1} feature(s) "
+                f"([w_1 .. w_d, b]), got shape {start.shape}"
+            )
+    hp = np.array([math.inf if v is None else v for v in hyper.values()], dtype=np.float64)
+    return Problem(
+        X=X,
+        y=Y,
+        method=row,
+        hyperparameters=MappingProxyType(hyper),
+        hp=hp,
+        init=start,
+        epochs=epochs,
+        batch_size=batch_size,
+        threshold=threshold,
+        shuffle=bool(shuffle),
+        seed=seed,
+        rng_state=new_state(shuffle_seq),
+        record_path=bool(record_path),
+    )
