@@ -41,7 +41,11 @@ def load_diamonds() -> pd.DataFrame:
     """
     import seaborn as sns
 
-    if os.path.isfile(os.path.join(sns.get_data_home(), "diamonds.csv")):
+    try:
+        cached = os.path.isfile(os.path.join(sns.get_data_home(), "diamonds.csv"))
+    except OSError:  # get_data_home creates its folder, which a read-only home refuses
+        cached = False
+    if cached:
         return sns.load_dataset("diamonds")
     plotnine_data = _plotnine_data_dir()
     if plotnine_data is not None:

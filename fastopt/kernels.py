@@ -14,10 +14,11 @@ import math
 import numpy as np
 from .jit import jit
 
+from .loss import epoch_loss
 from .shuffle import shuffle
 from .update_rules import ADAM, MOMENTUM, RMSPROP, SGD, adam, momentum, rmsprop, sgd
 
-__all__ = ["STATUSES", "CONVERGED", "MAX_EPOCHS", "DIVERGED", "fit_kernel", "mse"]
+__all__ = ["STATUSES", "CONVERGED", "MAX_EPOCHS", "DIVERGED", "fit_kernel", "batch_gradient"]
 
 # Status codes returned by the kernel; STATUSES[code] is the user-facing name.
 STATUSES = ("converged", "max_epochs", "diverged")
@@ -40,9 +41,10 @@ def batch_gradient(X, y, index, start, stop, params, grad):
         grad[j] = 0.0
     for k in range(start, stop):
         row = index[k]
-        residual = bias - y[row]
+        residual = 0.0
         for j in range(d):
             residual += X[row, j] * params[j]
+        residual = residual + bias - y[row]
         for j in range(d):
             grad[j] += residual * X[row, j]
         grad_b += residual
@@ -73,40 +75,6 @@ def batch_gradient_1d(X, y, index, start, stop, params, grad):
 
 
 @jit
-def mse(X, y, params):
-    """Mean squared error of ``X @ params[:-1] + params[-1]`` against ``y``."""
-    n, d = X.shape
-    # Four interleaved partial sums: a single sum waits on the previous
-    # addition every row, which doubles the cost of this pass.
-    t0 = t1 = t2 = t3 = 0.0
-    bias = params[d]
-    i = 0
-    while i + 4 <= n:
-        r0 = bias - y[i]
-        r1 = bias - y[i + 1]
-        r2 = bias - y[i + 2]
-        r3 = bias - y[i + 3]
-        for j in range(d):
-            w = params[j]
-            r0 += X[i, j] * w
-            r1 += X[i + 1, j] * w
-            r2 += X[i + 2, j] * w
-            r3 += X[i + 3, j] * w
-        t0 += r0 * r0
-        t1 += r1 * r1
-        t2 += r2 * r2
-        t3 += r3 * r3
-        i += 4
-    while i < n:
-        r0 = bias - y[i]
-        for j in range(d):
-            r0 += X[i, j] * params[j]
-        t0 += r0 * r0
-        i += 1
-    return ((t0 + t1) + (t2 + t3)) / n
-
-
-@jit
 def _all_finite(values):
     for v in values:
         if not math.isfinite(v):
@@ -116,7 +84,7 @@ def _all_finite(values):
 
 @jit
 def fit_kernel(
-    X, y, params, code, hp, state, epochs, batch_size, threshold, shuffle_rows, rng_state, loss_history, path
+    X, y, M, M_abs, params, code, hp, state, epochs, batch_size, threshold, shuffle_rows, rng_state, loss_history, path
 ):
     """Run up to ``epochs`` epochs of minibatch training in place.
 
@@ -124,6 +92,9 @@ def fit_kernel(
     ----------
     X : float64[n, d], C-contiguous
     y : float64[n]
+    M, M_abs : float64[d + 2, d + 2] or float64[0, 0]
+        Moments for the epoch loss (see :mod:`fastopt.loss`); empty arrays
+        make every epoch loss a direct pass over the rows.
     params : float64[d + 1]
         Starting parameters; updated in place.
     code : int
@@ -182,7 +153,7 @@ def fit_kernel(
                 rmsprop(params, grad, state, lr, hp, t)
             elif code == ADAM:
                 adam(params, grad, state, lr, hp, t)
-        loss = mse(X, y, params)
+        loss = epoch_loss(X, y, params, M, M_abs)
         loss_history[epoch] = loss
         if record_path:
             path[epoch, :] = params

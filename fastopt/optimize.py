@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .kernels import fit_kernel
+from .loss import moments, use_moments
 from .result import FitResult, finish
 from .validation import Problem, prepare
 
@@ -125,9 +126,16 @@ def run_problem(problem: Problem) -> FitResult:
     state = np.zeros((len(problem.method.state_names), n_params))
     loss_history = np.empty(problem.epochs)
     path = np.empty((problem.epochs if problem.record_path else 0, n_params))
+    n_rows, n_features = problem.X.shape
+    if use_moments(n_rows, n_features, problem.epochs):
+        M, M_abs = moments(problem.X, problem.y)
+    else:
+        M = M_abs = np.empty((0, 0))
     epochs_run, n_steps, status = fit_kernel(
         problem.X,
         problem.y,
+        M,
+        M_abs,
         params,
         problem.method.code,
         problem.hp,

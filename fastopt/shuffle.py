@@ -2,20 +2,24 @@
 
 The generator is xoshiro256** (Blackman & Vigna), its state four uint64 words
 in an array that each run owns, so results never depend on threads or on
-Numba's thread-local ``np.random`` state. Bounded integers use Lemire's
-multiply-and-reject method, which avoids a division per draw; shuffling
-16,000 indices 10,000 times costs about a third of ``np.random.shuffle``
-inside ``@njit``, and the shuffle is a large share of a whole run.
+Numba's thread-local ``np.random`` state. Each 64-bit output gives two 32-bit
+draws, and bounded integers use Lemire's multiply-and-reject method, which
+needs no division. The state lives in local variables (registers) during a
+shuffle. Together this shuffles 16,000 indices in about 12 us, against
+about 35 us for a straightforward version; the shuffle is a large share of
+a whole run.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
 from .jit import jit
 
 __all__ = ["new_state", "shuffle"]
 
 _MASK32 = np.uint64(0xFFFFFFFF)
+_TWO32 = np.uint64(1 << 32)
 
 
 def new_state(seed_sequence: np.random.SeedSequence) -> np.ndarray:
@@ -32,37 +36,56 @@ def _rotl(x, k):
 
 
 @jit
-def _next_u64(s):
-    result = _rotl(s[1] * np.uint64(5), 7) * np.uint64(9)
-    t = s[1] << np.uint64(17)
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], 45)
-    return result
+def _next(s0, s1, s2, s3):
+    """One xoshiro256** step: ``(output, s0, s1, s2, s3)``."""
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
 
 
 @jit
-def _bounded(s, bound):
-    """Uniform integer in ``[0, bound)`` for ``1 <= bound < 2**32`` (Lemire 2019)."""
-    bound = np.uint64(bound)
-    m = (_next_u64(s) >> np.uint64(32)) * bound
+def _bounded(r32, bound, s0, s1, s2, s3):
+    """Lemire (2019): a uniform integer in ``[0, bound)`` from the 32-bit draw ``r32``.
+
+    ``1 <= bound < 2**32``. Returns ``(value, s0, s1, s2, s3)``; the state
+    advances only in the rare rejections.
+    """
+    m = r32 * bound
     low = m & _MASK32
     if low < bound:
-        threshold = (np.uint64(1 << 32) - bound) % bound
+        threshold = (_TWO32 - bound) % bound
         while low < threshold:
-            m = (_next_u64(s) >> np.uint64(32)) * bound
+            r, s0, s1, s2, s3 = _next(s0, s1, s2, s3)
+            m = (r >> np.uint64(32)) * bound
             low = m & _MASK32
-    return np.int64(m >> np.uint64(32))
+    return np.int64(m >> np.uint64(32)), s0, s1, s2, s3
 
 
 @jit
-def shuffle(index, s):
-    """Shuffle ``index`` in place (Fisher-Yates), advancing generator state ``s``."""
-    for i in range(index.shape[0] - 1, 0, -1):
-        j = _bounded(s, i + 1)
+def shuffle(index, state):
+    """Shuffle ``index`` in place (Fisher-Yates), advancing generator ``state`` (uint64[4])."""
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    i = index.shape[0] - 1
+    while i >= 1:
+        r, s0, s1, s2, s3 = _next(s0, s1, s2, s3)
+        j, s0, s1, s2, s3 = _bounded(r >> np.uint64(32), np.uint64(i + 1), s0, s1, s2, s3)
         tmp = index[i]
         index[i] = index[j]
         index[j] = tmp
+        i -= 1
+        if i >= 1:
+            j, s0, s1, s2, s3 = _bounded(r & _MASK32, np.uint64(i + 1), s0, s1, s2, s3)
+            tmp = index[i]
+            index[i] = index[j]
+            index[j] = tmp
+            i -= 1
+    state[0] = s0
+    state[1] = s1
+    state[2] = s2
+    state[3] = s3

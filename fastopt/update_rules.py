@@ -101,7 +101,7 @@ def rmsprop(params, grad, state, lr, hp, t):
     for i in range(params.shape[0]):
         g = grad[i]
         s[i] = beta * s[i] + (1.0 - beta) * g * g
-        params[i] -= lr * g / (math.sqrt(s[i]) + eps)
+        params[i] -= lr * (g / (math.sqrt(s[i]) + eps))
 
 
 @jit
@@ -137,10 +137,12 @@ def adam(params, grad, state, lr, hp, t):
     else:
         powers[0] *= b1
         powers[1] *= b2
-    correction1 = 1.0 - powers[0]
-    correction2 = 1.0 - powers[1]
+    # Evaluated as torch.optim.Adam does (one division by a step constant
+    # instead of two per parameter); equal to the formula above to rounding.
+    step_size = lr / (1.0 - powers[0])
+    root_correction2 = math.sqrt(1.0 - powers[1])
     for i in range(params.shape[0]):
         g = grad[i]
         m[i] = b1 * m[i] + (1.0 - b1) * g
         v[i] = b2 * v[i] + (1.0 - b2) * g * g
-        params[i] -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
+        params[i] -= step_size * (m[i] / (math.sqrt(v[i]) / root_correction2 + eps))

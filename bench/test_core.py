@@ -1,0 +1,63 @@
+"""Core speed: 10,000-epoch diamonds runs, the NumPy reference per epoch, cold start.
+
+Targets (2-core machine, see README): a 10,000-epoch run <= 0.6 s for every
+method, and >= 100x faster per epoch than ``fastopt.reference``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import fastopt
+from fastopt.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
+
+from conftest import record_per_epoch
+
+REFERENCE_EPOCHS = 10
+
+
+def run(fit, split, method, epochs):
+    return fit(
+        split.x_train,
+        split.y_train,
+        method,
+        epochs=epochs,
+        batch_size=TUTORIAL_BATCH_SIZE,
+        stopping_threshold=0,  # time every epoch (SPEC.md, mistake 3)
+        seed=0,
+        **TUTORIAL_SETTINGS[method],
+    )
+
+
+@pytest.mark.parametrize("method", list(TUTORIAL_SETTINGS))
+def test_fastopt_10k_epochs(benchmark, split, method):
+    benchmark.group = "10,000 epochs, diamonds, batch 64"
+    result = benchmark.pedantic(
+        run, args=(fastopt.fit, split, method, TUTORIAL_EPOCHS), rounds=5, warmup_rounds=1
+    )
+    assert result.epochs_run == TUTORIAL_EPOCHS
+    record_per_epoch(benchmark, "fastopt", method, TUTORIAL_EPOCHS)
+
+
+@pytest.mark.parametrize("method", list(TUTORIAL_SETTINGS))
+def test_reference_per_epoch(benchmark, split, method):
+    benchmark.group = f"NumPy reference, {REFERENCE_EPOCHS} epochs"
+    result = benchmark.pedantic(
+        run, args=(fastopt.reference.fit, split, method, REFERENCE_EPOCHS), rounds=3, warmup_rounds=1
+    )
+    assert result.epochs_run == REFERENCE_EPOCHS
+    record_per_epoch(benchmark, "reference", method, REFERENCE_EPOCHS)
+
+
+COLD_START = "import numpy as np, fastopt; x = np.linspace(-1, 1, 100); fastopt.fit(x, 2 * x, seed=0)"
+
+
+def test_cold_start_with_warm_cache(benchmark):
+    """A new process: import fastopt and fit once, compiled code loaded from Numba's cache."""
+    benchmark.group = "cold start"
+    command = [sys.executable, "-c", COLD_START]
+    subprocess.run(command, check=True)  # fills the cache if this install never compiled
+    benchmark.pedantic(subprocess.run, args=(command,), kwargs={"check": True}, rounds=5)

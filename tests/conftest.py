@@ -1,0 +1,29 @@
+"""Shared fixtures: the tutorial split and small synthetic problems."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fastopt.datasets import tutorial_split
+
+
+@pytest.fixture(scope="session")
+def split():
+    return tutorial_split()
+
+
+def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Closed-form OLS parameters ``[w_1 .. w_d, b]`` via ``np.linalg.lstsq``."""
+    X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
+    design = np.column_stack([X, np.ones(len(y))])
+    return np.linalg.lstsq(design, y, rcond=None)[0]
+
+
+def linear_problem(n: int, d: int, seed: int = 0, noise: float = 0.1):
+    """Standardized-scale features, known weights, Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    w = rng.normal(size=d)
+    y = X @ w + 0.5 + noise * rng.normal(size=n)
+    return X, y

@@ -1,0 +1,57 @@
+"""Every method reaches the closed-form least-squares answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastopt
+from fastopt.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
+
+from conftest import least_squares, linear_problem
+
+
+def test_tutorial_table_covers_the_tutorial_methods():
+    assert set(TUTORIAL_SETTINGS) == {"sgd", "momentum", "rmsprop", "adam"}
+
+
+@pytest.mark.parametrize("method", sorted(TUTORIAL_SETTINGS))
+def test_tutorial_settings_reach_least_squares_rmse(split, method):
+    ols = least_squares(split.x_train, split.y_train)
+    ols_rmse = split.rmse_dollars(split.x_test * ols[0] + ols[1])
+    assert ols_rmse == pytest.approx(1569.81, abs=0.01)  # SPEC.md's figure
+
+    result = fastopt.fit(
+        split.x_train,
+        split.y_train,
+        method=method,
+        epochs=TUTORIAL_EPOCHS,
+        batch_size=TUTORIAL_BATCH_SIZE,
+        seed=0,
+        **TUTORIAL_SETTINGS[method],
+    )
+    assert result.status in ("converged", "max_epochs")
+    assert split.rmse_dollars(result) == pytest.approx(ols_rmse, rel=0.02)
+
+
+@pytest.mark.parametrize("method", fastopt.METHODS)
+@pytest.mark.parametrize("d", [1, 5, 16])
+def test_multi_feature_converges_to_lstsq(method, d):
+    X, y = linear_problem(2000, d, seed=d)
+    expected = least_squares(X, y)
+    learning_rate = {"sgd": 0.05, "momentum": 0.01, "rmsprop": 0.001, "adam": 0.003}[method]
+    result = fastopt.fit(
+        X, y, method, learning_rate=learning_rate, epochs=600, batch_size=200, stopping_threshold=0, seed=1
+    )
+    assert result.status == "max_epochs"
+    np.testing.assert_allclose(result.params, expected, atol=5e-3)
+    best_loss = np.mean((X @ expected[:-1] + expected[-1] - y) ** 2)
+    assert best_loss <= result.loss_history[-1] < best_loss * 1.01
+
+
+def test_full_batch_gradient_descent_matches_closed_form_exactly_enough():
+    X, y = linear_problem(300, 3, seed=7, noise=0.5)
+    result = fastopt.fit(
+        X, y, "sgd", learning_rate=0.1, clip_value=None, epochs=2000, batch_size=10_000, stopping_threshold=0, seed=0
+    )
+    np.testing.assert_allclose(result.params, least_squares(X, y), rtol=1e-9, atol=1e-12)

@@ -1,0 +1,109 @@
+"""The diamonds data, its offline sources, and the tutorial's split."""
+
+from __future__ import annotations
+import urllib.error
+
+import numpy as np
+import pytest
+import seaborn
+import seaborn.utils
+
+from fastopt import datasets
+from fastopt.datasets import load_diamonds, tutorial_split
+
+from conftest import least_squares
+
+
+def test_diamonds_is_seaborns_frame():
+    frame = load_diamonds()
+    assert frame.shape == (53_940, 10)
+    assert list(frame.columns) == ["carat", "cut", "color", "clarity", "depth", "table", "price", "x", "y", "z"]
+    assert list(frame["cut"].cat.categories) == ["Ideal", "Premium", "Very Good", "Good", "Fair"]
+    assert list(frame["clarity"].cat.categories) == ["IF", "VVS1", "VVS2", "VS1", "VS2", "SI1", "SI2", "I1"]
+    assert frame.iloc[0][["carat", "cut", "price"]].tolist() == [0.23, "Ideal", 326]
+    assert int(frame["price"].sum()) == 212_135_217
+    assert frame["carat"].sum() == pytest.approx(43_040.87)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise urllib.error.URLError("network disabled in this test")
+
+    monkeypatch.setattr(seaborn.utils, "urlopen", refuse)
+    monkeypatch.setattr(seaborn.utils, "urlretrieve", refuse)
+
+
+def test_seaborn_cache_comes_first(monkeypatch, tmp_path, no_network):
+    (tmp_path / "diamonds.csv").write_text(
+        "carat,cut,color,clarity,depth,table,price,x,y,z\n0.5,Good,E,SI1,60.0,55.0,1000,5.0,5.0,3.0\n"
+    )
+    monkeypatch.setenv("SEABORN_DATA", str(tmp_path))
+    frame = load_diamonds()
+    assert frame.shape == (1, 10) and frame["price"].iloc[0] == 1000
+
+
+def test_plotnine_copy_is_used_offline(monkeypatch, tmp_path, no_network):
+    monkeypatch.setenv("SEABORN_DATA", str(tmp_path))  # an empty cache
+    if datasets._plotnine_data_dir() is None:
+        pytest.skip("plotnine is not installed (pip install 'fastopt[data]')")
+    assert load_diamonds().shape == (53_940, 10)
+
+
+def test_clear_error_when_no_source_is_available(monkeypatch, tmp_path, no_network):
+    monkeypatch.setenv("SEABORN_DATA", str(tmp_path))
+    monkeypatch.setattr(datasets, "_plotnine_data_dir", lambda: None)
+    with pytest.raises(RuntimeError, match=r"pip install \"fastopt\[data\]\""):
+        load_diamonds()
+
+
+def test_tutorial_split_follows_the_spec(split):
+    assert split.x_train.shape == (16_000,) and split.x_test.shape == (4_000,)
+    both = np.column_stack([np.concatenate([split.x_train, split.x_test]),
+                            np.concatenate([split.y_train, split.y_test])])
+    np.testing.assert_allclose(both.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(both.std(axis=0), 1, rtol=1e-12)
+    # Recompute the spec's recipe independently.
+    data = load_diamonds()[["carat", "price"]].to_numpy(dtype=float)
+    state = np.random.get_state()
+    np.random.seed(42)
+    np.random.shuffle(data)
+    np.random.set_state(state)
+    sample = data[:20_000]
+    np.testing.assert_allclose(split.mean, sample.mean(axis=0))
+    np.testing.assert_allclose(split.std, sample.std(axis=0))
+    np.testing.assert_allclose(split.to_dollars(split.y_test), sample[16_000:, 1])
+
+
+def test_tutorial_split_closed_form_rmse(split):
+    ols = least_squares(split.x_train, split.y_train)
+    assert split.rmse_dollars(split.x_test * ols[0] + ols[1]) == pytest.approx(1569.81, abs=0.01)
+
+
+def test_tutorial_split_restores_the_global_random_state():
+    np.random.seed(7)
+    expected = np.random.random()
+    np.random.seed(7)
+    tutorial_split(dataset_size=100)
+    assert np.random.random() == expected
+
+
+@pytest.mark.parametrize(
+    "kwargs, exception, pattern",
+    [
+        (dict(dataset_size=1), ValueError, "dataset_size must be between 2 and 53940"),
+        (dict(dataset_size=10**6), ValueError, "dataset_size must be between"),
+        (dict(dataset_size=100.0), TypeError, "dataset_size must be an integer"),
+        (dict(train_fraction=1.0), ValueError, r"train_fraction must be in \(0, 1\)"),
+        (dict(train_fraction="0.8"), TypeError, "train_fraction must be a number"),
+        (dict(dataset_size=2, train_fraction=0.2), ValueError, "leaves an empty train or test set"),
+    ],
+)
+def test_tutorial_split_rejects_bad_arguments(kwargs, exception, pattern):
+    with pytest.raises(exception, match=pattern):
+        tutorial_split(**kwargs)
+
+
+def test_rmse_dollars_checks_the_prediction_shape(split):
+    with pytest.raises(ValueError, match="expected 4000 test predictions"):
+        split.rmse_dollars(np.zeros(3))

@@ -1,0 +1,166 @@
+"""Behaviour of fastopt.fit: results, determinism, divergence, edge cases."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+
+import fastopt
+from fastopt.methods import REGISTRY
+
+from conftest import linear_problem
+
+
+def test_methods_list_the_registry():
+    assert fastopt.METHODS == ("sgd", "momentum", "rmsprop", "adam")
+    assert [m.name for m in REGISTRY] == list(fastopt.METHODS)
+    assert len({m.code for m in REGISTRY}) == len(REGISTRY)
+
+
+@pytest.mark.parametrize("method", fastopt.METHODS)
+def test_defaults_follow_the_spec(method):
+    spec = {
+        "sgd": {"learning_rate": 0.01, "clip_value": 1.0},
+        "momentum": {"learning_rate": 0.01, "momentum": 0.9, "clip_value": 1.0},
+        "rmsprop": {"learning_rate": 0.01, "beta": 0.9, "epsilon": 1e-8},
+        "adam": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
+    }[method]
+    X, y = linear_problem(64, 1)
+    result = fastopt.fit(X, y, method, epochs=1, seed=0)
+    assert dict(result.hyperparameters) == spec
+    assert result.method == method
+
+
+def test_result_fields_and_predict():
+    X, y = linear_problem(300, 3, seed=4)
+    r = fastopt.fit(X, y, "adam", learning_rate=0.05, epochs=50, batch_size=30, stopping_threshold=0, seed=0)
+    assert r.params.dtype == np.float64 and r.params.shape == (4,)
+    np.testing.assert_array_equal(r.coef, r.params[:3])
+    assert r.intercept == r.params[3]
+    assert r.loss_history.shape == (50,) and r.epochs_run == 50 and r.n_steps == 500
+    assert r.status == "max_epochs" and r.path is None
+    np.testing.assert_allclose(r.predict(X), X @ r.coef + r.intercept)
+    assert r.loss_history[-1] == pytest.approx(np.mean((r.predict(X) - y) ** 2), rel=1e-12)
+    with pytest.raises(ValueError, match="x has 2 feature"):
+        r.predict(X[:, :2])
+    assert "method='adam'" in repr(r) and "max_epochs" in repr(r)
+
+
+def test_result_is_immutable():
+    X, y = linear_problem(50, 1)
+    r = fastopt.fit(X, y, epochs=2, seed=0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.status = "converged"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="read-only"):
+        r.params[0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        r.loss_history[0] = 1.0
+    with pytest.raises(TypeError):
+        r.hyperparameters["learning_rate"] = 1.0  # type: ignore[index]
+
+
+def test_one_dimensional_x_equals_a_single_column():
+    X, y = linear_problem(100, 1)
+    a = fastopt.fit(X[:, 0], y, epochs=5, seed=3)
+    b = fastopt.fit(X, y, epochs=5, seed=3)
+    np.testing.assert_array_equal(a.params, b.params)
+    np.testing.assert_array_equal(a.predict(X[:, 0]), b.predict(X))
+
+
+@pytest.mark.parametrize("method", fastopt.METHODS)
+def test_same_seed_same_result_bit_for_bit(method):
+    X, y = linear_problem(500, 2)
+    a = fastopt.fit(X, y, method, epochs=20, seed=123)
+    b = fastopt.fit(X, y, method, epochs=20, seed=123)
+    np.testing.assert_array_equal(a.params, b.params)
+    np.testing.assert_array_equal(a.loss_history, b.loss_history)
+
+
+def test_different_seeds_shuffle_differently():
+    X, y = linear_problem(500, 2)
+    init = np.zeros(3)
+    a = fastopt.fit(X, y, "sgd", epochs=3, init=init, seed=1, stopping_threshold=0)
+    b = fastopt.fit(X, y, "sgd", epochs=3, init=init, seed=2, stopping_threshold=0)
+    assert not np.array_equal(a.params, b.params)
+    # Without shuffling, the seed only draws the initial parameters.
+    c = fastopt.fit(X, y, "sgd", epochs=3, init=init, seed=1, shuffle=False)
+    d = fastopt.fit(X, y, "sgd", epochs=3, init=init, seed=2, shuffle=False)
+    np.testing.assert_array_equal(c.params, d.params)
+
+
+def test_seed_none_is_fresh_and_reproducible_from_result_seed():
+    X, y = linear_problem(200, 1)
+    a = fastopt.fit(X, y, epochs=3)
+    b = fastopt.fit(X, y, epochs=3)
+    assert a.seed != b.seed and not np.array_equal(a.params, b.params)
+    again = fastopt.fit(X, y, epochs=3, seed=a.seed)
+    np.testing.assert_array_equal(again.params, a.params)
+
+
+def test_init_defaults_to_standard_normal_draws():
+    X, y = linear_problem(50, 9)
+    starts = np.array([fastopt.fit(X, y, epochs=0, seed=s).params for s in range(300)])
+    assert abs(starts.mean()) < 0.05 and abs(starts.std() - 1) < 0.05
+
+
+def test_epochs_zero_returns_init_and_empty_history():
+    X, y = linear_problem(50, 2)
+    r = fastopt.fit(X, y, epochs=0, init=[1.0, 2.0, 3.0], seed=0)
+    np.testing.assert_array_equal(r.params, [1.0, 2.0, 3.0])
+    assert r.loss_history.shape == (0,) and r.epochs_run == 0 and r.n_steps == 0
+    assert r.status == "max_epochs"
+
+
+@pytest.mark.parametrize("threshold", [0, None])
+def test_zero_or_none_threshold_runs_every_epoch(threshold):
+    X, y = linear_problem(100, 1, noise=0.0)
+    r = fastopt.fit(X, y, "adam", learning_rate=0.05, epochs=300, stopping_threshold=threshold, seed=0)
+    assert r.epochs_run == 300 and r.status == "max_epochs"
+
+
+def test_record_path_keeps_parameters_after_each_epoch():
+    X, y = linear_problem(100, 2)
+    r = fastopt.fit(X, y, epochs=7, record_path=True, seed=0, stopping_threshold=0)
+    assert r.path.shape == (7, 3)
+    np.testing.assert_array_equal(r.path[-1], r.params)
+    ref = fastopt.reference.fit(X, y, epochs=7, record_path=True, seed=0, stopping_threshold=0)
+    np.testing.assert_allclose(r.path, ref.path, rtol=1e-10)
+
+
+@pytest.mark.parametrize("fit", [fastopt.fit, fastopt.reference.fit], ids=["kernel", "reference"])
+@pytest.mark.parametrize("method", fastopt.METHODS)
+def test_divergence_is_reported_with_a_warning(fit, method):
+    X, y = linear_problem(200, 2)
+    huge = 1e12 * y
+    settings = {"learning_rate": 1e3, "clip_value": None} if method in ("sgd", "momentum") else {"learning_rate": 1e200}
+    with pytest.warns(RuntimeWarning, match=rf"{method} diverged at epoch \d+ .*smaller learning_rate") as caught:
+        r = fit(X, huge, method, epochs=1000, seed=0, **settings)
+    assert caught[0].filename == __file__  # the warning points at the caller
+    assert r.status == "diverged"
+    assert r.epochs_run < 1000 and r.epochs_run == len(r.loss_history)
+    assert not (np.isfinite(r.loss_history[-1]) and np.isfinite(r.params).all())
+    assert np.isfinite(r.loss_history[:-1]).all()
+
+
+def test_converging_runs_do_not_warn():
+    X, y = linear_problem(200, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = fastopt.fit(X, y, "adam", learning_rate=0.01, epochs=50, seed=0)
+    assert np.isfinite(r.params).all()
+
+
+def test_single_row():
+    r = fastopt.fit([[2.0]], [3.0], "sgd", learning_rate=0.1, clip_value=None, epochs=500, seed=0,
+                    stopping_threshold=0)
+    assert r.predict([[2.0]])[0] == pytest.approx(3.0, abs=1e-9)
+
+
+def test_constant_feature_column():
+    X, y = linear_problem(200, 2)
+    X[:, 1] = 1.0
+    r = fastopt.fit(X, y, "adam", learning_rate=0.01, epochs=100, seed=0)
+    assert r.status != "diverged" and np.isfinite(r.params).all()

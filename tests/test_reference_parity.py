@@ -1,0 +1,75 @@
+"""The compiled kernels agree with the plain NumPy reference, epoch by epoch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastopt
+from fastopt.methods import REGISTRY
+
+from conftest import linear_problem
+
+CLIPPED = [m.name for m in REGISTRY if "clip_value" in m.defaults]
+
+
+def both(X, y, method, **kwargs):
+    return fastopt.fit(X, y, method, **kwargs), fastopt.reference.fit(X, y, method, **kwargs)
+
+
+def assert_same_run(fast, ref):
+    assert (fast.status, fast.epochs_run, fast.n_steps) == (ref.status, ref.epochs_run, ref.n_steps)
+    assert fast.method == ref.method and dict(fast.hyperparameters) == dict(ref.hyperparameters)
+    np.testing.assert_allclose(fast.params, ref.params, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(fast.loss_history, ref.loss_history, rtol=1e-10, atol=0)
+
+
+# n = 203 with batch 16 leaves a short last batch of 11 rows.
+CASES = {
+    "one feature": dict(n=203, d=1, batch_size=16),
+    "five features": dict(n=203, d=5, batch_size=16),
+    "batch larger than n": dict(n=50, d=2, batch_size=64),
+    "single-row batches": dict(n=40, d=3, batch_size=1),
+}
+
+
+@pytest.mark.parametrize("method", fastopt.METHODS)
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_kernel_matches_reference(method, case, shuffle):
+    spec = CASES[case]
+    X, y = linear_problem(spec["n"], spec["d"], seed=spec["d"])
+    init = np.linspace(-1, 1, spec["d"] + 1)
+    fast, ref = both(
+        X, y, method, batch_size=spec["batch_size"], epochs=30, stopping_threshold=0, init=init, shuffle=shuffle, seed=5
+    )
+    assert fast.n_steps == 30 * -(-spec["n"] // spec["batch_size"])
+    assert_same_run(fast, ref)
+
+
+@pytest.mark.parametrize("method", CLIPPED)
+@pytest.mark.parametrize("clip_value", [None, 0.05])
+def test_clipping_parity(method, clip_value):
+    X, y = linear_problem(203, 5, seed=3)
+    y = 20 * y  # gradients well above the clip bound
+    kwargs = dict(batch_size=16, epochs=20, stopping_threshold=0, init=np.zeros(6), shuffle=False, seed=0)
+    fast, ref = both(X, y, method, learning_rate=0.01, clip_value=clip_value, **kwargs)
+    assert_same_run(fast, ref)
+    other = fastopt.fit(X, y, method, learning_rate=0.01, clip_value=0.05 if clip_value is None else None, **kwargs)
+    assert not np.allclose(other.params, fast.params)  # the case really exercises clipping
+
+
+@pytest.mark.parametrize("method", fastopt.METHODS)
+def test_stopping_rule_parity(method):
+    X, y = linear_problem(500, 2, seed=11)
+    fast, ref = both(X, y, method, learning_rate=0.003, epochs=5000, stopping_threshold=1e-6, seed=2)
+    assert fast.status == "converged" and fast.epochs_run < 5000
+    assert abs(fast.loss_history[-2] - fast.loss_history[-1]) < 1e-6
+    assert np.all(np.abs(np.diff(fast.loss_history[:-1])) >= 1e-6)
+    assert_same_run(fast, ref)
+
+
+def test_reference_has_the_same_signature_as_fit():
+    import inspect
+
+    assert inspect.signature(fastopt.reference.fit) == inspect.signature(fastopt.fit)

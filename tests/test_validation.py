@@ -1,0 +1,105 @@
+"""Bad input gets a ValueError or TypeError that names the argument."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastopt
+
+X = np.linspace(-1, 1, 20)
+Y = 2 * X + 1
+X2 = np.column_stack([X, X**2])
+
+# (description, x, y, kwargs, exception, message pattern)
+BAD_INPUTS = [
+    ("unknown method", X, Y, dict(method="lbfgs"), ValueError, r"unknown method 'lbfgs'; valid methods are: sgd, momentum"),
+    ("method not a string", X, Y, dict(method=3), TypeError, r"method must be a string"),
+    ("foreign hyperparameter", X, Y, dict(method="sgd", beta1=0.9), TypeError, r"'sgd' does not take 'beta1'; its hyperparameters are: learning_rate, clip_value"),
+    ("typo in hyperparameter", X, Y, dict(method="adam", beta_1=0.9), TypeError, r"does not take 'beta_1'.*beta1, beta2, epsilon"),
+    ("shape mismatch", X, Y[:-1], {}, ValueError, r"x has 20 row\(s\) but y has 19"),
+    ("empty x", np.array([]), np.array([]), {}, ValueError, r"x is empty"),
+    ("empty features", np.empty((5, 0)), np.zeros(5), {}, ValueError, r"x is empty"),
+    ("3-D x", np.zeros((4, 2, 2)), np.zeros(4), {}, ValueError, r"x must be 1-D or 2-D"),
+    ("2-D y", X, Y.reshape(-1, 1), {}, ValueError, r"y must be 1-D, got an array of shape \(20, 1\)"),
+    ("NaN in x", np.array([1.0, np.nan, 2.0]), np.ones(3), {}, ValueError, r"x contains 1 NaN or infinite"),
+    ("inf in y", np.ones(3), np.array([1.0, np.inf, 2.0]), {}, ValueError, r"y contains 1 NaN or infinite"),
+    ("strings", ["a", "b"], [1.0, 2.0], {}, TypeError, r"x must be numeric, got dtype <U1"),
+    ("a string", "abc", [1.0], {}, TypeError, r"x must be a numeric array, got a str"),
+    ("object array", np.array([1, None], dtype=object), [1.0, 2.0], {}, TypeError, r"x must be numeric, got dtype object"),
+    ("booleans", np.array([True, False]), [1.0, 2.0], {}, TypeError, r"x must be numeric, got booleans"),
+    ("complex", np.array([1j, 2j]), [1.0, 2.0], {}, TypeError, r"x must be real"),
+    ("ragged", [[1.0], [1.0, 2.0]], [1.0, 2.0], {}, ValueError, r"x could not be read as an array"),
+    ("batch_size 0", X, Y, dict(batch_size=0), ValueError, r"batch_size must be >= 1, got 0"),
+    ("batch_size float", X, Y, dict(batch_size=32.0), TypeError, r"batch_size must be an integer"),
+    ("negative epochs", X, Y, dict(epochs=-1), ValueError, r"epochs must be >= 0, got -1"),
+    ("float epochs", X, Y, dict(epochs=10.5), TypeError, r"epochs must be an integer, got float"),
+    ("bool epochs", X, Y, dict(epochs=True), TypeError, r"epochs must be an integer, got bool"),
+    ("zero learning rate", X, Y, dict(learning_rate=0.0), ValueError, r"learning_rate must be > 0, got 0.0"),
+    ("negative learning rate", X, Y, dict(learning_rate=-0.1), ValueError, r"learning_rate must be > 0"),
+    ("NaN learning rate", X, Y, dict(learning_rate=float("nan")), ValueError, r"learning_rate must be a finite number"),
+    ("string learning rate", X, Y, dict(learning_rate="0.1"), TypeError, r"learning_rate must be a real number, got str"),
+    ("momentum 1", X, Y, dict(method="momentum", momentum=1.0), ValueError, r"momentum must be in \[0, 1\), got 1.0"),
+    ("negative momentum", X, Y, dict(method="momentum", momentum=-0.1), ValueError, r"momentum must be in \[0, 1\)"),
+    ("beta 1.5", X, Y, dict(method="rmsprop", beta=1.5), ValueError, r"beta must be in \[0, 1\)"),
+    ("beta1 1", X, Y, dict(method="adam", beta1=1.0), ValueError, r"beta1 must be in \[0, 1\)"),
+    ("beta2 -0.5", X, Y, dict(method="adam", beta2=-0.5), ValueError, r"beta2 must be in \[0, 1\)"),
+    ("negative epsilon", X, Y, dict(method="adam", epsilon=-1e-8), ValueError, r"epsilon must be >= 0"),
+    ("zero clip", X, Y, dict(method="sgd", clip_value=0.0), ValueError, r"clip_value must be > 0"),
+    ("negative clip", X, Y, dict(method="momentum", clip_value=-1.0), ValueError, r"clip_value must be > 0"),
+    ("negative threshold", X, Y, dict(stopping_threshold=-1e-6), ValueError, r"stopping_threshold must be >= 0"),
+    ("init too short", X, Y, dict(init=[0.0]), ValueError, r"init must have shape \(2,\)"),
+    ("init for the wrong d", X2, Y, dict(init=np.zeros(2)), ValueError, r"init must have shape \(3,\) = d \+ 1 for d = 2"),
+    ("init with NaN", X, Y, dict(init=[np.nan, 0.0]), ValueError, r"init contains 1 NaN"),
+    ("negative seed", X, Y, dict(seed=-1), ValueError, r"seed must be >= 0"),
+    ("float seed", X, Y, dict(seed=1.5), TypeError, r"seed must be an integer"),
+    ("shuffle not bool", X, Y, dict(shuffle="yes"), TypeError, r"shuffle must be True or False"),
+]
+
+
+@pytest.mark.parametrize("fit", [fastopt.fit, fastopt.reference.fit], ids=["kernel", "reference"])
+@pytest.mark.parametrize(
+    "x, y, kwargs, exception, pattern", [case[1:] for case in BAD_INPUTS], ids=[case[0] for case in BAD_INPUTS]
+)
+def test_bad_input_is_rejected_clearly(fit, x, y, kwargs, exception, pattern):
+    with pytest.raises(exception, match=pattern):
+        fit(x, y, **kwargs)
+
+
+def test_inputs_are_never_modified():
+    x = np.linspace(-1, 1, 50).reshape(-1, 1)
+    y = 3 * x[:, 0] - 1
+    init = np.array([0.5, -0.5])
+    copies = x.copy(), y.copy(), init.copy()
+    for fit in (fastopt.fit, fastopt.reference.fit):
+        fit(x, y, "adam", init=init, epochs=5, seed=0)
+        np.testing.assert_array_equal(x, copies[0])
+        np.testing.assert_array_equal(y, copies[1])
+        np.testing.assert_array_equal(init, copies[2])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.int8, np.uint16])
+def test_numeric_dtypes_are_converted_to_float64(dtype):
+    x = np.arange(-5, 6).astype(dtype)
+    y = (2 * np.arange(-5, 6) + 1).astype(dtype)
+    result = fastopt.fit(x, y, "adam", learning_rate=0.1, epochs=200, batch_size=11, stopping_threshold=0, seed=0)
+    same = fastopt.fit(x.astype(np.float64), y.astype(np.float64), "adam", learning_rate=0.1, epochs=200,
+                       batch_size=11, stopping_threshold=0, seed=0)
+    np.testing.assert_array_equal(result.params, same.params)
+
+
+def test_lists_and_pandas_are_accepted():
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": np.linspace(0, 1, 10), "b": np.linspace(1, 0, 10) ** 2})
+    target = pd.Series(np.arange(10.0))
+    from_frame = fastopt.fit(frame, target, epochs=3, seed=1)
+    from_lists = fastopt.fit(frame.to_numpy().tolist(), list(target), epochs=3, seed=1)
+    np.testing.assert_array_equal(from_frame.params, from_lists.params)
+
+
+def test_none_hyperparameters_mean_defaults_and_clip_none_disables_clipping():
+    r = fastopt.fit(X, Y, "adam", learning_rate=None, beta1=None, epochs=1, seed=0)
+    assert dict(r.hyperparameters) == {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+    r = fastopt.fit(X, Y, "sgd", clip_value=None, epochs=1, seed=0)
+    assert dict(r.hyperparameters) == {"learning_rate": 0.01, "clip_value": None}
