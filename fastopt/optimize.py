@@ -98,9 +98,9 @@ def fit(
     --------
     >>> import numpy as np, fastopt
     >>> x = np.linspace(-1, 1, 200)
-    >>> r = fastopt.fit(x, 3 * x + 1, method="adam", learning_rate=0.05, epochs=300, seed=0)
-    >>> np.round(r.params, 3)
-    array([3., 1.])
+    >>> r = fastopt.fit(x, 3 * x + 1, method="adam", learning_rate=0.01, epochs=500, seed=0)
+    >>> r.status, np.round(r.params, 2)
+    ('converged', array([3., 1.]))
     """
     problem = prepare(
         x,
