@@ -84,9 +84,30 @@ def _all_finite(values):
 
 @jit
 def fit_kernel(
-    X, y, M, M_abs, params, code, hp, state, epochs, batch_size, threshold, shuffle_rows, rng_state, loss_history, path
+    X,
+    y,
+    M,
+    M_abs,
+    code,
+    hp,
+    params,
+    state,
+    index,
+    rng_state,
+    batch_size,
+    threshold,
+    shuffle_rows,
+    loss_history,
+    path,
+    start_epoch,
+    stop_epoch,
+    t,
 ):
-    """Run up to ``epochs`` epochs of minibatch training in place.
+    """Run epochs ``start_epoch .. stop_epoch - 1`` of minibatch training in place.
+
+    A run may be split into consecutive calls (to report progress between
+    them); the result is the same as one call, because everything that
+    carries over between epochs lives in the arrays passed in.
 
     Parameters
     ----------
@@ -95,44 +116,47 @@ def fit_kernel(
     M, M_abs : float64[d + 2, d + 2] or float64[0, 0]
         Moments for the epoch loss (see :mod:`fastopt.loss`); empty arrays
         make every epoch loss a direct pass over the rows.
-    params : float64[d + 1]
-        Starting parameters; updated in place.
     code : int
         Registry code of the update rule.
     hp : float64[h]
         Hyperparameters in registry order; ``hp[0]`` is the learning rate.
+    params : float64[d + 1]
+        Parameters, updated in place.
     state : float64[k, d + 1]
-        The rule's state (zeros), updated in place.
-    epochs : int
-        Maximum number of passes over the data.
+        The rule's state (zeros at the start of a run), updated in place.
+    index : uint32[n]
+        Row order, shuffled in place each epoch (``arange(n)`` at the start).
+    rng_state : uint64[4]
+        Generator state for the permutations, advanced in place.
     batch_size : int
         Rows per minibatch; the last batch of an epoch may be shorter.
     threshold : float
         Stop once ``|previous loss - loss| < threshold``; 0 never stops.
     shuffle_rows : bool
         Draw a fresh permutation of the rows before every epoch.
-    rng_state : uint64[4]
-        Generator state for the permutations, advanced in place.
     loss_history : float64[epochs]
-        Receives the training MSE after each epoch run.
+        Receives the training MSE after each epoch; also read for the
+        previous epoch's loss when resuming.
     path : float64[epochs, d + 1] or float64[0, d + 1]
         Receives the parameters after each epoch when it has rows.
+    start_epoch, stop_epoch : int
+        The epochs to run, counted from 0 over the whole run.
+    t : int
+        Updates made before ``start_epoch``.
 
     Returns
     -------
-    epochs_run, n_steps, status : int, int, int
-        ``status`` indexes :data:`STATUSES`.
+    epochs_done, t, status : int, int, int
+        Epochs completed over the whole run, updates made, and an index into
+        :data:`STATUSES` (``MAX_EPOCHS`` when ``stop_epoch`` was reached).
     """
     n = X.shape[0]
-    # Unsigned indices spare Numba's negative-index wraparound on every row access.
-    index = np.arange(n, dtype=np.uint32)
     grad = np.empty_like(params)
     record_path = path.shape[0] > 0
     one_feature = X.shape[1] == 1
     lr = hp[0]
-    previous = np.inf
-    t = 0
-    for epoch in range(epochs):
+    previous = loss_history[start_epoch - 1] if start_epoch > 0 else np.inf
+    for epoch in range(start_epoch, stop_epoch):
         if shuffle_rows:
             shuffle(index, rng_state)
         for start in range(0, n, batch_size):
@@ -162,4 +186,4 @@ def fit_kernel(
         if abs(previous - loss) < threshold:
             return epoch + 1, t, CONVERGED
         previous = loss
-    return epochs, t, MAX_EPOCHS
+    return stop_epoch, t, MAX_EPOCHS

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from .kernels import fit_kernel
+from .kernels import MAX_EPOCHS, fit_kernel
 from .loss import moments, use_moments
 from .result import FitResult, finish
 from .validation import Problem, prepare
@@ -119,33 +119,40 @@ def fit(
     return run_problem(problem)
 
 
-def run_problem(problem: Problem) -> FitResult:
-    """Run a validated :class:`~fastopt.validation.Problem` in the compiled kernel."""
+def run_problem(problem: Problem, progress: Callable[[int], None] | None = None) -> FitResult:
+    """Run a validated :class:`~fastopt.validation.Problem` in the compiled kernel.
+
+    With ``progress``, the run is split into chunks of epochs (a few
+    milliseconds each) and ``progress(epochs_done)`` is called after each;
+    the result is identical to an unsplit run.
+    """
+    X, y = problem.X, problem.y
+    n_rows, n_features = X.shape
     params = problem.init.copy()
-    n_params = params.shape[0]
-    state = np.zeros((len(problem.method.state_names), n_params))
+    state = np.zeros((len(problem.method.state_names), params.shape[0]))
+    index = np.arange(n_rows, dtype=np.uint32)
+    rng_state = problem.rng_state.copy()
     loss_history = np.empty(problem.epochs)
-    path = np.empty((problem.epochs if problem.record_path else 0, n_params))
-    n_rows, n_features = problem.X.shape
+    path = np.empty((problem.epochs if problem.record_path else 0, params.shape[0]))
     if use_moments(n_rows, n_features, problem.epochs):
-        M, M_abs = moments(problem.X, problem.y)
+        M, M_abs = moments(X, y)
     else:
         M = M_abs = np.empty((0, 0))
-    epochs_run, n_steps, status = fit_kernel(
-        problem.X,
-        problem.y,
-        M,
-        M_abs,
-        params,
-        problem.method.code,
-        problem.hp,
-        state,
-        problem.epochs,
-        problem.batch_size,
-        problem.threshold,
-        problem.shuffle,
-        problem.rng_state.copy(),
-        loss_history,
-        path,
-    )
-    return finish(problem, params, loss_history, epochs_run, n_steps, status, path)
+    chunk = problem.epochs if progress is None else max(1, _PROGRESS_ROW_FEATURES // (n_rows * (n_features + 1)))
+    epochs_done, n_steps, status = 0, 0, MAX_EPOCHS
+    while epochs_done < problem.epochs:
+        stop = min(epochs_done + chunk, problem.epochs)
+        epochs_done, n_steps, status = fit_kernel(
+            X, y, M, M_abs, problem.method.code, problem.hp, params, state, index, rng_state,
+            problem.batch_size, problem.threshold, problem.shuffle, loss_history, path,
+            epochs_done, stop, n_steps,
+        )  # fmt: skip
+        if progress is not None:
+            progress(epochs_done)
+        if status != MAX_EPOCHS:
+            break
+    return finish(problem, params, loss_history, epochs_done, n_steps, status, path)
+
+
+# Rows x (features + 1) per progress chunk: a few milliseconds of work.
+_PROGRESS_ROW_FEATURES = 4_000_000

@@ -77,7 +77,7 @@ def run_problem(problem: Problem) -> FitResult:
     hyper = dict(problem.hyperparameters)
     step = STEPS[problem.method.name]
     rng_state = problem.rng_state.copy()
-    index = np.arange(n)
+    index = np.arange(n, dtype=np.uint32)  # the kernel's type, so the shuffle compiles once
     losses, path = [], []
     status = MAX_EPOCHS
     previous = np.inf

@@ -164,3 +164,27 @@ def test_constant_feature_column():
     X[:, 1] = 1.0
     r = fastopt.fit(X, y, "adam", learning_rate=0.01, epochs=100, seed=0)
     assert r.status != "diverged" and np.isfinite(r.params).all()
+
+
+@pytest.mark.parametrize(
+    "stopping_threshold, learning_rate, status", [(0, 0.01, "max_epochs"), (1e-8, 0.0003, "converged"), (0, 1e200, "diverged")]
+)
+def test_progress_chunks_give_the_same_result(stopping_threshold, learning_rate, status):
+    from fastopt.optimize import run_problem
+    from fastopt.validation import prepare
+
+    X, y = linear_problem(20_000, 3, seed=5)
+    kwargs = dict(learning_rate=learning_rate, epochs=300, batch_size=64, stopping_threshold=stopping_threshold,
+                  seed=9, init=None, shuffle=True, record_path=True, hyperparameters={})
+    problem = prepare(X, y, "adam", **kwargs)
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        whole = run_problem(problem)
+        chunked = run_problem(problem, progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == chunked.epochs_run and chunked.status == status
+    assert len(seen) > 1 or status == "diverged"
+    assert (chunked.status, chunked.epochs_run, chunked.n_steps) == (whole.status, whole.epochs_run, whole.n_steps)
+    np.testing.assert_array_equal(chunked.params, whole.params)
+    np.testing.assert_array_equal(chunked.loss_history, whole.loss_history)
+    np.testing.assert_array_equal(chunked.path, whole.path)
