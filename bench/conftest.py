@@ -13,6 +13,7 @@ import pytest
 from fastopt.datasets import tutorial_split
 
 PER_EPOCH: dict[tuple[str, str], float] = {}  # (implementation, method) -> median seconds per epoch
+SCALING: list[tuple[str, int, int, float]] = []  # (kind, rows, features, median seconds per epoch)
 
 
 @pytest.fixture(scope="session")
@@ -34,13 +35,20 @@ def pytest_terminal_summary(terminalreporter):
     rows = []
     for method in methods:
         fast = PER_EPOCH.get(("fastopt", method))
-        reference = PER_EPOCH.get(("reference", method))
-        if fast and reference:
-            rows.append(
-                f"{method:<10} {fast * 1e6:>10.1f} us {reference * 1e3:>10.2f} ms {reference / fast:>9.0f}x"
-            )
+        if not fast:
+            continue
+        cells = [f"{method:<10}", f"{fast * 1e6:>10.1f} us"]
+        for other in ("reference", "torch"):
+            slow = PER_EPOCH.get((other, method))
+            cells.append(f"{slow * 1e3:>10.2f} ms {slow / fast:>7.0f}x" if slow else f"{'-':>21}")
+        rows.append(" ".join(cells))
     if rows:
-        terminalreporter.section("fastopt vs NumPy reference, per epoch (medians of this run)")
-        terminalreporter.write_line(f"{'method':<10} {'fastopt':>13} {'reference':>13} {'speed-up':>10}")
+        terminalreporter.section("per epoch, medians of this run: fastopt, NumPy reference, torch.optim")
+        terminalreporter.write_line(f"{'method':<10} {'fastopt':>13} {'reference (speed-up)':>21} {'torch (speed-up)':>21}")
         for row in rows:
             terminalreporter.write_line(row)
+    if SCALING:
+        terminalreporter.section("scaling: seconds per epoch (adam, batch 64)")
+        terminalreporter.write_line(f"{'rows':>10} {'features':>8} {'per epoch':>12} {'ns per row x (d+1)':>19}")
+        for kind, n, d, per_epoch in SCALING:
+            terminalreporter.write_line(f"{n:>10,} {d:>8} {per_epoch * 1e3:>9.3f} ms {per_epoch / (n * (d + 1)) * 1e9:>19.3f}")

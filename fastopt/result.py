@@ -46,6 +46,8 @@ class FitResult:
         ``"converged"`` (the stopping rule fired), ``"max_epochs"`` (all
         epochs ran) or ``"diverged"`` (loss or parameters became non-finite;
         ``params`` are then the non-finite values reached).
+    init : ndarray of float64, shape (d + 1,)
+        The starting parameters (given, or drawn from ``seed``).
     seed : int
         The seed that reproduces this run (drawn from fresh entropy when
         ``fit`` was called with ``seed=None``).
@@ -60,6 +62,7 @@ class FitResult:
     epochs_run: int
     n_steps: int
     status: str
+    init: np.ndarray
     seed: int
     path: np.ndarray | None = None
 
@@ -125,6 +128,7 @@ def finish(
         epochs_run=int(epochs_run),
         n_steps=int(n_steps),
         status=STATUSES[status],
+        init=_frozen(problem.init),
         seed=problem.seed,
         path=_frozen(path[:epochs_run]) if problem.record_path else None,
     )

@@ -10,7 +10,7 @@ import pytest
 
 import fastopt
 
-MODULES = [name for _, name, _ in pkgutil.iter_modules(fastopt.__path__, "fastopt.")]
+MODULES = [name for _, name, _ in pkgutil.iter_modules(fastopt.__path__, "fastopt.") if name != "fastopt.__main__"]
 
 
 @pytest.mark.parametrize("name", MODULES)

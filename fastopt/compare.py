@@ -1,0 +1,365 @@
+"""``fastopt.compare``: the tutorial's benchmark done right.
+
+Every method fits the diamonds line (SPEC.md) with the tutorial's settings;
+the table reports the runtime, the epochs actually run, the final training
+MSE, the test RMSE in dollars and the speed-up per epoch over the NumPy
+reference, which is timed on fewer epochs and scaled (an estimate, marked
+as such). Optional peers (torch.optim, scikit-learn) are timed the same
+way. With ``out``, the table, machine information and three figures are
+written there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import __version__
+from . import peers as peer_libraries
+from .benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
+from .closed_form import least_squares
+from .datasets import TutorialSplit, tutorial_split
+from .methods import METHODS, get_method
+from .optimize import run_problem
+from .reference import run_problem as run_reference
+from .result import FitResult
+from .validation import prepare
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["compare", "DEFAULT_REFERENCE_EPOCHS", "DEFAULT_PEER_EPOCHS", "COLUMNS"]
+
+#: The NumPy reference costs about 3-4 ms per epoch here: 200 epochs keep
+#: the whole default command well under 20 s.
+DEFAULT_REFERENCE_EPOCHS = 200
+#: torch.optim costs about 30 ms per epoch on this problem.
+DEFAULT_PEER_EPOCHS = 20
+
+#: Columns of the returned table (and of results.csv), in order.
+COLUMNS = (
+    "label",
+    "implementation",
+    "method",
+    "runtime_s",
+    "runtime_is_estimate",
+    "epochs",
+    "train_mse",
+    "test_rmse_dollars",
+    "seconds_per_epoch",
+    "reference_runtime_s",
+    "speedup_vs_reference",
+    "status",
+    "n_steps",
+    "timed_epochs",
+    "hyperparameters",
+)
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def _check_out(out: str | os.PathLike | None) -> Path | None:
+    """Create ``out`` and make sure it is writable, before any work is done."""
+    if out is None:
+        return None
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".fastopt-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"out folder {str(folder)!r} is not writable: {error.strerror or error}") from None
+    return folder
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU, cores and library versions, recorded next to every benchmark."""
+    import numba
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "fastopt": __version__,
+    }
+    for name in ("torch", "sklearn"):
+        module = sys.modules.get(name)
+        if module is not None:
+            info[name] = module.__version__
+    return info
+
+
+class _Progress:
+    """One tqdm bar per run; silent when quiet or when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def bar(self, label: str, total: int):
+        from tqdm.auto import tqdm
+
+        # disable=None: tqdm turns itself off when the output is not a terminal.
+        return tqdm(total=total, desc=f"{label:<40}", unit="epoch", leave=False, disable=None if self.enabled else True)
+
+
+def _updater(bar):
+    done = [0]
+
+    def update(epochs_done: int) -> None:
+        bar.update(epochs_done - done[0])
+        done[0] = epochs_done
+
+    return update
+
+
+def compare(
+    methods: Sequence[str] | None = None,
+    *,
+    epochs: int = TUTORIAL_EPOCHS,
+    batch_size: int = TUTORIAL_BATCH_SIZE,
+    stopping_threshold: float | None = 0.0,
+    seed: int = 0,
+    reference: bool = True,
+    reference_epochs: int = DEFAULT_REFERENCE_EPOCHS,
+    peers: bool = False,
+    peer_epochs: int = DEFAULT_PEER_EPOCHS,
+    out: str | os.PathLike | None = None,
+    progress: bool = False,
+    split: TutorialSplit | None = None,
+) -> pd.DataFrame:
+    """Run the tutorial's benchmark and return its table as a DataFrame.
+
+    Parameters
+    ----------
+    methods : sequence of str, optional
+        Methods to compare; default the tutorial's four (``sgd``,
+        ``momentum``, ``rmsprop``, ``adam``). Each uses the tutorial's
+        learning rate (:data:`fastopt.benchmark.TUTORIAL_SETTINGS`) or, for
+        methods outside the tutorial, its own defaults.
+    epochs : int >= 1, default 10,000
+        Epochs per fastopt run.
+    batch_size : int >= 1, default 64
+    stopping_threshold : float >= 0 or None, default 0
+        0 runs every epoch, so the runtime means ``epochs`` epochs; the
+        tutorial's 1e-6 stops early and ``epochs`` shows the epochs run.
+    seed : int, default 0
+        Seed of every run (initial parameters and shuffles).
+    reference : bool, default True
+        Time the NumPy reference for ``reference_epochs`` epochs and report
+        its per-epoch cost scaled to the epochs fastopt ran (an estimate).
+    peers : bool, default False
+        Add rows for torch.optim and scikit-learn's SGDRegressor, each timed
+        for ``peer_epochs`` epochs, when installed.
+    out : path, optional
+        Folder for ``results.csv``, ``results.json``, ``comparison.png``,
+        ``loss_curves.png`` and ``paths.png``; created if missing.
+    progress : bool, default False
+        Show a progress bar per run (only on a terminal).
+    split : TutorialSplit, optional
+        The data; default :func:`fastopt.datasets.tutorial_split`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method (and per peer), then the closed-form OLS row;
+        columns :data:`COLUMNS`. ``attrs`` holds ``machine`` and ``settings``.
+        Runtimes are in seconds, train MSE in standardized units, test RMSE
+        in US dollars, speed-ups are per epoch over the NumPy reference.
+    """
+    import pandas as pd
+
+    methods = list(TUTORIAL_SETTINGS) if methods is None else list(methods)
+    if not methods:
+        raise ValueError(f"methods must name at least one of: {', '.join(METHODS)}")
+    for name in methods:
+        get_method(name)
+    epochs = _positive_int("epochs", epochs)
+    reference_epochs = _positive_int("reference_epochs", reference_epochs)
+    peer_epochs = _positive_int("peer_epochs", peer_epochs)
+    folder = _check_out(out)
+    split = tutorial_split() if split is None else split
+    bars = _Progress(progress)
+
+    def problem(method: str, n_epochs: int, threshold=stopping_threshold, record_path=True):
+        settings = dict(TUTORIAL_SETTINGS.get(method, {}))
+        learning_rate = settings.pop("learning_rate", None)
+        return prepare(
+            split.x_train, split.y_train, method,
+            learning_rate=learning_rate, epochs=n_epochs, batch_size=batch_size,
+            stopping_threshold=threshold, seed=seed, init=None, shuffle=True,
+            record_path=record_path, hyperparameters=settings,
+        )  # fmt: skip
+
+    def timed(runner, label: str, fit_problem):
+        with bars.bar(label, fit_problem.epochs) as bar:
+            start = time.perf_counter()
+            result = runner(fit_problem, None if bar.disable else _updater(bar))
+            return result, time.perf_counter() - start
+
+    run_problem(problem(methods[0], 1, record_path=False))  # compile (or load from cache) outside the timings
+
+    rows: list[dict[str, Any]] = []
+    results: dict[str, FitResult] = {}
+    for method in methods:
+        title = get_method(method).title
+        result, seconds = timed(run_problem, title, problem(method, epochs))
+        results[method] = result
+        per_epoch = seconds / max(result.epochs_run, 1)
+        row = dict(
+            label=title,
+            implementation="fastopt",
+            method=method,
+            runtime_s=seconds,
+            runtime_is_estimate=False,
+            epochs=result.epochs_run,
+            train_mse=float(result.loss_history[-1]),
+            test_rmse_dollars=split.rmse_dollars(result),
+            seconds_per_epoch=per_epoch,
+            reference_runtime_s=math.nan,
+            speedup_vs_reference=math.nan,
+            status=result.status,
+            n_steps=result.n_steps,
+            timed_epochs=result.epochs_run,
+            hyperparameters=json.dumps(dict(result.hyperparameters)),
+        )
+        if reference:
+            _, ref_seconds = timed(
+                lambda p, cb: run_reference(p), f"{title} (NumPy reference)", problem(method, reference_epochs, 0.0, False)
+            )
+            ref_per_epoch = ref_seconds / reference_epochs
+            row.update(reference_runtime_s=ref_per_epoch * result.epochs_run, speedup_vs_reference=ref_per_epoch / per_epoch)
+            row["_reference_per_epoch"] = ref_per_epoch
+        rows.append(row)
+
+    if peers:
+        rows.extend(_peer_rows(split, methods, rows, results, epochs, batch_size, seed, peer_epochs, bars))
+
+    ols = least_squares(split.x_train, split.y_train)
+    rows.append(
+        dict(
+            label="Closed-form OLS",
+            implementation="numpy.linalg.lstsq",
+            method="ols",
+            train_mse=float(np.mean((split.x_train * ols[0] + ols[1] - split.y_train) ** 2)),
+            test_rmse_dollars=split.rmse_dollars(split.x_test * ols[0] + ols[1]),
+            status="exact",
+        )
+    )
+    table = pd.DataFrame(rows).reindex(columns=list(COLUMNS))
+    table.attrs["machine"] = machine_info()
+    table.attrs["settings"] = dict(
+        methods=methods, epochs=epochs, batch_size=batch_size, stopping_threshold=stopping_threshold, seed=seed,
+        reference_epochs=reference_epochs if reference else None, peer_epochs=peer_epochs if peers else None,
+        train_rows=len(split.y_train), test_rows=len(split.y_test),
+    )  # fmt: skip
+    if folder is not None:
+        write_outputs(folder, table, results, split)
+    return table
+
+
+def _peer_rows(split, methods, rows, results, epochs, batch_size, seed, peer_epochs, bars):
+    reference_per_epoch = {row["method"]: row.get("_reference_per_epoch", math.nan) for row in rows}
+    peer_rows = []
+
+    def row_for(run: peer_libraries.PeerRun, method: str):
+        per_epoch = run.seconds / run.epochs
+        predicted = split.x_test * run.params[0] + run.params[-1]
+        return dict(
+            label=run.label,
+            implementation=run.implementation,
+            method=method,
+            runtime_s=per_epoch * epochs,
+            runtime_is_estimate=True,
+            epochs=run.epochs,
+            train_mse=float(np.mean((split.x_train * run.params[0] + run.params[-1] - split.y_train) ** 2)),
+            test_rmse_dollars=split.rmse_dollars(predicted),
+            seconds_per_epoch=per_epoch,
+            reference_runtime_s=math.nan,
+            speedup_vs_reference=reference_per_epoch.get(method, math.nan) / per_epoch,
+            status="max_epochs",
+            timed_epochs=run.epochs,
+        )
+
+    if peer_libraries.installed("torch"):
+        for method in methods:
+            if method not in peer_libraries.TORCH_OPTIMIZERS:
+                continue
+            fast = results[method]
+            with bars.bar(f"torch.optim {method}", peer_epochs) as bar:
+                run = peer_libraries.torch_fit(
+                    split.x_train, split.y_train, method, fast.hyperparameters, epochs=peer_epochs,
+                    batch_size=batch_size, init=fast.init, seed=seed,
+                    progress=None if bar.disable else _updater(bar),
+                )  # fmt: skip
+            peer_rows.append(row_for(run, method))
+    if peer_libraries.installed("sklearn"):
+        run = peer_libraries.sklearn_fit(split.x_train, split.y_train, learning_rate=0.001, epochs=peer_epochs, seed=seed)
+        peer_rows.append(row_for(run, "sgd"))
+    return peer_rows
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """The console table: one line per row, estimates marked with ``~``."""
+
+    def seconds(value: float, estimate: bool) -> str:
+        if value != value:  # NaN
+            return "-"
+        return ("~" if estimate else "") + (f"{value:.2f}" if value < 100 else f"{value:,.0f}")
+
+    lines = [
+        f"{'Method':<38} {'Runtime (s)':>11} {'Epochs':>7} {'Train MSE':>10} {'Test RMSE ($)':>14} "
+        f"{'NumPy ref. (s, est.)':>21} {'vs NumPy reference':>19}"
+    ]
+    for row in table.itertuples(index=False):
+        epochs = "-" if row.epochs != row.epochs else f"{int(row.epochs)}"
+        speedup = "-" if row.speedup_vs_reference != row.speedup_vs_reference else (
+            f"{row.speedup_vs_reference:,.0f}x" if row.speedup_vs_reference >= 10 else f"{row.speedup_vs_reference:.2g}x"
+        )
+        lines.append(
+            f"{row.label:<38} {seconds(row.runtime_s, bool(row.runtime_is_estimate)):>11} {epochs:>7} "
+            f"{row.train_mse:>10.4f} {row.test_rmse_dollars:>14,.2f} {seconds(row.reference_runtime_s, True):>21} "
+            f"{speedup:>19}"
+        )
+    return "\n".join(lines)
+
+
+def write_outputs(folder: Path, table: pd.DataFrame, results: dict[str, FitResult], split: TutorialSplit) -> None:
+    """Write results.csv, results.json and the three figures into ``folder``."""
+    from . import plots
+
+    table.to_csv(folder / "results.csv", index=False)
+    payload = {
+        "machine": table.attrs.get("machine", {}),
+        "settings": table.attrs.get("settings", {}),
+        "rows": json.loads(table.to_json(orient="records")),
+    }
+    (folder / "results.json").write_text(json.dumps(payload, indent=2) + "\n")
+    plots.comparison(table).savefig(folder / "comparison.png", dpi=120)
+    plots.loss_curves(results, split).savefig(folder / "loss_curves.png", dpi=120)
+    plots.paths(results, split).savefig(folder / "paths.png", dpi=120)
+    plots.close_all()

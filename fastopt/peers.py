@@ -1,0 +1,132 @@
+"""The same benchmark in other libraries, when they are installed.
+
+``torch_fit`` runs the tutorial's minibatch loop with ``torch.optim`` (the
+way the tutorial closes); ``sklearn_fit`` runs scikit-learn's
+``SGDRegressor``, which updates after every row (batch size 1) with its own
+loss scaling (``0.5 * (y - f(x))**2``). Neither library is a dependency of
+fastopt: both are imported only here, only when asked for.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+__all__ = ["PeerRun", "installed", "torch_fit", "sklearn_fit", "TORCH_OPTIMIZERS"]
+
+#: How each fastopt method is spelled in torch.optim (constant learning rate:
+#: the tutorial's momentum form equals SGD(momentum, dampening=0) then).
+TORCH_OPTIMIZERS = {
+    "sgd": "SGD",
+    "momentum": "SGD(momentum)",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+
+
+@dataclass(frozen=True)
+class PeerRun:
+    """A timed run of another library: final ``[w_1 .. w_d, b]`` and seconds for ``epochs``."""
+
+    label: str
+    implementation: str
+    params: np.ndarray
+    epochs: int
+    seconds: float
+
+
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it."""
+    return importlib.util.find_spec(module) is not None
+
+
+def _torch_optimizer(torch: Any, method: str, parameters: list, hyper: Mapping[str, float | None]) -> Any:
+    lr = hyper["learning_rate"]
+    if method == "sgd":
+        return torch.optim.SGD(parameters, lr=lr)
+    if method == "momentum":
+        return torch.optim.SGD(parameters, lr=lr, momentum=hyper["momentum"], dampening=0)
+    if method == "rmsprop":
+        return torch.optim.RMSprop(parameters, lr=lr, alpha=hyper["beta"], eps=hyper["epsilon"])
+    if method == "adam":
+        return torch.optim.Adam(parameters, lr=lr, betas=(hyper["beta1"], hyper["beta2"]), eps=hyper["epsilon"])
+    raise ValueError(f"no torch.optim equivalent for method {method!r}")
+
+
+def torch_fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    method: str,
+    hyperparameters: Mapping[str, float | None],
+    *,
+    epochs: int,
+    batch_size: int,
+    init: np.ndarray,
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+) -> PeerRun:
+    """Run ``epochs`` epochs of the tutorial's minibatch loop with ``torch.optim`` (float64, CPU).
+
+    ``hyperparameters`` are fastopt's resolved ones for ``method``; clipping
+    (``clip_value``) clamps each gradient element before the step, as the
+    tutorial does for sgd and momentum.
+    """
+    import torch
+
+    X = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64).reshape(len(y), -1))
+    Y = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float64))
+    w = torch.tensor(init[:-1], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(init[-1:], dtype=torch.float64, requires_grad=True)
+    optimizer = _torch_optimizer(torch, method, [w, b], hyperparameters)
+    clip = hyperparameters.get("clip_value")
+    generator = torch.Generator().manual_seed(seed)
+    n = len(Y)
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        order = torch.randperm(n, generator=generator)
+        for first in range(0, n, batch_size):
+            rows = order[first : first + batch_size]
+            optimizer.zero_grad()
+            loss = ((X[rows] @ w + b - Y[rows]) ** 2).mean()
+            loss.backward()
+            if clip is not None:
+                w.grad.clamp_(-clip, clip)
+                b.grad.clamp_(-clip, clip)
+            optimizer.step()
+        if progress is not None:
+            progress(epoch + 1)
+    seconds = time.perf_counter() - start
+    params = np.concatenate([w.detach().numpy(), b.detach().numpy()])
+    return PeerRun(f"torch.optim.{TORCH_OPTIMIZERS[method]}", "torch", params, epochs, seconds)
+
+
+def sklearn_fit(
+    x: np.ndarray, y: np.ndarray, *, learning_rate: float, epochs: int, seed: int
+) -> PeerRun:
+    """Run scikit-learn's ``SGDRegressor`` for ``epochs`` passes (constant learning rate, no penalty)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import SGDRegressor
+
+    model = SGDRegressor(
+        loss="squared_error",
+        penalty=None,
+        learning_rate="constant",
+        eta0=learning_rate,
+        max_iter=epochs,
+        tol=None,
+        shuffle=True,
+        random_state=seed,
+    )
+    X = np.asarray(x, dtype=np.float64).reshape(len(y), -1)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    seconds = time.perf_counter() - start
+    params = np.concatenate([model.coef_, np.atleast_1d(model.intercept_)])
+    return PeerRun("scikit-learn SGDRegressor (batch 1)", "scikit-learn", params, epochs, seconds)

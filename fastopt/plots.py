@@ -1,0 +1,147 @@
+"""Figures of a comparison: runtime and RMSE bars, loss curves, paths over the loss surface.
+
+Each function returns a matplotlib Figure (drawn with the non-interactive
+Agg backend, so no display is needed).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from .datasets import TutorialSplit
+    from .result import FitResult
+
+__all__ = ["comparison", "loss_curves", "paths", "close_all"]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    return plt, sns
+
+
+def comparison(table: pd.DataFrame) -> Figure:
+    """The tutorial's bar chart: runtime per method (log scale) and test RMSE per method (log scale)."""
+    import pandas as pd
+
+    plt, sns = _pyplot()
+    runs = table[table["implementation"] != "numpy.linalg.lstsq"]
+    fastopt_rows = runs[runs["implementation"] == "fastopt"]
+    titles = dict(zip(fastopt_rows["method"], fastopt_rows["label"]))
+    runtime = [
+        {
+            "method": titles.get(r.method, r.label),
+            "implementation": r.implementation + (" (estimate)" if r.runtime_is_estimate else ""),
+            "seconds": r.runtime_s,
+        }
+        for r in runs.itertuples()
+    ]
+    runtime += [
+        {"method": r.label, "implementation": "NumPy reference (estimate)", "seconds": r.reference_runtime_s}
+        for r in fastopt_rows.itertuples()
+        if r.reference_runtime_s == r.reference_runtime_s
+    ]
+    runtime_frame = pd.DataFrame(runtime)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2))
+    sns.barplot(runtime_frame, x="method", y="seconds", hue="implementation", ax=left)
+    left.set_yscale("log")
+    left.set(xlabel="", ylabel="runtime (s, log scale)", title=f"Runtime for {int(fastopt_rows['epochs'].max())} epochs")
+    left.legend(title=None, loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, frameon=False)
+    left.tick_params(axis="x", rotation=15)
+    sns.barplot(fastopt_rows, x="label", y="test_rmse_dollars", ax=right, color=sns.color_palette()[0])
+    ols = table[table["implementation"] == "numpy.linalg.lstsq"]["test_rmse_dollars"]
+    if len(ols):
+        right.axhline(float(ols.iloc[0]), color="black", linestyle="--", label=f"closed-form OLS (${float(ols.iloc[0]):,.2f})")
+        right.legend(loc="lower right")
+    right.set_yscale("log")
+    right.set(xlabel="", ylabel="test RMSE ($, log scale)", title="Test RMSE (fastopt)")
+    right.tick_params(axis="x", rotation=15)
+    figure.tight_layout()
+    return figure
+
+
+def _mse_surface(split: TutorialSplit):
+    """MSE(m, b) on the training data, from its sufficient statistics."""
+    x, y = split.x_train, split.y_train
+    sxx, sx, sxy, sy, syy = (x * x).mean(), x.mean(), (x * y).mean(), y.mean(), (y * y).mean()
+    return lambda m, b: m**2 * sxx + 2 * m * b * sx + b**2 - 2 * m * sxy - 2 * b * sy + syy
+
+
+def loss_curves(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
+    """Training MSE from the start (epoch 0) through every epoch, one line per method, log scales."""
+    plt, sns = _pyplot()
+    surface = _mse_surface(split)
+    figure, axis = plt.subplots(figsize=(8, 4.8))
+    for method, result in results.items():
+        start = surface(result.init[0], result.init[-1]) if result.init.shape[0] == 2 else np.nan
+        losses = np.concatenate([[start], result.loss_history])
+        axis.plot(np.arange(losses.shape[0]), losses, label=method, linewidth=1.0, alpha=0.8)
+    best = min(float(np.min(r.loss_history)) for r in results.values() if r.epochs_run)
+    axis.set_xscale("symlog", linthresh=1)
+    axis.set_yscale("log")
+    axis.set(xlabel="epoch (0 = start; log scale past 1)", ylabel="training MSE (standardized, log scale)",
+             title=f"Loss curves (lowest epoch loss {best:.5f})")
+    axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
+    """Each method's path through the (m, b) plane over contour lines of the training MSE.
+
+    One panel per method; the path starts at the initial parameters (o) and
+    has one point per epoch up to the end (*); + marks the least-squares
+    optimum. For one-feature fits only.
+    """
+    plt, sns = _pyplot()
+    tracks = {
+        method: np.vstack([r.init[None, :], r.path if r.path is not None else r.params[None, :]])
+        for method, r in results.items()
+    }
+    if any(track.shape[1] != 2 for track in tracks.values()):
+        raise ValueError("paths() draws the (m, b) plane and needs one-feature fits")
+    points = np.vstack(list(tracks.values()))
+    points = points[np.isfinite(points).all(axis=1)]
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = 0.15 * np.maximum(high - low, 0.5)
+    mm, bb = np.meshgrid(
+        np.linspace(low[0] - margin[0], high[0] + margin[0], 240),
+        np.linspace(low[1] - margin[1], high[1] + margin[1], 240),
+    )
+    surface = _mse_surface(split)(mm, bb)
+    levels = np.geomspace(surface.min() * 1.001, surface.max(), 16)
+    x, y = split.x_train, split.y_train
+    optimum = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)[0]
+    columns = min(2, len(tracks))
+    rows = -(-len(tracks) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(6.2 * columns, 5 * rows), squeeze=False, sharex=True, sharey=True)
+    for axis, (method, track), color in zip(axes.flat, tracks.items(), sns.color_palette()):
+        contours = axis.contour(mm, bb, surface, levels=levels, cmap="Greys", linewidths=0.7)
+        axis.clabel(contours, fmt="%.2g", fontsize=7)
+        axis.plot(track[:, 0], track[:, 1], "-", color=color, linewidth=0.8, alpha=0.7)
+        axis.plot(*track[0], "o", color=color, markersize=7)
+        axis.plot(*track[-1], "*", color=color, markersize=14, markeredgecolor="black")
+        axis.plot(*optimum, "+", color="black", markersize=14, markeredgewidth=2)
+        axis.set(title=f"{method}: {track.shape[0] - 1} epochs", xlabel="m (slope)", ylabel="b (intercept)")
+    for axis in list(axes.flat)[len(tracks):]:
+        axis.set_visible(False)
+    figure.suptitle("Paths over the training MSE (o start, * end, + least squares; one point per epoch)")
+    figure.tight_layout()
+    return figure
+
+
+def close_all() -> None:
+    """Release every figure (long runs that save many figures should call this)."""
+    plt, _ = _pyplot()
+    plt.close("all")
