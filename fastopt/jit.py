@@ -18,6 +18,13 @@ from numba import njit
 __all__ = ["jit"]
 
 
-def jit(function):
-    """Compile ``function`` with fastopt's Numba options (see module docstring)."""
-    return njit(cache=True, nogil=True, error_model="numpy")(function)
+def jit(function=None, *, inline: str = "never"):
+    """Compile ``function`` with fastopt's Numba options (see module docstring).
+
+    ``inline="always"`` inlines a helper into its callers at Numba's IR level,
+    for helpers whose callers LLVM would not inline them into.
+    """
+    options = dict(cache=True, nogil=True, error_model="numpy", inline=inline)
+    if function is None:
+        return lambda f: njit(**options)(f)
+    return njit(**options)(function)

@@ -16,7 +16,23 @@ from .jit import jit
 
 from .loss import epoch_loss
 from .shuffle import shuffle
-from .update_rules import ADAM, MOMENTUM, RMSPROP, SGD, adam, momentum, rmsprop, sgd
+from .schedules import learning_rate_at
+from .update_rules import (
+    ADAGRAD,
+    ADAM,
+    ADAMW,
+    MOMENTUM,
+    NESTEROV,
+    RMSPROP,
+    SGD,
+    adagrad,
+    adam,
+    adamw,
+    momentum,
+    nesterov,
+    rmsprop,
+    sgd,
+)
 
 __all__ = ["STATUSES", "CONVERGED", "MAX_EPOCHS", "DIVERGED", "fit_kernel", "batch_gradient"]
 
@@ -90,6 +106,8 @@ def fit_kernel(
     M_abs,
     code,
     hp,
+    schedule_code,
+    schedule_args,
     params,
     state,
     index,
@@ -119,7 +137,10 @@ def fit_kernel(
     code : int
         Registry code of the update rule.
     hp : float64[h]
-        Hyperparameters in registry order; ``hp[0]`` is the learning rate.
+        Hyperparameters in registry order; ``hp[0]`` is the base learning rate.
+    schedule_code, schedule_args : int, float64[2]
+        Learning-rate schedule (see :mod:`fastopt.schedules`); the rate of
+        each epoch is a pure function of the epoch number.
     params : float64[d + 1]
         Parameters, updated in place.
     state : float64[k, d + 1]
@@ -154,9 +175,9 @@ def fit_kernel(
     grad = np.empty_like(params)
     record_path = path.shape[0] > 0
     one_feature = X.shape[1] == 1
-    lr = hp[0]
     previous = loss_history[start_epoch - 1] if start_epoch > 0 else np.inf
     for epoch in range(start_epoch, stop_epoch):
+        lr = learning_rate_at(schedule_code, schedule_args, hp[0], epoch)
         if shuffle_rows:
             shuffle(index, rng_state)
         for start in range(0, n, batch_size):
@@ -173,10 +194,16 @@ def fit_kernel(
                 sgd(params, grad, state, lr, hp, t)
             elif code == MOMENTUM:
                 momentum(params, grad, state, lr, hp, t)
+            elif code == NESTEROV:
+                nesterov(params, grad, state, lr, hp, t)
             elif code == RMSPROP:
                 rmsprop(params, grad, state, lr, hp, t)
+            elif code == ADAGRAD:
+                adagrad(params, grad, state, lr, hp, t)
             elif code == ADAM:
                 adam(params, grad, state, lr, hp, t)
+            elif code == ADAMW:
+                adamw(params, grad, state, lr, hp, t)
         loss = epoch_loss(X, y, params, M, M_abs)
         loss_history[epoch] = loss
         if record_path:

@@ -9,7 +9,8 @@ tests all read this table; nothing else lists the methods.
 
 Adding a method means: one rule function in :mod:`fastopt.update_rules`
 with its branch in the kernel's dispatch, one NumPy step in
-:mod:`fastopt.reference`, and one row here; tests pick it up from this table.
+:mod:`fastopt.reference`, and one row here; tests, docs, ``compare`` and
+``sweep`` pick it up from this table.
 """
 
 from __future__ import annotations
@@ -55,13 +56,18 @@ class Hyperparameter:
 
     ``optional`` hyperparameters accept ``None`` ("switched off"), which the
     kernel receives as ``+inf`` (a clip bound of infinity clips nothing).
+    Flags (``valid is None``) take True or False; the kernel receives 1.0 or 0.0.
     """
 
     name: str
-    default: float | None
-    valid: Interval
+    default: float | bool | None
+    valid: Interval | None
     description: str
     optional: bool = False
+
+    @property
+    def is_flag(self) -> bool:
+        return self.valid is None
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,11 @@ class Method:
         Names of the per-parameter state vectors, in the order of the rows of
         the kernel's ``state`` array; all start at zero.
     formula : str
-        The update rule, per parameter, with ``g`` the minibatch gradient.
+        The update rule, per parameter, with ``g`` the minibatch gradient
+        (after clipping, with ``weight_decay * p`` added where the method
+        takes an L2 weight decay) and ``lr`` the learning rate of the epoch.
+    torch : str
+        The ``torch.optim`` class and arguments this method equals.
     """
 
     name: str
@@ -91,42 +101,66 @@ class Method:
     hyperparameters: tuple[Hyperparameter, ...]
     state_names: tuple[str, ...]
     formula: str
+    torch: str
 
     @property
-    def defaults(self) -> Mapping[str, float | None]:
+    def defaults(self) -> Mapping[str, float | bool | None]:
         """Default value of every hyperparameter, in kernel order."""
         return MappingProxyType({h.name: h.default for h in self.hyperparameters})
 
 
 def _learning_rate(default: float) -> Hyperparameter:
-    return Hyperparameter("learning_rate", default, POSITIVE, "step size (parameter units per gradient unit)")
+    return Hyperparameter("learning_rate", default, POSITIVE, "step size of the first epoch (schedules change it)")
 
 
-_CLIP = Hyperparameter(
-    "clip_value", 1.0, POSITIVE, "element-wise bound on the gradient; None disables clipping", optional=True
+def _weight_decay(default: float = 0.0, decoupled: bool = False) -> Hyperparameter:
+    meaning = (
+        "decoupled decay: p *= 1 - lr * weight_decay before each step"
+        if decoupled
+        else "L2 penalty: weight_decay * p is added to the gradient (PyTorch's meaning)"
+    )
+    return Hyperparameter("weight_decay", default, NON_NEGATIVE, meaning)
+
+
+def _clip(default: float | None) -> Hyperparameter:
+    return Hyperparameter(
+        "clip_value", default, POSITIVE, "element-wise bound on the gradient; None disables clipping", optional=True
+    )
+
+
+_MOMENTUM = Hyperparameter("momentum", 0.9, UNIT, "decay of the velocity")
+_BETA1 = Hyperparameter("beta1", 0.9, UNIT, "decay of the first moment")
+_BETA2 = Hyperparameter("beta2", 0.999, UNIT, "decay of the second moment")
+_AMSGRAD = Hyperparameter("amsgrad", False, None, "divide by the running maximum of the second moment")
+
+
+def _epsilon(default: float) -> Hyperparameter:
+    return Hyperparameter("epsilon", default, NON_NEGATIVE, "added to the root-mean-square before dividing")
+
+
+_ADAM_FORMULA = (
+    "m = b1 * m + (1 - b1) * g; v = b2 * v + (1 - b2) * g**2; v_max = max(v_max, v) if amsgrad; "
+    "p -= lr / (1 - b1**t) * m / (sqrt(v or v_max) / sqrt(1 - b2**t) + eps)"
 )
-_EPSILON = Hyperparameter("epsilon", 1e-8, NON_NEGATIVE, "added to the root-mean-square before dividing")
 
 REGISTRY: tuple[Method, ...] = (
     Method(
         name="sgd",
         code=0,
         title="SGD",
-        hyperparameters=(_learning_rate(0.01), _CLIP),
+        hyperparameters=(_learning_rate(0.01), _clip(1.0), _weight_decay()),
         state_names=(),
-        formula="g = clip(g, -c, c); p -= lr * g",
+        formula="p -= lr * g",
+        torch="SGD(lr, momentum=0, weight_decay)",
     ),
     Method(
         name="momentum",
         code=1,
         title="SGD with Momentum",
-        hyperparameters=(
-            _learning_rate(0.01),
-            Hyperparameter("momentum", 0.9, UNIT, "decay of the velocity"),
-            _CLIP,
-        ),
+        hyperparameters=(_learning_rate(0.01), _MOMENTUM, _clip(1.0), _weight_decay()),
         state_names=("velocity",),
-        formula="g = clip(g, -c, c); v = momentum * v + lr * g; p -= v",
+        formula="v = momentum * v + lr * g; p -= v",
+        torch="SGD(lr, momentum, dampening=0, weight_decay), while the learning rate is constant",
     ),
     Method(
         name="rmsprop",
@@ -135,26 +169,55 @@ REGISTRY: tuple[Method, ...] = (
         hyperparameters=(
             _learning_rate(0.01),
             Hyperparameter("beta", 0.9, UNIT, "decay of the mean squared gradient"),
-            _EPSILON,
+            _epsilon(1e-8),
+            _weight_decay(),
         ),
         state_names=("square_avg",),
         formula="s = beta * s + (1 - beta) * g**2; p -= lr * g / (sqrt(s) + eps)",
+        torch="RMSprop(lr, alpha=beta, eps=epsilon, weight_decay, momentum=0, centered=False)",
     ),
     Method(
         name="adam",
         code=3,
         title="Adam",
+        hyperparameters=(_learning_rate(0.001), _BETA1, _BETA2, _epsilon(1e-8), _weight_decay(), _AMSGRAD),
+        state_names=("exp_avg", "exp_avg_sq", "beta_powers", "max_exp_avg_sq"),
+        formula=_ADAM_FORMULA,
+        torch="Adam(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, amsgrad)",
+    ),
+    Method(
+        name="nesterov",
+        code=4,
+        title="SGD with Nesterov momentum",
+        hyperparameters=(_learning_rate(0.01), _MOMENTUM, _clip(None), _weight_decay()),
+        state_names=("momentum_buffer",),
+        formula="buf = momentum * buf + g; p -= lr * (g + momentum * buf)",
+        torch="SGD(lr, momentum, dampening=0, nesterov=True, weight_decay)",
+    ),
+    Method(
+        name="adagrad",
+        code=5,
+        title="Adagrad",
+        hyperparameters=(_learning_rate(0.01), _epsilon(1e-10), _weight_decay()),
+        state_names=("sum",),
+        formula="s = s + g**2; p -= lr * g / (sqrt(s) + eps)",
+        torch="Adagrad(lr, lr_decay=0, weight_decay, initial_accumulator_value=0, eps=epsilon)",
+    ),
+    Method(
+        name="adamw",
+        code=6,
+        title="AdamW",
         hyperparameters=(
             _learning_rate(0.001),
-            Hyperparameter("beta1", 0.9, UNIT, "decay of the first moment"),
-            Hyperparameter("beta2", 0.999, UNIT, "decay of the second moment"),
-            _EPSILON,
+            _BETA1,
+            _BETA2,
+            _epsilon(1e-8),
+            _weight_decay(0.01, decoupled=True),
+            _AMSGRAD,
         ),
-        state_names=("exp_avg", "exp_avg_sq", "beta_powers"),
-        formula=(
-            "m = b1 * m + (1 - b1) * g; v = b2 * v + (1 - b2) * g**2; "
-            "m_hat = m / (1 - b1**t); v_hat = v / (1 - b2**t); p -= lr * m_hat / (sqrt(v_hat) + eps)"
-        ),
+        state_names=("exp_avg", "exp_avg_sq", "beta_powers", "max_exp_avg_sq"),
+        formula="p *= 1 - lr * weight_decay; then Adam's update with g unpenalized: " + _ADAM_FORMULA,
+        torch="AdamW(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, amsgrad)",
     ),
 )
 

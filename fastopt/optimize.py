@@ -8,6 +8,7 @@ import numpy as np
 
 from .kernels import MAX_EPOCHS, fit_kernel
 from .loss import moments, use_moments
+from .schedules import CONSTANT, NO_SCHEDULE_ARGS, Schedule
 from .result import FitResult, finish
 from .validation import Problem, prepare
 
@@ -27,7 +28,8 @@ def fit(
     init: Any = None,
     shuffle: bool = True,
     record_path: bool = False,
-    **hyperparameters: float | None,
+    schedule: Schedule | None = None,
+    **hyperparameters: float | bool | None,
 ) -> FitResult:
     """Fit ``f(X) = X @ w + b`` to ``y`` by minibatch gradient descent on the MSE.
 
@@ -49,10 +51,13 @@ def fit(
         Targets.
     method : str, default "adam"
         One of :data:`fastopt.METHODS`: ``"sgd"``, ``"momentum"``,
-        ``"rmsprop"``, ``"adam"``. Update rules and defaults are in
-        :mod:`fastopt.update_rules` and :mod:`fastopt.methods`.
+        ``"rmsprop"``, ``"adam"`` (the tutorial's four), ``"nesterov"``,
+        ``"adagrad"``, ``"adamw"``. Update rules, state and defaults:
+        ``docs/optimizers.md``, :mod:`fastopt.update_rules`,
+        :mod:`fastopt.methods`.
     learning_rate : float > 0, optional
-        Step size; None uses the method's default (0.01; 0.001 for Adam).
+        Step size of the first epoch; None uses the method's default (0.01;
+        0.001 for Adam and AdamW).
     epochs : int >= 0, default 100
         Maximum number of passes over the data.
     batch_size : int >= 1, default 32
@@ -71,11 +76,18 @@ def fit(
         False keeps the rows in the given order every epoch.
     record_path : bool, default False
         Keep the parameters after every epoch in ``result.path``.
+    schedule : Schedule, optional
+        Learning rate per epoch: :func:`fastopt.schedules.step`,
+        :func:`~fastopt.schedules.exponential` or
+        :func:`~fastopt.schedules.cosine` (PyTorch's StepLR, ExponentialLR,
+        CosineAnnealingLR stepped once per epoch). None keeps it constant.
     **hyperparameters
-        The method's other hyperparameters: ``clip_value`` (sgd, momentum;
-        default 1.0, None disables clipping), ``momentum`` (0.9),
-        ``beta`` (rmsprop, 0.9), ``beta1`` (0.9), ``beta2`` (0.999),
-        ``epsilon`` (1e-8).
+        The method's other hyperparameters (each method's list and defaults
+        are in ``fastopt.methods.get_method(name).defaults``):
+        ``clip_value`` (sgd, momentum: 1.0; nesterov: None; None disables
+        clipping), ``momentum`` (0.9), ``beta`` (rmsprop, 0.9), ``beta1``
+        (0.9), ``beta2`` (0.999), ``epsilon`` (1e-8; adagrad 1e-10),
+        ``weight_decay`` (0; adamw 0.01), ``amsgrad`` (adam, adamw: False).
 
     Returns
     -------
@@ -86,7 +98,9 @@ def fit(
     Raises
     ------
     ValueError, TypeError
-        For invalid input, naming the argument.
+        For invalid input, naming the argument. A hyperparameter the method
+        does not take raises :class:`~fastopt.validation.InvalidParameterError`,
+        which is both.
 
     Warns
     -----
@@ -114,6 +128,7 @@ def fit(
         init=init,
         shuffle=shuffle,
         record_path=record_path,
+        schedule=schedule,
         hyperparameters=hyperparameters,
     )
     return run_problem(problem)
@@ -138,12 +153,14 @@ def run_problem(problem: Problem, progress: Callable[[int], None] | None = None)
         M, M_abs = moments(X, y)
     else:
         M = M_abs = np.empty((0, 0))
+    schedule_code = CONSTANT if problem.schedule is None else problem.schedule.code
+    schedule_args = NO_SCHEDULE_ARGS if problem.schedule is None else problem.schedule.kernel_args()
     chunk = problem.epochs if progress is None else max(1, _PROGRESS_ROW_FEATURES // (n_rows * (n_features + 1)))
     epochs_done, n_steps, status = 0, 0, MAX_EPOCHS
     while epochs_done < problem.epochs:
         stop = min(epochs_done + chunk, problem.epochs)
         epochs_done, n_steps, status = fit_kernel(
-            X, y, M, M_abs, problem.method.code, problem.hp, params, state, index, rng_state,
+            X, y, M, M_abs, problem.method.code, problem.hp, schedule_code, schedule_args, params, state, index, rng_state,
             problem.batch_size, problem.threshold, problem.shuffle, loss_history, path,
             epochs_done, stop, n_steps,
         )  # fmt: skip

@@ -24,8 +24,11 @@ __all__ = ["PeerRun", "installed", "torch_fit", "sklearn_fit", "TORCH_OPTIMIZERS
 TORCH_OPTIMIZERS = {
     "sgd": "SGD",
     "momentum": "SGD(momentum)",
+    "nesterov": "SGD(nesterov)",
     "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
     "adam": "Adam",
+    "adamw": "AdamW",
 }
 
 
@@ -45,16 +48,20 @@ def installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _torch_optimizer(torch: Any, method: str, parameters: list, hyper: Mapping[str, float | None]) -> Any:
-    lr = hyper["learning_rate"]
-    if method == "sgd":
-        return torch.optim.SGD(parameters, lr=lr)
-    if method == "momentum":
-        return torch.optim.SGD(parameters, lr=lr, momentum=hyper["momentum"], dampening=0)
+def _torch_optimizer(torch: Any, method: str, parameters: list, hyper: Mapping[str, Any]) -> Any:
+    lr, wd = hyper["learning_rate"], hyper.get("weight_decay", 0.0)
+    optim = torch.optim
+    if method in ("sgd", "momentum", "nesterov"):
+        mu = hyper.get("momentum", 0.0)
+        return optim.SGD(parameters, lr=lr, momentum=mu, dampening=0, nesterov=method == "nesterov", weight_decay=wd)
     if method == "rmsprop":
-        return torch.optim.RMSprop(parameters, lr=lr, alpha=hyper["beta"], eps=hyper["epsilon"])
-    if method == "adam":
-        return torch.optim.Adam(parameters, lr=lr, betas=(hyper["beta1"], hyper["beta2"]), eps=hyper["epsilon"])
+        return optim.RMSprop(parameters, lr=lr, alpha=hyper["beta"], eps=hyper["epsilon"], weight_decay=wd)
+    if method == "adagrad":
+        return optim.Adagrad(parameters, lr=lr, eps=hyper["epsilon"], weight_decay=wd)
+    if method in ("adam", "adamw"):
+        cls = optim.Adam if method == "adam" else optim.AdamW
+        return cls(parameters, lr=lr, betas=(hyper["beta1"], hyper["beta2"]), eps=hyper["epsilon"],
+                   weight_decay=wd, amsgrad=hyper["amsgrad"])  # fmt: skip
     raise ValueError(f"no torch.optim equivalent for method {method!r}")
 
 

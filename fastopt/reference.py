@@ -11,6 +11,7 @@ permutations from the same generator as the kernel (:mod:`fastopt.shuffle`).
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -18,50 +19,108 @@ import numpy as np
 from . import optimize
 from .kernels import CONVERGED, DIVERGED, MAX_EPOCHS
 from .result import FitResult, finish
+from .schedules import Schedule
 from .shuffle import shuffle as shuffle_in_place
 from .validation import Problem, prepare
 
-__all__ = ["fit", "STEPS"]
+__all__ = ["fit", "STEPS", "learning_rates"]
 
 Hyper = dict  # name -> value, as in FitResult.hyperparameters
 
 
-def _clip(g: np.ndarray, clip_value: float | None) -> np.ndarray:
-    return g if clip_value is None else np.clip(g, -clip_value, clip_value)
+def _gradient(p: np.ndarray, g: np.ndarray, h: Hyper) -> np.ndarray:
+    """The gradient the rule uses: clipped (where the method clips), plus the L2 term."""
+    clip_value = h.get("clip_value")
+    if clip_value is not None:
+        g = np.clip(g, -clip_value, clip_value)
+    return g + h.get("weight_decay", 0.0) * p
 
 
 def sgd_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
-    p -= lr * _clip(g, h["clip_value"])
+    p -= lr * _gradient(p, g, h)
 
 
 def momentum_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
-    (v,) = state
-    v[:] = h["momentum"] * v + lr * _clip(g, h["clip_value"])
+    v = state[0]
+    v[:] = h["momentum"] * v + lr * _gradient(p, g, h)
     p -= v
 
 
+def nesterov_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    buf = state[0]
+    g = _gradient(p, g, h)
+    buf[:] = h["momentum"] * buf + g
+    p -= lr * (g + h["momentum"] * buf)
+
+
 def rmsprop_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
-    (s,) = state
+    s = state[0]
+    g = _gradient(p, g, h)
     s[:] = h["beta"] * s + (1 - h["beta"]) * g**2
     p -= lr * g / (np.sqrt(s) + h["epsilon"])
 
 
+def adagrad_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    s = state[0]
+    g = _gradient(p, g, h)
+    s += g**2
+    p -= lr * g / (np.sqrt(s) + h["epsilon"])
+
+
 def adam_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
-    m, v = state[0], state[1]  # state[2] is the kernel's cache of b1**t, b2**t; here they are computed
+    # state[2] is the kernel's cache of b1**t, b2**t; here they are computed.
+    m, v, v_max = state[0], state[1], state[3]
     b1, b2 = h["beta1"], h["beta2"]
+    g = _gradient(p, g, h)
     m[:] = b1 * m + (1 - b1) * g
     v[:] = b2 * v + (1 - b2) * g**2
+    if h["amsgrad"]:
+        np.maximum(v_max, v, out=v_max)
     m_hat = m / (1 - b1**t)
-    v_hat = v / (1 - b2**t)
+    v_hat = (v_max if h["amsgrad"] else v) / (1 - b2**t)
     p -= lr * m_hat / (np.sqrt(v_hat) + h["epsilon"])
+
+
+def adamw_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    p *= 1 - lr * h["weight_decay"]
+    adam_step(p, g, state, lr, {**h, "weight_decay": 0.0}, t)
 
 
 STEPS: dict[str, Callable[..., None]] = {
     "sgd": sgd_step,
     "momentum": momentum_step,
+    "nesterov": nesterov_step,
     "rmsprop": rmsprop_step,
+    "adagrad": adagrad_step,
     "adam": adam_step,
+    "adamw": adamw_step,
 }
+
+
+def learning_rates(schedule: Schedule | None, base: float, epochs: int) -> list[float]:
+    """Learning rate of each epoch, computed the way PyTorch's schedulers do: recursively.
+
+    The kernel evaluates closed forms (:func:`fastopt.schedules.learning_rate_at`),
+    so this is an independent check of them.
+    """
+    rates, lr = [], base
+    for k in range(epochs):
+        if schedule is not None and k > 0:
+            if schedule.name == "step":
+                step_size, gamma = schedule.args
+                lr = lr * gamma if k % int(step_size) == 0 else lr
+            elif schedule.name == "exponential":
+                lr = lr * schedule.args[0]
+            else:  # cosine, as CosineAnnealingLR.get_lr
+                t_max, eta_min = schedule.args
+                if (k - 1 - t_max) % (2 * t_max) == 0:
+                    lr = lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+                else:
+                    lr = (1 + math.cos(math.pi * k / t_max)) / (1 + math.cos(math.pi * (k - 1) / t_max)) * (
+                        lr - eta_min
+                    ) + eta_min
+        rates.append(lr)
+    return rates
 
 
 def _mse(X: np.ndarray, y: np.ndarray, p: np.ndarray) -> float:
@@ -82,6 +141,7 @@ def run_problem(problem: Problem) -> FitResult:
     status = MAX_EPOCHS
     previous = np.inf
     t = 0
+    rates = learning_rates(problem.schedule, hyper["learning_rate"], problem.epochs)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
         for epoch in range(problem.epochs):
             if problem.shuffle:
@@ -92,7 +152,7 @@ def run_problem(problem: Problem) -> FitResult:
                 residual = Xb @ params[:-1] + params[-1] - yb  # f(x) - y
                 grad = 2 * np.append(Xb.T @ residual, residual.sum()) / len(rows)
                 t += 1
-                step(params, grad, state, hyper["learning_rate"], hyper, t)
+                step(params, grad, state, rates[epoch], hyper, t)
             loss = _mse(X, y, params)
             losses.append(loss)
             path.append(params.copy())

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .kernels import DIVERGED, STATUSES
+from .schedules import Schedule
 from .validation import Problem, as_features
 
 __all__ = ["FitResult", "finish"]
@@ -30,7 +31,7 @@ class FitResult:
     ----------
     method : str
         The method name.
-    hyperparameters : Mapping[str, float | None]
+    hyperparameters : Mapping[str, float | bool | None]
         Every hyperparameter of the method as used, defaults resolved
         (``clip_value=None`` means clipping was off).
     params : ndarray of float64, shape (d + 1,)
@@ -53,10 +54,12 @@ class FitResult:
         ``fit`` was called with ``seed=None``).
     path : ndarray of float64, shape (epochs_run, d + 1), or None
         Parameters after each epoch, when ``record_path=True``.
+    schedule : Schedule or None
+        The learning-rate schedule used (None: constant).
     """
 
     method: str
-    hyperparameters: Mapping[str, float | None]
+    hyperparameters: Mapping[str, float | bool | None]
     params: np.ndarray
     loss_history: np.ndarray
     epochs_run: int
@@ -65,6 +68,7 @@ class FitResult:
     init: np.ndarray
     seed: int
     path: np.ndarray | None = None
+    schedule: Schedule | None = None
 
     @property
     def coef(self) -> np.ndarray:
@@ -131,4 +135,5 @@ def finish(
         init=_frozen(problem.init),
         seed=problem.seed,
         path=_frozen(path[:epochs_run]) if problem.record_path else None,
+        schedule=problem.schedule,
     )

@@ -10,18 +10,21 @@ Every rule has the signature ``rule(params, grad, state, lr, hp, t)``:
     The rule's state vectors, one row each, in the order of the registry
     row's ``state_names`` (see :mod:`fastopt.methods`); zero at the start.
 ``lr`` : float
-    Learning rate for this step.
+    Learning rate of the current epoch (the schedule applied to ``hp[0]``).
 ``hp`` : float64[h]
     The method's hyperparameters in registry order; ``hp[0]`` is the base
-    learning rate (the rules use ``lr`` instead, so that schedules can
-    change it), optional ones switched off are ``+inf``.
+    learning rate, optional ones switched off are ``+inf``, flags are 1.0
+    or 0.0.
 ``t`` : int
     Global step counter, 1 for the first update.
 
-The kernel (:func:`fastopt.kernels.fit_kernel`) dispatches on the registry's
-integer code. Rules are plain module-level functions so that the kernel that
-calls them stays in Numba's on-disk cache (functions passed as arguments
-would not).
+In every formula ``g`` is the gradient after clipping (``clip(g, -c, c)``,
+for the methods that take ``clip_value``) with ``weight_decay * p`` added
+(L2, PyTorch's meaning; AdamW decays the parameters instead). The kernel
+(:func:`fastopt.kernels.fit_kernel`) dispatches on the registry's integer
+code. Rules are plain module-level functions so that the kernel that calls
+them stays in Numba's on-disk cache (functions passed as arguments would
+not).
 """
 
 from __future__ import annotations
@@ -29,15 +32,22 @@ from __future__ import annotations
 import math
 
 from .jit import jit
-
 from .methods import REGISTRY
 
 # The kernel compares against these; they must equal the registry's codes.
-SGD, MOMENTUM, RMSPROP, ADAM = (m.code for m in REGISTRY)
+_CODES = {m.name: m.code for m in REGISTRY}
+SGD = _CODES["sgd"]
+MOMENTUM = _CODES["momentum"]
+NESTEROV = _CODES["nesterov"]
+RMSPROP = _CODES["rmsprop"]
+ADAGRAD = _CODES["adagrad"]
+ADAM = _CODES["adam"]
+ADAMW = _CODES["adamw"]
 
 
 @jit
 def _clip(g, c):
+    # Written as comparisons so that NaN passes through (and is caught as divergence).
     if g > c:
         return c
     if g < -c:
@@ -47,49 +57,81 @@ def _clip(g, c):
 
 @jit
 def sgd(params, grad, state, lr, hp, t):
-    """Plain SGD with element-wise clipping.
+    """Plain SGD with element-wise clipping and L2 weight decay.
 
-    Let c denote ``clip_value`` (``hp[1]``)::
+    Let c, wd denote ``clip_value``, ``weight_decay`` (``hp[1:3]``)::
 
-        g = clip(g, -c, c)
+        g = clip(g, -c, c) + wd * p
         p -= lr * g
 
     State: none.
     """
     c = hp[1]
+    wd = hp[2]
     for i in range(params.shape[0]):
-        params[i] -= lr * _clip(grad[i], c)
+        params[i] -= lr * (_clip(grad[i], c) + wd * params[i])
 
 
 @jit
 def momentum(params, grad, state, lr, hp, t):
-    """SGD with momentum in the tutorial's form, with element-wise clipping.
+    """SGD with momentum in the tutorial's form.
 
-    Let mu, c denote ``momentum`` (``hp[1]``), ``clip_value`` (``hp[2]``)::
+    Let mu, c, wd denote ``momentum``, ``clip_value``, ``weight_decay``
+    (``hp[1:4]``)::
 
-        g = clip(g, -c, c)
+        g = clip(g, -c, c) + wd * p
         v = mu * v + lr * g
         p -= v
 
     While ``lr`` is constant this equals PyTorch's ``SGD(momentum=mu,
-    dampening=0)``, whose buffer is ``v / lr``.
+    dampening=0)``, whose buffer is ``v / lr``; under a schedule it does not
+    (``v`` keeps earlier learning rates).
 
     State: ``state[0]`` = v (velocity, in parameter units).
     """
     mu = hp[1]
     c = hp[2]
+    wd = hp[3]
     v = state[0]
     for i in range(params.shape[0]):
-        v[i] = mu * v[i] + lr * _clip(grad[i], c)
+        v[i] = mu * v[i] + lr * (_clip(grad[i], c) + wd * params[i])
         params[i] -= v[i]
+
+
+@jit
+def nesterov(params, grad, state, lr, hp, t):
+    """SGD with Nesterov momentum, as PyTorch's ``SGD(nesterov=True, dampening=0)``.
+
+    Let mu, c, wd denote ``momentum``, ``clip_value``, ``weight_decay``
+    (``hp[1:4]``)::
+
+        g = clip(g, -c, c) + wd * p
+        buf = mu * buf + g
+        p -= lr * (g + mu * buf)
+
+    (PyTorch starts ``buf`` at the first gradient; from zero, the first step
+    gives the same.)
+
+    State: ``state[0]`` = buf (momentum buffer, in gradient units).
+    """
+    mu = hp[1]
+    c = hp[2]
+    wd = hp[3]
+    buf = state[0]
+    for i in range(params.shape[0]):
+        g = _clip(grad[i], c) + wd * params[i]
+        buf[i] = mu * buf[i] + g
+        params[i] -= lr * (g + mu * buf[i])
 
 
 @jit
 def rmsprop(params, grad, state, lr, hp, t):
     """RMSprop, as PyTorch's ``RMSprop(alpha=beta, centered=False, momentum=0)``.
 
-    Let beta, eps denote ``beta`` (``hp[1]``), ``epsilon`` (``hp[2]``)::
+    Let beta, eps, wd denote ``beta``, ``epsilon``, ``weight_decay``
+    (``hp[1:4]``)::
 
+        g = g + wd * p
         s = beta * s + (1 - beta) * g**2
         p -= lr * g / (sqrt(s) + eps)
 
@@ -97,21 +139,78 @@ def rmsprop(params, grad, state, lr, hp, t):
     """
     beta = hp[1]
     eps = hp[2]
+    wd = hp[3]
     s = state[0]
     for i in range(params.shape[0]):
-        g = grad[i]
+        g = grad[i] + wd * params[i]
         s[i] = beta * s[i] + (1.0 - beta) * g * g
         params[i] -= lr * (g / (math.sqrt(s[i]) + eps))
 
 
 @jit
+def adagrad(params, grad, state, lr, hp, t):
+    """Adagrad, as PyTorch's ``Adagrad(lr_decay=0, initial_accumulator_value=0)``.
+
+    Let eps, wd denote ``epsilon``, ``weight_decay`` (``hp[1:3]``)::
+
+        g = g + wd * p
+        s = s + g**2
+        p -= lr * g / (sqrt(s) + eps)
+
+    State: ``state[0]`` = s (sum of squared gradients).
+    """
+    eps = hp[1]
+    wd = hp[2]
+    s = state[0]
+    for i in range(params.shape[0]):
+        g = grad[i] + wd * params[i]
+        s[i] += g * g
+        params[i] -= lr * (g / (math.sqrt(s[i]) + eps))
+
+
+@jit(inline="always")  # a real call here costs Adam a third of its speed
+def _adam_step(params, grad, state, lr, b1, b2, eps, l2, amsgrad, t):
+    """Adam's moments and step, shared by :func:`adam` (``l2`` = weight decay) and :func:`adamw` (0)."""
+    m = state[0]
+    v = state[1]
+    powers = state[2]
+    v_max = state[3]
+    # b1**t and b2**t as running products: two pow calls per step cost more
+    # than the rest of the update; the products differ from b**t by at most
+    # t rounding errors, far below 1e-10 of the result.
+    if t == 1:
+        powers[0] = b1
+        powers[1] = b2
+    else:
+        powers[0] *= b1
+        powers[1] *= b2
+    # Evaluated as torch.optim.Adam does (one division by a step constant
+    # instead of two per parameter); equal to the formula to rounding.
+    step_size = lr / (1.0 - powers[0])
+    root_correction2 = math.sqrt(1.0 - powers[1])
+    for i in range(params.shape[0]):
+        g = grad[i] + l2 * params[i]
+        m[i] = b1 * m[i] + (1.0 - b1) * g
+        v[i] = b2 * v[i] + (1.0 - b2) * g * g
+        second = v[i]
+        if amsgrad:
+            if second > v_max[i]:
+                v_max[i] = second
+            second = v_max[i]
+        params[i] -= step_size * (m[i] / (math.sqrt(second) / root_correction2 + eps))
+
+
+@jit
 def adam(params, grad, state, lr, hp, t):
-    """Adam with bias correction, as PyTorch's ``Adam(amsgrad=False, weight_decay=0)``.
+    """Adam with bias correction, as PyTorch's ``Adam``.
 
-    Let b1, b2, eps denote ``beta1``, ``beta2``, ``epsilon`` (``hp[1:4]``)::
+    Let b1, b2, eps, wd denote ``beta1``, ``beta2``, ``epsilon``,
+    ``weight_decay`` (``hp[1:5]``), and ``amsgrad`` be ``hp[5]``::
 
+        g = g + wd * p
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g**2
+        v_max = max(v_max, v)                      # amsgrad only; then v_max replaces v below
         m_hat = m / (1 - b1**t)
         v_hat = v / (1 - b2**t)
         p -= lr * m_hat / (sqrt(v_hat) + eps)
@@ -120,29 +219,24 @@ def adam(params, grad, state, lr, hp, t):
     ``epsilon_hat`` differs).
 
     State: ``state[0]`` = m (first moment), ``state[1]`` = v (second
-    moment), ``state[2, 0:2]`` = ``b1**t, b2**t`` kept as running products
-    (there are always at least two parameters). Two ``pow`` calls per step
-    cost more than the rest of the update; the products differ from
-    ``b**t`` by at most t rounding errors, far below 1e-10 of the result.
+    moment), ``state[2, 0:2]`` = ``b1**t, b2**t`` (kept as running products;
+    there are always at least two parameters), ``state[3]`` = v_max.
     """
-    b1 = hp[1]
-    b2 = hp[2]
-    eps = hp[3]
-    m = state[0]
-    v = state[1]
-    powers = state[2]
-    if t == 1:
-        powers[0] = b1
-        powers[1] = b2
-    else:
-        powers[0] *= b1
-        powers[1] *= b2
-    # Evaluated as torch.optim.Adam does (one division by a step constant
-    # instead of two per parameter); equal to the formula above to rounding.
-    step_size = lr / (1.0 - powers[0])
-    root_correction2 = math.sqrt(1.0 - powers[1])
+    _adam_step(params, grad, state, lr, hp[1], hp[2], hp[3], hp[4], hp[5] != 0.0, t)
+
+
+@jit
+def adamw(params, grad, state, lr, hp, t):
+    """AdamW (decoupled weight decay), as PyTorch's ``AdamW``.
+
+    With the names of :func:`adam`::
+
+        p *= 1 - lr * wd
+        then Adam's update with the unpenalized gradient (wd = 0 there)
+
+    State: as :func:`adam`.
+    """
+    decay = 1.0 - lr * hp[4]
     for i in range(params.shape[0]):
-        g = grad[i]
-        m[i] = b1 * m[i] + (1.0 - b1) * g
-        v[i] = b2 * v[i] + (1.0 - b2) * g * g
-        params[i] -= step_size * (m[i] / (math.sqrt(v[i]) / root_correction2 + eps))
+        params[i] *= decay
+    _adam_step(params, grad, state, lr, hp[1], hp[2], hp[3], 0.0, hp[5] != 0.0, t)

@@ -17,12 +17,17 @@ from typing import Any, Mapping
 import numpy as np
 
 from .methods import NON_NEGATIVE, Method, get_method
+from .schedules import Schedule
 from .shuffle import new_state
 
-__all__ = ["Problem", "prepare", "as_features"]
+__all__ = ["Problem", "prepare", "as_features", "InvalidParameterError"]
 
 # Lemire's bounded integers in the shuffle take 32-bit bounds.
 MAX_ROWS = 2**32 - 1
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A hyperparameter the method does not take (both a ValueError and a TypeError)."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +37,9 @@ class Problem:
     X: np.ndarray  # float64[n, d], C-contiguous; may share memory with the caller's x (never written)
     y: np.ndarray  # float64[n]
     method: Method
-    hyperparameters: Mapping[str, float | None]  # resolved, registry order
-    hp: np.ndarray  # float64[h], kernel encoding (None -> inf)
+    hyperparameters: Mapping[str, float | bool | None]  # resolved, registry order
+    hp: np.ndarray  # float64[h], kernel encoding (None -> inf, flags -> 1.0 / 0.0)
+    schedule: Schedule | None
     init: np.ndarray  # float64[d + 1], a fresh copy
     epochs: int
     batch_size: int
@@ -105,21 +111,50 @@ def _integer(name: str, value: Any, minimum: int) -> int:
     return value
 
 
-def _hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[str, float | None]:
-    names = [h.name for h in method.hyperparameters]
-    unknown = [key for key in given if key not in names]
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_hyperparameter_names(method: Method, names: Any) -> None:
+    """Raise :class:`InvalidParameterError` for names that ``method`` does not take."""
+    valid = [h.name for h in method.hyperparameters]
+    unknown = [key for key in names if key not in valid]
     if unknown:
-        raise TypeError(
+        raise InvalidParameterError(
             f"method {method.name!r} does not take {', '.join(map(repr, unknown))}; "
-            f"its hyperparameters are: {', '.join(names)}"
+            f"its hyperparameters are: {', '.join(valid)}"
         )
-    resolved: dict[str, float | None] = {}
+
+
+def resolve_hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[str, float | bool | None]:
+    """Check ``given`` against ``method``'s registry row and fill in defaults (None means default)."""
+    check_hyperparameter_names(method, given)
+    resolved: dict[str, float | bool | None] = {}
     for h in method.hyperparameters:
         value = given.get(h.name, h.default)
         if value is None and not h.optional:
             value = h.default
-        resolved[h.name] = None if value is None else _real(h.name, value, h.valid)
+        if h.is_flag:
+            resolved[h.name] = _flag(h.name, value)
+        else:
+            resolved[h.name] = None if value is None else _real(h.name, value, h.valid)
     return resolved
+
+
+def kernel_hyperparameters(resolved: Mapping[str, float | bool | None]) -> np.ndarray:
+    """The kernel's ``hp`` array: registry order, None -> inf, flags -> 1.0 / 0.0."""
+    return np.array([math.inf if v is None else float(v) for v in resolved.values()], dtype=np.float64)
+
+
+def check_schedule(schedule: Any) -> Schedule | None:
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise TypeError(
+            "schedule must be None or made by fastopt.schedules.step, .exponential or .cosine, "
+            f"got {type(schedule).__name__} {schedule!r}"
+        )
+    return schedule
 
 
 def _seed(seed: Any) -> int:
@@ -141,11 +176,13 @@ def prepare(
     init: Any,
     shuffle: Any,
     record_path: Any = False,
+    schedule: Any = None,
     hyperparameters: Mapping[str, Any],
 ) -> Problem:
     """Validate the arguments of ``fit`` and resolve defaults and seeds."""
     row = get_method(method)
-    hyper = _hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
+    hyper = resolve_hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
+    schedule = check_schedule(schedule)
     X = as_features(x)
     Y = _check_array("y", y, (1,))
     if X.shape[0] != Y.shape[0]:
@@ -155,10 +192,8 @@ def prepare(
     epochs = _integer("epochs", epochs, 0)
     batch_size = _integer("batch_size", batch_size, 1)
     threshold = 0.0 if stopping_threshold is None else _real("stopping_threshold", stopping_threshold, NON_NEGATIVE)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"shuffle must be True or False, got {type(shuffle).__name__} {shuffle!r}")
-    if not isinstance(record_path, (bool, np.bool_)):
-        raise TypeError(f"record_path must be True or False, got {type(record_path).__name__} {record_path!r}")
+    shuffle = _flag("shuffle", shuffle)
+    record_path = _flag("record_path", record_path)
     seed = _seed(seed)
     init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
     n_params = X.shape[1] + 1
@@ -171,19 +206,19 @@ def prepare(
                 f"init must have shape ({n_params},) = d + 1 for d = {n_params - 1} feature(s) "
                 f"([w_1 .. w_d, b]), got shape {start.shape}"
             )
-    hp = np.array([math.inf if v is None else v for v in hyper.values()], dtype=np.float64)
     return Problem(
         X=X,
         y=Y,
         method=row,
         hyperparameters=MappingProxyType(hyper),
-        hp=hp,
+        hp=kernel_hyperparameters(hyper),
+        schedule=schedule,
         init=start,
         epochs=epochs,
         batch_size=batch_size,
         threshold=threshold,
-        shuffle=bool(shuffle),
+        shuffle=shuffle,
         seed=seed,
         rng_state=new_state(shuffle_seq),
-        record_path=bool(record_path),
+        record_path=record_path,
     )

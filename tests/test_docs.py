@@ -25,3 +25,17 @@ def test_every_public_function_has_a_docstring():
         obj = getattr(fastopt, name)
         if callable(obj):
             assert obj.__doc__ and len(obj.__doc__) > 40, name
+
+
+def test_optimizer_page_is_generated_from_the_registry():
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "make_optimizer_docs.py"
+    spec = importlib.util.spec_from_file_location("make_optimizer_docs", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    page = module.PAGE.read_text()
+    assert page == module.render(), "docs/optimizers.md is stale: run python scripts/make_optimizer_docs.py"
+    for name in fastopt.METHODS:
+        assert f"## `{name}`" in page

@@ -15,18 +15,25 @@ from conftest import linear_problem
 
 
 def test_methods_list_the_registry():
-    assert fastopt.METHODS == ("sgd", "momentum", "rmsprop", "adam")
+    assert fastopt.METHODS[:4] == ("sgd", "momentum", "rmsprop", "adam")  # the tutorial's four first
+    assert set(fastopt.METHODS[4:]) == {"nesterov", "adagrad", "adamw"}
     assert [m.name for m in REGISTRY] == list(fastopt.METHODS)
     assert len({m.code for m in REGISTRY}) == len(REGISTRY)
 
 
 @pytest.mark.parametrize("method", fastopt.METHODS)
 def test_defaults_follow_the_spec(method):
+    # SPEC.md for the tutorial's four; PyTorch's defaults for the others.
     spec = {
-        "sgd": {"learning_rate": 0.01, "clip_value": 1.0},
-        "momentum": {"learning_rate": 0.01, "momentum": 0.9, "clip_value": 1.0},
-        "rmsprop": {"learning_rate": 0.01, "beta": 0.9, "epsilon": 1e-8},
-        "adam": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
+        "sgd": {"learning_rate": 0.01, "clip_value": 1.0, "weight_decay": 0.0},
+        "momentum": {"learning_rate": 0.01, "momentum": 0.9, "clip_value": 1.0, "weight_decay": 0.0},
+        "rmsprop": {"learning_rate": 0.01, "beta": 0.9, "epsilon": 1e-8, "weight_decay": 0.0},
+        "adam": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0,
+                 "amsgrad": False},
+        "nesterov": {"learning_rate": 0.01, "momentum": 0.9, "clip_value": None, "weight_decay": 0.0},
+        "adagrad": {"learning_rate": 0.01, "epsilon": 1e-10, "weight_decay": 0.0},
+        "adamw": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.01,
+                  "amsgrad": False},
     }[method]
     X, y = linear_problem(64, 1)
     result = fastopt.fit(X, y, method, epochs=1, seed=0)

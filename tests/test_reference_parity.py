@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fastopt
-from fastopt.methods import REGISTRY
+from fastopt.methods import REGISTRY, get_method
 
 from conftest import linear_problem
 
@@ -62,7 +62,7 @@ def test_clipping_parity(method, clip_value):
 @pytest.mark.parametrize("method", fastopt.METHODS)
 def test_stopping_rule_parity(method):
     X, y = linear_problem(500, 2, seed=11)
-    fast, ref = both(X, y, method, learning_rate=0.003, epochs=5000, stopping_threshold=1e-6, seed=2)
+    fast, ref = both(X, y, method, epochs=5000, stopping_threshold=1e-6, seed=2)  # default learning rates
     assert fast.status == "converged" and fast.epochs_run < 5000
     assert abs(fast.loss_history[-2] - fast.loss_history[-1]) < 1e-6
     assert np.all(np.abs(np.diff(fast.loss_history[:-1])) >= 1e-6)
@@ -73,3 +73,22 @@ def test_reference_has_the_same_signature_as_fit():
     import inspect
 
     assert inspect.signature(fastopt.reference.fit) == inspect.signature(fastopt.fit)
+
+
+def variants(method):
+    """Every non-default switch of a registry row: flags on, weight decay on."""
+    row = get_method(method)
+    settings = {h.name: True for h in row.hyperparameters if h.is_flag}
+    if "weight_decay" in row.defaults:
+        settings["weight_decay"] = 0.05
+    return settings
+
+
+@pytest.mark.parametrize("method", [m for m in fastopt.METHODS if variants(m)])
+def test_weight_decay_and_flags_parity(method):
+    X, y = linear_problem(203, 4, seed=8)
+    kwargs = dict(batch_size=16, epochs=30, stopping_threshold=0, seed=6, **variants(method))
+    fast, ref = both(X, y, method, **kwargs)
+    assert_same_run(fast, ref)
+    plain = fastopt.fit(X, y, method, batch_size=16, epochs=30, stopping_threshold=0, seed=6)
+    assert not np.allclose(plain.params, fast.params, rtol=1e-6)  # the switches change the run

@@ -15,7 +15,15 @@ X2 = np.column_stack([X, X**2])
 BAD_INPUTS = [
     ("unknown method", X, Y, dict(method="lbfgs"), ValueError, r"unknown method 'lbfgs'; valid methods are: sgd, momentum"),
     ("method not a string", X, Y, dict(method=3), TypeError, r"method must be a string"),
-    ("foreign hyperparameter", X, Y, dict(method="sgd", beta1=0.9), TypeError, r"'sgd' does not take 'beta1'; its hyperparameters are: learning_rate, clip_value"),
+    ("foreign hyperparameter", X, Y, dict(method="sgd", beta1=0.9), ValueError, r"'sgd' does not take 'beta1'; its hyperparameters are: learning_rate, clip_value, weight_decay"),
+    ("foreign hyperparameter is also a TypeError", X, Y, dict(method="sgd", beta1=0.9), TypeError, r"does not take 'beta1'"),
+    ("amsgrad for sgd", X, Y, dict(method="sgd", amsgrad=True), ValueError, r"'sgd' does not take 'amsgrad'"),
+    ("amsgrad for rmsprop", X, Y, dict(method="rmsprop", amsgrad=True), ValueError, r"'rmsprop' does not take 'amsgrad'"),
+    ("amsgrad not a bool", X, Y, dict(method="adam", amsgrad=1), TypeError, r"amsgrad must be True or False"),
+    ("negative weight decay", X, Y, dict(method="adam", weight_decay=-0.1), ValueError, r"weight_decay must be >= 0, got -0.1"),
+    ("negative weight decay adamw", X, Y, dict(method="adamw", weight_decay=-1e-3), ValueError, r"weight_decay must be >= 0"),
+    ("weight decay for nothing", X, Y, dict(method="adagrad", weight_decay="0.1"), TypeError, r"weight_decay must be a real number"),
+    ("schedule not a Schedule", X, Y, dict(schedule="cosine"), TypeError, r"schedule must be None or made by fastopt.schedules"),
     ("typo in hyperparameter", X, Y, dict(method="adam", beta_1=0.9), TypeError, r"does not take 'beta_1'.*beta1, beta2, epsilon"),
     ("shape mismatch", X, Y[:-1], {}, ValueError, r"x has 20 row\(s\) but y has 19"),
     ("empty x", np.array([]), np.array([]), {}, ValueError, r"x is empty"),
@@ -100,6 +108,8 @@ def test_lists_and_pandas_are_accepted():
 
 def test_none_hyperparameters_mean_defaults_and_clip_none_disables_clipping():
     r = fastopt.fit(X, Y, "adam", learning_rate=None, beta1=None, epochs=1, seed=0)
-    assert dict(r.hyperparameters) == {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+    assert dict(r.hyperparameters) == {
+        "learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0, "amsgrad": False
+    }
     r = fastopt.fit(X, Y, "sgd", clip_value=None, epochs=1, seed=0)
-    assert dict(r.hyperparameters) == {"learning_rate": 0.01, "clip_value": None}
+    assert dict(r.hyperparameters) == {"learning_rate": 0.01, "clip_value": None, "weight_decay": 0.0}

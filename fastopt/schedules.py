@@ -1,0 +1,109 @@
+"""Learning-rate schedules: pure functions of the epoch, evaluated inside the kernel.
+
+Each constructor returns a :class:`Schedule`. The learning rate of epoch k
+(counted from 0) equals what PyTorch's scheduler of the same name gives after
+k calls to ``scheduler.step()``, stepped once per epoch:
+
+=====================================  =============================================  ==================================
+constructor                            learning rate of epoch k (base rate lr)        PyTorch
+=====================================  =============================================  ==================================
+``step(step_size, gamma=0.1)``         ``lr * gamma ** (k // step_size)``             ``StepLR(step_size, gamma)``
+``exponential(gamma)``                 ``lr * gamma ** k``                            ``ExponentialLR(gamma)``
+``cosine(t_max, eta_min=0.0)``         ``eta_min + (lr - eta_min) *                   ``CosineAnnealingLR(T_max,
+                                       (1 + cos(pi * k / t_max)) / 2``                eta_min)``
+=====================================  =============================================  ==================================
+
+PyTorch computes these recursively (each step multiplies the previous rate);
+the kernel uses the closed forms, which agree to rounding. The cosine
+schedule is periodic past ``t_max``, as PyTorch's is.
+
+The tutorial's momentum form ``v = mu * v + lr * g; p -= v`` carries the old
+learning rate inside ``v``; PyTorch's ``buf = mu * buf + g; p -= lr * buf``
+applies the new one to the whole buffer. They agree only while the rate is
+constant: under a schedule, ``"momentum"`` keeps the tutorial's form and
+``"nesterov"`` (and every other method) follows PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .jit import jit
+
+__all__ = ["Schedule", "step", "exponential", "cosine", "CONSTANT", "STEP", "EXPONENTIAL", "COSINE"]
+
+CONSTANT, STEP, EXPONENTIAL, COSINE = range(4)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A learning-rate schedule: a name, the kernel's code and two arguments.
+
+    Build one with :func:`step`, :func:`exponential` or :func:`cosine`;
+    ``None`` in ``fit(schedule=...)`` means a constant rate.
+    """
+
+    name: str
+    code: int
+    args: tuple[float, float]
+
+    def __repr__(self) -> str:
+        if self.code == STEP:
+            return f"step(step_size={int(self.args[0])}, gamma={self.args[1]!r})"
+        if self.code == EXPONENTIAL:
+            return f"exponential(gamma={self.args[0]!r})"
+        return f"cosine(t_max={int(self.args[0])}, eta_min={self.args[1]!r})"
+
+    def kernel_args(self) -> np.ndarray:
+        return np.array(self.args, dtype=np.float64)
+
+
+def _positive_integer(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def _number(name: str, value: object, *, positive: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or (value <= 0 if positive else value < 0):
+        raise ValueError(f"{name} must be a finite number {'> 0' if positive else '>= 0'}, got {value!r}")
+    return value
+
+
+def step(step_size: int, gamma: float = 0.1) -> Schedule:
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs (PyTorch's ``StepLR``)."""
+    return Schedule("step", STEP, (float(_positive_integer("step_size", step_size)), _number("gamma", gamma, positive=True)))
+
+
+def exponential(gamma: float) -> Schedule:
+    """Multiply the learning rate by ``gamma`` every epoch (PyTorch's ``ExponentialLR``)."""
+    return Schedule("exponential", EXPONENTIAL, (_number("gamma", gamma, positive=True), 0.0))
+
+
+def cosine(t_max: int, eta_min: float = 0.0) -> Schedule:
+    """Cosine annealing from the base rate to ``eta_min`` over ``t_max`` epochs (``CosineAnnealingLR``)."""
+    return Schedule("cosine", COSINE, (float(_positive_integer("t_max", t_max)), _number("eta_min", eta_min, positive=False)))
+
+
+NO_SCHEDULE_ARGS = np.zeros(2)
+
+
+@jit
+def learning_rate_at(code, args, base, epoch):
+    """Learning rate of ``epoch`` (from 0) for schedule ``code`` with ``args``, base rate ``base``."""
+    if code == STEP:
+        return base * args[1] ** (epoch // np.int64(args[0]))
+    if code == EXPONENTIAL:
+        return base * args[0] ** epoch
+    if code == COSINE:
+        return args[1] + (base - args[1]) * (1.0 + math.cos(math.pi * epoch / args[0])) / 2.0
+    return base

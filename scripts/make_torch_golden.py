@@ -1,0 +1,336 @@
+"""Write ``tests/data/torch_golden.json``: torch.optim runs that fastopt must reproduce.
+
+This script is the independent oracle for ``tests/test_torch_golden.py``. It
+does not import fastopt. For a few dozen small fixed problems (7 to 23 rows,
+1 to 5 features, 3 to 12 epochs) it trains the linear model
+``f(X) = X @ w + b`` with ``torch.optim`` in float64 on the CPU and records,
+after every epoch, the parameters ``[w_1 .. w_d, b]`` and the mean squared
+error over all rows. The test then runs ``fastopt.fit`` and
+``fastopt.reference.fit`` on the same data and compares them to these values.
+
+The training loop, which fastopt's kernel implements with ``shuffle=False``:
+
+* each epoch walks the rows in their given order in consecutive batches of
+  ``batch_size`` rows (the last batch may be shorter);
+* for each batch: ``loss = ((X_b @ w + b - y_b) ** 2).mean()``, zero the
+  gradients, backpropagate, clamp every gradient element to
+  ``[-clip_value, clip_value]`` if clipping is on (before the optimizer step,
+  so before torch adds the weight decay), then ``optimizer.step()``;
+* after the last batch of the epoch: record the parameters and the MSE over
+  all rows, then, if there is a schedule, call ``scheduler.step()`` once.
+  Epoch k (from 0) therefore runs at the learning rate the scheduler gives
+  after k calls to ``scheduler.step()``.
+
+``w`` (shape ``(d,)``) and ``b`` (shape ``(1,)``) are separate float64 leaf
+tensors in one parameter group. Methods, under fastopt's names:
+
+========== ==================================================================
+sgd        SGD(lr, momentum=0, weight_decay)
+momentum   SGD(lr, momentum, dampening=0, weight_decay); constant rate only,
+           since fastopt's tutorial form ``v = mu * v + lr * g`` differs
+           from torch's once the rate changes
+nesterov   SGD(lr, momentum, dampening=0, nesterov=True, weight_decay)
+rmsprop    RMSprop(lr, alpha=beta, eps=epsilon, weight_decay, momentum=0,
+           centered=False)
+adagrad    Adagrad(lr, lr_decay=0, weight_decay, initial_accumulator_value=0,
+           eps=epsilon)
+adam       Adam(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, amsgrad)
+adamw      AdamW(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, amsgrad)
+========== ==================================================================
+
+Schedules: ``step`` -> ``StepLR(step_size, gamma)``, ``exponential`` ->
+``ExponentialLR(gamma)``, ``cosine`` -> ``CosineAnnealingLR(T_max=t_max,
+eta_min)``. Every optimizer runs its single-tensor (``foreach=False``) code
+path, which is torch's default on the CPU.
+
+Each case in the JSON stores the data (``x``, ``y``, ``init``), the method,
+``learning_rate``, every other hyperparameter under fastopt's names
+(``clip_value`` is ``null`` when clipping is off), the schedule (``null`` or
+e.g. ``{"kind": "step", "step_size": 2, "gamma": 0.5}``, built in the test
+as ``getattr(fastopt.schedules, kind)(**rest)``) and the results: ``path``
+(epochs x (d + 1)), ``loss_history`` (epochs), plus, for diagnosis only, the
+learning rate of every epoch, the MSE at ``init`` and how many gradient
+elements were clamped. Floats are written by ``json`` with ``repr``, which
+round-trips float64 exactly. The file records the torch and NumPy versions.
+
+Run it by hand from the repository root and commit the JSON it writes::
+
+    pip install torch==2.13.0
+    python scripts/make_torch_golden.py            # writes tests/data/torch_golden.json
+    python scripts/make_torch_golden.py --out /tmp/golden.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO_ROOT / "tests" / "data" / "torch_golden.json"
+TORCH_VERSION_EXPECTED = "2.13.0"
+
+# Every hyperparameter each method takes in fastopt, besides learning_rate, in fastopt's order.
+METHOD_HYPERPARAMETERS = {
+    "sgd": ("clip_value", "weight_decay"),
+    "momentum": ("momentum", "clip_value", "weight_decay"),
+    "nesterov": ("momentum", "clip_value", "weight_decay"),
+    "rmsprop": ("beta", "epsilon", "weight_decay"),
+    "adagrad": ("epsilon", "weight_decay"),
+    "adam": ("beta1", "beta2", "epsilon", "weight_decay", "amsgrad"),
+    "adamw": ("beta1", "beta2", "epsilon", "weight_decay", "amsgrad"),
+}
+
+DEFAULTS = {
+    "sgd": dict(clip_value=None, weight_decay=0.0),
+    "momentum": dict(momentum=0.9, clip_value=None, weight_decay=0.0),
+    "nesterov": dict(momentum=0.9, clip_value=None, weight_decay=0.0),
+    "rmsprop": dict(beta=0.9, epsilon=1e-8, weight_decay=0.0),
+    "adagrad": dict(epsilon=1e-10, weight_decay=0.0),
+    "adam": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, amsgrad=False),
+    "adamw": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, amsgrad=False),
+}
+
+
+def case(name, method, *, seed, n, d, batch_size, epochs, learning_rate, schedule=None, y_scale=1.0, **hyperparameters):
+    """One golden case: the problem, the method and all its settings."""
+    unknown = set(hyperparameters) - set(METHOD_HYPERPARAMETERS[method])
+    if unknown:
+        raise ValueError(f"{name}: {method} takes no {sorted(unknown)}")
+    if method == "momentum" and schedule is not None:
+        raise ValueError(f"{name}: fastopt's momentum equals torch's only at a constant learning rate")
+    return dict(
+        name=name,
+        method=method,
+        seed=seed,
+        n=n,
+        d=d,
+        batch_size=batch_size,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        hyperparameters={**DEFAULTS[method], **hyperparameters},
+        schedule=schedule,
+        y_scale=y_scale,
+    )
+
+
+STEP = {"kind": "step", "step_size": 2, "gamma": 0.5}
+EXPONENTIAL = {"kind": "exponential", "gamma": 0.8}
+COSINE = {"kind": "cosine", "t_max": 4, "eta_min": 0.0}  # 10 epochs: runs past t_max and back up
+COSINE_FLOOR = {"kind": "cosine", "t_max": 5, "eta_min": 0.005}
+
+# Names read <method>-<variant>-d<features>-n<rows>-b<batch>; "short" marks n % batch != 0.
+CASES = [
+    # --- sgd
+    case("sgd-d1-n20-b5", "sgd", seed=0, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.05),
+    case("sgd-d5-n23-b4-short", "sgd", seed=1, n=23, d=5, batch_size=4, epochs=6, learning_rate=0.05),
+    case("sgd-wd-d3-n17-b5-short", "sgd", seed=2, n=17, d=3, batch_size=5, epochs=8, learning_rate=0.05, weight_decay=0.1),
+    case("sgd-clip-d2-n16-b4", "sgd", seed=3, n=16, d=2, batch_size=4, epochs=6, learning_rate=0.05, clip_value=0.5, y_scale=5.0),
+    case("sgd-step-d2-n15-b4-short", "sgd", seed=4, n=15, d=2, batch_size=4, epochs=8, learning_rate=0.05, schedule=STEP),
+    case("sgd-exponential-d1-n12-b3", "sgd", seed=5, n=12, d=1, batch_size=3, epochs=8, learning_rate=0.05, schedule=EXPONENTIAL),
+    case("sgd-cosine-d3-n14-b4-short", "sgd", seed=6, n=14, d=3, batch_size=4, epochs=10, learning_rate=0.05, schedule=COSINE),
+    # --- momentum (constant rate only)
+    case("momentum-d1-n16-b4", "momentum", seed=7, n=16, d=1, batch_size=4, epochs=8, learning_rate=0.02),
+    case("momentum-d5-n21-b4-short", "momentum", seed=8, n=21, d=5, batch_size=4, epochs=6, learning_rate=0.02),
+    case("momentum-wd-d2-n18-b5-short", "momentum", seed=9, n=18, d=2, batch_size=5, epochs=8, learning_rate=0.02, weight_decay=0.1),
+    case("momentum-clip-d3-n16-b4", "momentum", seed=10, n=16, d=3, batch_size=4, epochs=6, learning_rate=0.02, clip_value=0.5, y_scale=5.0),
+    case("momentum-batch1-d1-n7-b1", "momentum", seed=11, n=7, d=1, batch_size=1, epochs=5, learning_rate=0.02, momentum=0.5),
+    # --- nesterov
+    case("nesterov-d1-n20-b5", "nesterov", seed=12, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.02),
+    case("nesterov-d5-n23-b5-short", "nesterov", seed=13, n=23, d=5, batch_size=5, epochs=6, learning_rate=0.02),
+    case("nesterov-wd-d2-n13-b4-short", "nesterov", seed=14, n=13, d=2, batch_size=4, epochs=8, learning_rate=0.02, weight_decay=0.1),
+    case("nesterov-clip-d2-n12-b4", "nesterov", seed=15, n=12, d=2, batch_size=4, epochs=5, learning_rate=0.02, clip_value=0.5, y_scale=5.0),
+    case("nesterov-step-d3-n15-b4-short", "nesterov", seed=16, n=15, d=3, batch_size=4, epochs=8, learning_rate=0.02, schedule=STEP),
+    case("nesterov-exponential-d1-n10-b3-short", "nesterov", seed=17, n=10, d=1, batch_size=3, epochs=8, learning_rate=0.02, schedule=EXPONENTIAL),
+    case("nesterov-cosine-d2-n16-b4", "nesterov", seed=18, n=16, d=2, batch_size=4, epochs=12, learning_rate=0.02, schedule=COSINE_FLOOR),
+    # --- rmsprop
+    case("rmsprop-d1-n20-b5", "rmsprop", seed=19, n=20, d=1, batch_size=5, epochs=6, learning_rate=0.01),
+    case("rmsprop-d5-n22-b4-short", "rmsprop", seed=20, n=22, d=5, batch_size=4, epochs=6, learning_rate=0.01),
+    case("rmsprop-wd-d3-n17-b4-short", "rmsprop", seed=21, n=17, d=3, batch_size=4, epochs=6, learning_rate=0.01, weight_decay=0.1),
+    case("rmsprop-exponential-d2-n14-b4-short", "rmsprop", seed=22, n=14, d=2, batch_size=4, epochs=8, learning_rate=0.01, schedule=EXPONENTIAL),
+    # --- adagrad
+    case("adagrad-d1-n16-b4", "adagrad", seed=23, n=16, d=1, batch_size=4, epochs=8, learning_rate=0.1),
+    case("adagrad-d5-n23-b6-short", "adagrad", seed=24, n=23, d=5, batch_size=6, epochs=6, learning_rate=0.1),
+    case("adagrad-wd-d2-n15-b4-short", "adagrad", seed=25, n=15, d=2, batch_size=4, epochs=8, learning_rate=0.1, weight_decay=0.1),
+    case("adagrad-step-d3-n12-b5-short", "adagrad", seed=26, n=12, d=3, batch_size=5, epochs=8, learning_rate=0.1, schedule=STEP),
+    # --- adam
+    case("adam-d1-n20-b5", "adam", seed=27, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.05),
+    case("adam-d5-n23-b4-short", "adam", seed=28, n=23, d=5, batch_size=4, epochs=6, learning_rate=0.05),
+    case("adam-wd-d3-n17-b5-short", "adam", seed=29, n=17, d=3, batch_size=5, epochs=8, learning_rate=0.05, weight_decay=0.1),
+    case("adam-amsgrad-d2-n16-b4", "adam", seed=30, n=16, d=2, batch_size=4, epochs=10, learning_rate=0.05, amsgrad=True),
+    case("adam-step-d2-n13-b4-short", "adam", seed=31, n=13, d=2, batch_size=4, epochs=8, learning_rate=0.05, schedule=STEP),
+    case("adam-exponential-d1-n9-b9-fullbatch", "adam", seed=32, n=9, d=1, batch_size=9, epochs=12, learning_rate=0.05, schedule=EXPONENTIAL),
+    case("adam-cosine-d4-n18-b4-short", "adam", seed=33, n=18, d=4, batch_size=4, epochs=10, learning_rate=0.05, schedule=COSINE),
+    # --- adamw
+    case("adamw-d1-n20-b5", "adamw", seed=34, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.05),
+    case("adamw-d5-n23-b4-short", "adamw", seed=35, n=23, d=5, batch_size=4, epochs=6, learning_rate=0.05, weight_decay=0.01),
+    case("adamw-wd-d3-n17-b5-short", "adamw", seed=36, n=17, d=3, batch_size=5, epochs=8, learning_rate=0.05, weight_decay=0.2),
+    case("adamw-amsgrad-d2-n16-b4", "adamw", seed=37, n=16, d=2, batch_size=4, epochs=10, learning_rate=0.05, weight_decay=0.05, amsgrad=True),
+    case("adamw-step-d2-n11-b4-short", "adamw", seed=38, n=11, d=2, batch_size=4, epochs=8, learning_rate=0.05, weight_decay=0.05, schedule=STEP),
+    case("adamw-exponential-d1-n7-b8-fullbatch", "adamw", seed=39, n=7, d=1, batch_size=8, epochs=12, learning_rate=0.05, weight_decay=0.05, schedule=EXPONENTIAL),
+    case("adamw-cosine-d5-n19-b5-short", "adamw", seed=40, n=19, d=5, batch_size=5, epochs=10, learning_rate=0.05, weight_decay=0.05, schedule=COSINE_FLOOR),
+]
+
+
+def make_problem(seed: int, n: int, d: int, y_scale: float):
+    """Standard-normal features, a random line plus 0.1 noise, a random O(1) start."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    w_true = rng.normal(size=d)
+    b_true = rng.normal()
+    y = y_scale * (x @ w_true + b_true + 0.1 * rng.normal(size=n))
+    init = 0.5 * rng.normal(size=d + 1)
+    return x, y, init
+
+
+def make_optimizer(method: str, params, learning_rate: float, hp: dict):
+    common = dict(lr=learning_rate, weight_decay=hp["weight_decay"], foreach=False)
+    if method == "sgd":
+        return torch.optim.SGD(params, momentum=0.0, **common)
+    if method == "momentum":
+        return torch.optim.SGD(params, momentum=hp["momentum"], dampening=0.0, **common)
+    if method == "nesterov":
+        return torch.optim.SGD(params, momentum=hp["momentum"], dampening=0.0, nesterov=True, **common)
+    if method == "rmsprop":
+        return torch.optim.RMSprop(params, alpha=hp["beta"], eps=hp["epsilon"], momentum=0.0, centered=False, **common)
+    if method == "adagrad":
+        return torch.optim.Adagrad(params, lr_decay=0.0, initial_accumulator_value=0.0, eps=hp["epsilon"], **common)
+    if method in ("adam", "adamw"):
+        cls = torch.optim.Adam if method == "adam" else torch.optim.AdamW
+        return cls(params, betas=(hp["beta1"], hp["beta2"]), eps=hp["epsilon"], amsgrad=hp["amsgrad"], **common)
+    raise ValueError(method)
+
+
+def make_scheduler(optimizer, schedule: dict | None):
+    if schedule is None:
+        return None
+    args = {k: v for k, v in schedule.items() if k != "kind"}
+    if schedule["kind"] == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=args["step_size"], gamma=args["gamma"])
+    if schedule["kind"] == "exponential":
+        return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=args["gamma"])
+    if schedule["kind"] == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args["t_max"], eta_min=args["eta_min"])
+    raise ValueError(schedule["kind"])
+
+
+def full_mse(x, y, w, b) -> float:
+    with torch.no_grad():
+        return float(((x @ w + b - y) ** 2).mean())
+
+
+def run_torch(spec: dict, x_np, y_np, init_np, *, amsgrad_override=None) -> dict:
+    """Train with torch.optim as described in the module docstring; return the per-epoch record."""
+    hp = dict(spec["hyperparameters"])
+    if amsgrad_override is not None:
+        hp["amsgrad"] = amsgrad_override
+    x = torch.tensor(x_np, dtype=torch.float64)
+    y = torch.tensor(y_np, dtype=torch.float64)
+    d = spec["d"]
+    w = torch.tensor(init_np[:d], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(init_np[d:], dtype=torch.float64, requires_grad=True)
+    optimizer = make_optimizer(spec["method"], [w, b], spec["learning_rate"], hp)
+    scheduler = make_scheduler(optimizer, spec["schedule"])
+    clip = hp.get("clip_value")
+    n, bs = spec["n"], spec["batch_size"]
+
+    initial_loss = full_mse(x, y, w, b)
+    path, losses, rates = [], [], []
+    n_clipped = 0
+    for _ in range(spec["epochs"]):
+        rates.append(float(optimizer.param_groups[0]["lr"]))
+        for start in range(0, n, bs):
+            xb, yb = x[start : start + bs], y[start : start + bs]
+            loss = ((xb @ w + b - yb) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            if clip is not None:
+                for p in (w, b):
+                    n_clipped += int((p.grad.abs() > clip).sum())
+                    p.grad.clamp_(-clip, clip)
+            optimizer.step()
+        path.append(torch.cat([w.detach(), b.detach()]).tolist())
+        losses.append(full_mse(x, y, w, b))
+        if scheduler is not None:
+            scheduler.step()
+    return dict(path=path, loss_history=losses, learning_rates=rates, initial_loss=initial_loss, n_clipped=n_clipped)
+
+
+def check(spec: dict, init, record: dict, x, y) -> None:
+    """Guard the golden data against cases that test nothing or are numerically fragile."""
+    name = spec["name"]
+    path = np.array(record["path"])
+    if not (np.all(np.isfinite(path)) and np.all(np.isfinite(record["loss_history"]))):
+        raise AssertionError(f"{name}: non-finite values")
+    moved = np.max(np.abs(path[-1] - init))
+    if moved < 0.05:
+        raise AssertionError(f"{name}: parameters barely move ({moved:.3g})")
+    if not record["loss_history"][-1] < record["initial_loss"]:
+        raise AssertionError(f"{name}: loss does not decrease")
+    if spec["hyperparameters"].get("clip_value") is not None and record["n_clipped"] == 0:
+        raise AssertionError(f"{name}: clipping never happens")
+    if spec["hyperparameters"].get("amsgrad"):
+        plain = run_torch(spec, x, y, init, amsgrad_override=False)
+        if np.allclose(plain["path"], path, rtol=1e-6, atol=0):
+            raise AssertionError(f"{name}: amsgrad makes no difference")
+    if spec["schedule"] is not None and len(set(record["learning_rates"])) < 2:
+        raise AssertionError(f"{name}: the schedule never changes the learning rate")
+
+
+def build() -> dict:
+    torch.set_num_threads(1)
+    names = [c["name"] for c in CASES]
+    if len(set(names)) != len(names):
+        raise AssertionError("duplicate case names")
+    cases = []
+    for spec in CASES:
+        x, y, init = make_problem(spec["seed"], spec["n"], spec["d"], spec["y_scale"])
+        record = run_torch(spec, x, y, init)
+        check(spec, init, record, x, y)
+        entry = {k: spec[k] for k in ("name", "method", "seed", "n", "d", "batch_size", "epochs", "learning_rate")}
+        entry.update(
+            hyperparameters=spec["hyperparameters"],
+            schedule=spec["schedule"],
+            x=x.tolist(),
+            y=y.tolist(),
+            init=init.tolist(),
+            path=record["path"],
+            loss_history=record["loss_history"],
+            learning_rates=record["learning_rates"],
+            initial_loss=record["initial_loss"],
+            n_clipped=record["n_clipped"],
+        )
+        cases.append(entry)
+    return {
+        "description": (
+            "torch.optim runs (float64, CPU, no shuffling) of the linear model X @ w + b with MSE loss; "
+            "path[k] = [w_1..w_d, b] and loss_history[k] = MSE over all rows after epoch k. "
+            "Written by scripts/make_torch_golden.py; read by tests/test_torch_golden.py."
+        ),
+        "generator": "scripts/make_torch_golden.py",
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "cases": cases,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output JSON (default: {DEFAULT_OUT})")
+    args = parser.parse_args(argv)
+    if torch.__version__.split("+")[0] != TORCH_VERSION_EXPECTED:
+        print(f"warning: torch {torch.__version__}, the golden file was made with {TORCH_VERSION_EXPECTED}")
+    data = build()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    args.out.write_text(text + "\n", encoding="utf-8")
+    print(f"wrote {len(data['cases'])} cases, {len(text) + 1:,} bytes, to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
