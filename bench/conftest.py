@@ -14,6 +14,7 @@ from fastopt.datasets import tutorial_split
 
 PER_EPOCH: dict[tuple[str, str], float] = {}  # (implementation, method) -> median seconds per epoch
 SCALING: list[tuple[str, int, int, float]] = []  # (kind, rows, features, median seconds per epoch)
+SWEEP: dict[str, float] = {}  # name -> median seconds (or ms per configuration)
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +53,15 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{'rows':>10} {'features':>8} {'per epoch':>12} {'ns per row x (d+1)':>19}")
         for kind, n, d, per_epoch in SCALING:
             terminalreporter.write_line(f"{n:>10,} {d:>8} {per_epoch * 1e3:>9.3f} ms {per_epoch / (n * (d + 1)) * 1e9:>19.3f}")
+    if SWEEP:
+        terminalreporter.section("sweeps (medians)")
+        for name, value in SWEEP.items():
+            unit = "ms" if "(ms)" in name else "s"
+            terminalreporter.write_line(f"{name:<45} {value:>9.3f} {unit}")
+        sequential = SWEEP.get("64 fits one after another")
+        for name in ("sweep, 2 threads", "sweep, 1 thread"):
+            if sequential and name in SWEEP:
+                terminalreporter.write_line(f"speed-up of '{name}' over the 64 fits one after another: {sequential / SWEEP[name]:.2f}x")
+        alone = SWEEP.get("sweep, 1 thread, no permutation sharing")
+        if alone and "sweep, 1 thread" in SWEEP:
+            terminalreporter.write_line(f"permutation sharing gains (1 thread): {alone / SWEEP['sweep, 1 thread']:.2f}x")

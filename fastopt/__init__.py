@@ -11,11 +11,23 @@ the diamonds data of the tutorial this library grew from.
 
 __version__ = "0.1.0"
 
-from . import datasets, reference  # noqa: E402
+from . import datasets, reference, schedules  # noqa: E402
 from .closed_form import least_squares  # noqa: E402
 from .compare import compare  # noqa: E402
 from .methods import METHODS  # noqa: E402
 from .optimize import fit  # noqa: E402
 from .result import FitResult  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
-__all__ = ["fit", "compare", "least_squares", "FitResult", "METHODS", "datasets", "reference", "__version__"]
+__all__ = [
+    "fit",
+    "sweep",
+    "compare",
+    "least_squares",
+    "FitResult",
+    "METHODS",
+    "datasets",
+    "reference",
+    "schedules",
+    "__version__",
+]

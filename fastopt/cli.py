@@ -1,4 +1,4 @@
-"""The ``fastopt`` command line: ``fastopt compare`` (see ``fastopt --help``)."""
+"""The ``fastopt`` command line: ``fastopt compare`` and ``fastopt sweep`` (see ``fastopt --help``)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ def _non_negative_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
 
 
@@ -79,6 +86,33 @@ def build_parser() -> argparse.ArgumentParser:
                          help="epochs to time each peer for (default: %(default)s)")
     compare.add_argument("--quiet", action="store_true", help="no progress bars")
     compare.set_defaults(run=_run_compare)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="fit every combination of methods, learning rates, batch sizes and seeds",
+        description=(
+            "Sweep learning rate x batch size x seed for each method on the diamonds line fit (or on your "
+            "own CSV data, standardized the tutorial's way), on every core; write sweep.csv and sweep.png "
+            "(a heatmap of test RMSE per method) and print the best configuration of each method."
+        ),
+    )
+    sweep.add_argument("--method", nargs="+", choices=METHODS, default=list(TUTORIAL_SETTINGS), metavar="METHOD",
+                       help=f"methods, from: {', '.join(METHODS)} (default: the tutorial's four)")
+    sweep.add_argument("--learning-rate", nargs="+", type=_positive_float, default=[1e-3, 1e-2, 1e-1], metavar="LR",
+                       help="learning rates (default: 1e-3 1e-2 1e-1)")
+    sweep.add_argument("--batch-size", nargs="+", type=_positive_int, default=[32, 64], metavar="N",
+                       help="batch sizes (default: 32 64)")
+    sweep.add_argument("--seeds", type=_positive_int, default=3, help="seeds 0 .. N-1 per configuration (default: 3)")
+    sweep.add_argument("--epochs", type=_positive_int, default=1000, help="epochs per fit (default: %(default)s)")
+    sweep.add_argument("--stopping-threshold", type=_non_negative_float, default=1e-6,
+                       help="stop a fit when its epoch loss changes by less (default: 1e-6; 0 runs every epoch)")
+    sweep.add_argument("--n-jobs", type=_positive_int, default=None, help="threads (default: all cores)")
+    sweep.add_argument("--out", metavar="DIR", help="folder for sweep.csv and sweep.png")
+    sweep.add_argument("--csv", metavar="FILE", help="your own data instead of diamonds (needs --x and --y)")
+    sweep.add_argument("--x", nargs="+", metavar="COL", help="feature columns of --csv")
+    sweep.add_argument("--y", metavar="COL", help="target column of --csv")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(run=_run_sweep)
     return parser
 
 
@@ -101,6 +135,65 @@ def _run_compare(args: argparse.Namespace) -> None:
     print(format_table(table))
     if args.out:
         print(f"wrote results.csv, results.json, comparison.png, loss_curves.png and paths.png to {args.out}")
+
+
+def _sweep_data(args: argparse.Namespace):
+    """The diamonds split, or a CSV file split and standardized the same way; plus the target's name."""
+    from .datasets import standardized_split, tutorial_split
+
+    if args.csv is None:
+        if args.x or args.y:
+            raise ValueError("--x and --y go with --csv")
+        return tutorial_split(), "test RMSE ($)"
+    if not args.x or not args.y:
+        raise ValueError("--csv needs --x COL [COL ...] and --y COL")
+    import pandas as pd
+
+    frame = pd.read_csv(args.csv)
+    missing = [c for c in [*args.x, args.y] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"--csv {args.csv} has no column(s) {', '.join(missing)}; it has {', '.join(frame.columns)}")
+    columns = frame[[*args.x, args.y]]
+    non_numeric = [c for c in columns.columns if not pd.api.types.is_numeric_dtype(columns[c])]
+    if non_numeric:
+        raise ValueError(f"column(s) {', '.join(non_numeric)} of {args.csv} are not numeric")
+    if columns.isna().any().any():
+        raise ValueError(f"{args.csv} has missing values in {', '.join(columns.columns[columns.isna().any()])}")
+    return standardized_split(columns.to_numpy(dtype=float)), f"test RMSE ({args.y})"
+
+
+def _run_sweep(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from .compare import _check_out
+    from .sweep import sweep
+
+    folder = _check_out(args.out)
+    split, label = _sweep_data(args)
+    grid = {"method": args.method, "learning_rate": args.learning_rate, "batch_size": args.batch_size,
+            "seed": list(range(args.seeds))}  # fmt: skip
+    table = sweep(
+        split.x_train, split.y_train, grid, epochs=args.epochs, stopping_threshold=args.stopping_threshold,
+        x_test=split.x_test, y_test=split.y_test, n_jobs=args.n_jobs, progress=not args.quiet,
+    )  # fmt: skip
+    table["test_rmse"] = np.sqrt(table["test_mse"]) * split.std[-1]
+    summary = (
+        table.groupby(["method", "learning_rate", "batch_size"], sort=False)
+        .agg(test_rmse=("test_rmse", "mean"), seeds=("seed", "size"), diverged=("status", lambda s: int((s == "diverged").sum())),
+             epochs_run=("epochs_run", "mean"), seconds=("runtime_s", "sum"))  # fmt: skip
+        .reset_index()
+    )
+    best = summary.loc[summary.groupby("method", sort=False)["test_rmse"].idxmin().dropna()]
+    print(f"{len(table)} fits; best configuration per method ({label}, mean over {args.seeds} seed(s)):")
+    print(best.to_string(index=False, formatters={"test_rmse": "{:,.2f}".format, "epochs_run": "{:,.1f}".format,
+                                                  "seconds": "{:.4f}".format}))  # fmt: skip
+    if folder is not None:
+        from . import plots
+
+        table.assign(params=[list(map(float, p)) for p in table["params"]]).to_csv(folder / "sweep.csv", index=False)
+        plots.sweep_heatmap(table, "test_rmse", label).savefig(folder / "sweep.png", dpi=120)
+        plots.close_all()
+        print(f"wrote sweep.csv and sweep.png to {folder}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,7 @@ import numpy as np
 if TYPE_CHECKING:  # pandas and seaborn load lazily: importing fastopt stays fast
     import pandas as pd
 
-__all__ = ["load_diamonds", "tutorial_split", "TutorialSplit"]
+__all__ = ["load_diamonds", "tutorial_split", "standardized_split", "TutorialSplit"]
 
 
 def _plotnine_data_dir() -> Path | None:
@@ -64,15 +64,17 @@ def load_diamonds() -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class TutorialSplit:
-    """The tutorial's standardized carat -> price problem.
+    """A standardized train/test split, as the tutorial makes it (carat -> price by default).
 
     Attributes
     ----------
     x_train, y_train, x_test, y_test : ndarray of float64
-        Standardized carat (features, shape ``(n,)``) and price (targets).
-    mean, std : ndarray of float64, shape (2,)
-        Column means and standard deviations (ddof=0) of ``[carat, price]``
-        over the sampled rows, before the split; price in US dollars.
+        Standardized features (shape ``(n,)`` for one feature, else
+        ``(n, d)``) and targets.
+    mean, std : ndarray of float64, shape (d + 1,)
+        Column means and standard deviations (ddof=0) of ``[x_1 .. x_d, y]``
+        over the sampled rows, before the split (for diamonds
+        ``[carat, price]``, price in US dollars).
     """
 
     x_train: np.ndarray
@@ -82,44 +84,49 @@ class TutorialSplit:
     mean: np.ndarray
     std: np.ndarray
 
-    def to_dollars(self, y_standardized: Any) -> np.ndarray:
-        """Map standardized prices back to US dollars."""
-        return np.asarray(y_standardized, dtype=np.float64) * self.std[1] + self.mean[1]
+    def to_original(self, y_standardized: Any) -> np.ndarray:
+        """Map standardized targets back to the target's own units (dollars for diamonds)."""
+        return np.asarray(y_standardized, dtype=np.float64) * self.std[-1] + self.mean[-1]
 
-    def rmse_dollars(self, model: Any) -> float:
-        """Test RMSE in US dollars of a fit result (anything with ``predict``) or of test predictions."""
+    def test_rmse(self, model: Any) -> float:
+        """Test RMSE in the target's own units, of a fit result (anything with ``predict``) or of test predictions."""
         predicted = model.predict(self.x_test) if hasattr(model, "predict") else np.asarray(model, np.float64)
         if predicted.shape != self.y_test.shape:
             raise ValueError(f"expected {self.y_test.shape[0]} test predictions, got shape {predicted.shape}")
-        error = self.to_dollars(predicted) - self.to_dollars(self.y_test)
+        error = self.to_original(predicted) - self.to_original(self.y_test)
         return float(np.sqrt(np.mean(error**2)))
 
+    #: The tutorial's names: prices are in dollars.
+    to_dollars = to_original
+    rmse_dollars = test_rmse
 
-def tutorial_split(dataset_size: int = 20_000, train_fraction: float = 0.8, seed: int = 42) -> TutorialSplit:
-    """Sample, standardize and split the diamonds data exactly as SPEC.md says.
 
-    ``np.random.seed(seed)``, shuffle the rows of ``[[carat, price], ...]`` in
-    place, keep the first ``dataset_size`` rows, standardize both columns with
-    their mean and std (ddof=0), and split the standardized array: the first
-    ``train_fraction`` of the rows train, the rest test.
-
-    Parameters
-    ----------
-    dataset_size : int, default 20,000
-        Rows sampled, 2 to 53,940.
-    train_fraction : float in (0, 1), default 0.8
-        Share of the sampled rows used for training.
-    seed : int, default 42
-        Seed of NumPy's legacy global generator, as in the tutorial. The
-        global state is restored afterwards.
-    """
-    if isinstance(dataset_size, bool) or not isinstance(dataset_size, (int, np.integer)):
-        raise TypeError(f"dataset_size must be an integer, got {type(dataset_size).__name__}")
+def _check_fraction(train_fraction: Any) -> float:
     if isinstance(train_fraction, bool) or not isinstance(train_fraction, (int, float, np.floating)):
         raise TypeError(f"train_fraction must be a number, got {type(train_fraction).__name__}")
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
-    data = load_diamonds()[["carat", "price"]].to_numpy(dtype=np.float64)
+    return float(train_fraction)
+
+
+def standardized_split(
+    data: np.ndarray, dataset_size: int | None = None, train_fraction: float = 0.8, seed: int = 42
+) -> TutorialSplit:
+    """The tutorial's recipe for any table whose last column is the target.
+
+    ``np.random.seed(seed)``, shuffle the rows of ``data`` (a copy), keep the
+    first ``dataset_size`` rows (all by default), standardize every column
+    with its mean and std (ddof=0), and split the standardized rows: the
+    first ``train_fraction`` train, the rest test. NumPy's global random
+    state is restored afterwards.
+    """
+    train_fraction = _check_fraction(train_fraction)
+    data = np.array(data, dtype=np.float64)
+    if data.ndim != 2 or data.shape[1] < 2:
+        raise ValueError(f"data must be a table of feature columns and a target column, got shape {data.shape}")
+    dataset_size = data.shape[0] if dataset_size is None else dataset_size
+    if isinstance(dataset_size, bool) or not isinstance(dataset_size, (int, np.integer)):
+        raise TypeError(f"dataset_size must be an integer, got {type(dataset_size).__name__}")
     if not 2 <= dataset_size <= data.shape[0]:
         raise ValueError(f"dataset_size must be between 2 and {data.shape[0]}, got {dataset_size}")
     n_train = int(dataset_size * train_fraction)
@@ -133,13 +140,38 @@ def tutorial_split(dataset_size: int = 20_000, train_fraction: float = 0.8, seed
         np.random.set_state(saved)
     sample = data[:dataset_size]
     mean, std = sample.mean(axis=0), sample.std(axis=0)
+    if not (std > 0).all():
+        constant = [int(i) for i in np.flatnonzero(std == 0)]
+        raise ValueError(f"column(s) {constant} are constant over the sampled rows and cannot be standardized")
     standardized = (sample - mean) / std
-    train, test = standardized[:n_train], standardized[n_train:]
+    features = standardized[:, 0] if data.shape[1] == 2 else standardized[:, :-1]
     return TutorialSplit(
-        x_train=train[:, 0].copy(),
-        y_train=train[:, 1].copy(),
-        x_test=test[:, 0].copy(),
-        y_test=test[:, 1].copy(),
+        x_train=features[:n_train].copy(),
+        y_train=standardized[:n_train, -1].copy(),
+        x_test=features[n_train:].copy(),
+        y_test=standardized[n_train:, -1].copy(),
         mean=mean,
         std=std,
+    )
+
+
+def tutorial_split(dataset_size: int = 20_000, train_fraction: float = 0.8, seed: int = 42) -> TutorialSplit:
+    """Sample, standardize and split the diamonds data exactly as SPEC.md says.
+
+    :func:`standardized_split` of ``[[carat, price], ...]``: seed NumPy's
+    global generator, shuffle the rows, keep the first ``dataset_size``,
+    standardize both columns, split the standardized rows.
+
+    Parameters
+    ----------
+    dataset_size : int, default 20,000
+        Rows sampled, 2 to 53,940.
+    train_fraction : float in (0, 1), default 0.8
+        Share of the sampled rows used for training.
+    seed : int, default 42
+        Seed of NumPy's legacy global generator, as in the tutorial.
+    """
+    _check_fraction(train_fraction)
+    return standardized_split(
+        load_diamonds()[["carat", "price"]].to_numpy(dtype=np.float64), dataset_size, train_fraction, seed
     )

@@ -34,11 +34,12 @@ from .update_rules import (
     sgd,
 )
 
-__all__ = ["STATUSES", "CONVERGED", "MAX_EPOCHS", "DIVERGED", "fit_kernel", "batch_gradient"]
+__all__ = ["STATUSES", "CONVERGED", "MAX_EPOCHS", "DIVERGED", "RUNNING", "fit_kernel", "sweep_kernel", "train_epoch"]
 
 # Status codes returned by the kernel; STATUSES[code] is the user-facing name.
 STATUSES = ("converged", "max_epochs", "diverged")
 CONVERGED, MAX_EPOCHS, DIVERGED = range(3)
+RUNNING = -1  # inside the kernels only
 
 
 @jit
@@ -96,6 +97,52 @@ def _all_finite(values):
         if not math.isfinite(v):
             return False
     return True
+
+
+@jit
+def train_epoch(X, y, M, M_abs, code, hp, lr, params, state, index, batch_size, grad, t):
+    """One pass over the rows in ``index`` order, one update per batch; returns ``(loss, t)``.
+
+    ``grad`` is scratch space of the parameters' size; ``t`` counts updates
+    made before this epoch; the loss is the training MSE afterwards.
+    """
+    n = X.shape[0]
+    one_feature = X.shape[1] == 1
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        if one_feature:
+            batch_gradient_1d(X, y, index, start, stop, params, grad)
+        else:
+            batch_gradient(X, y, index, start, stop, params, grad)
+        t += 1
+        # The dispatch sits here rather than in a helper: a call that is
+        # not inlined passes every array by value and costs ~40 ns, more
+        # than the whole update of a one-feature model.
+        if code == SGD:
+            sgd(params, grad, state, lr, hp, t)
+        elif code == MOMENTUM:
+            momentum(params, grad, state, lr, hp, t)
+        elif code == NESTEROV:
+            nesterov(params, grad, state, lr, hp, t)
+        elif code == RMSPROP:
+            rmsprop(params, grad, state, lr, hp, t)
+        elif code == ADAGRAD:
+            adagrad(params, grad, state, lr, hp, t)
+        elif code == ADAM:
+            adam(params, grad, state, lr, hp, t)
+        elif code == ADAMW:
+            adamw(params, grad, state, lr, hp, t)
+    return epoch_loss(X, y, params, M, M_abs), t
+
+
+@jit
+def epoch_status(loss, params, previous, threshold):
+    """``DIVERGED`` if the loss or a parameter is not finite, ``CONVERGED`` by the stopping rule, else ``RUNNING``."""
+    if not (math.isfinite(loss) and _all_finite(params)):
+        return DIVERGED
+    if abs(previous - loss) < threshold:
+        return CONVERGED
+    return RUNNING
 
 
 @jit
@@ -171,46 +218,108 @@ def fit_kernel(
         Epochs completed over the whole run, updates made, and an index into
         :data:`STATUSES` (``MAX_EPOCHS`` when ``stop_epoch`` was reached).
     """
-    n = X.shape[0]
     grad = np.empty_like(params)
     record_path = path.shape[0] > 0
-    one_feature = X.shape[1] == 1
     previous = loss_history[start_epoch - 1] if start_epoch > 0 else np.inf
     for epoch in range(start_epoch, stop_epoch):
         lr = learning_rate_at(schedule_code, schedule_args, hp[0], epoch)
         if shuffle_rows:
             shuffle(index, rng_state)
-        for start in range(0, n, batch_size):
-            stop = min(start + batch_size, n)
-            if one_feature:
-                batch_gradient_1d(X, y, index, start, stop, params, grad)
-            else:
-                batch_gradient(X, y, index, start, stop, params, grad)
-            t += 1
-            # The dispatch sits here rather than in a helper: a call that is
-            # not inlined passes every array by value and costs ~40 ns, more
-            # than the whole update of a one-feature model.
-            if code == SGD:
-                sgd(params, grad, state, lr, hp, t)
-            elif code == MOMENTUM:
-                momentum(params, grad, state, lr, hp, t)
-            elif code == NESTEROV:
-                nesterov(params, grad, state, lr, hp, t)
-            elif code == RMSPROP:
-                rmsprop(params, grad, state, lr, hp, t)
-            elif code == ADAGRAD:
-                adagrad(params, grad, state, lr, hp, t)
-            elif code == ADAM:
-                adam(params, grad, state, lr, hp, t)
-            elif code == ADAMW:
-                adamw(params, grad, state, lr, hp, t)
-        loss = epoch_loss(X, y, params, M, M_abs)
+        loss, t = train_epoch(X, y, M, M_abs, code, hp, lr, params, state, index, batch_size, grad, t)
         loss_history[epoch] = loss
         if record_path:
             path[epoch, :] = params
-        if not (math.isfinite(loss) and _all_finite(params)):
-            return epoch + 1, t, DIVERGED
-        if abs(previous - loss) < threshold:
-            return epoch + 1, t, CONVERGED
+        status = epoch_status(loss, params, previous, threshold)
+        if status != RUNNING:
+            return epoch + 1, t, status
         previous = loss
     return stop_epoch, t, MAX_EPOCHS
+
+
+@jit
+def sweep_kernel(
+    X,
+    y,
+    M,
+    M_abs,
+    use_moments,
+    codes,
+    hps,
+    schedule_codes,
+    schedule_args,
+    params,
+    states,
+    index,
+    rng_state,
+    batch_sizes,
+    thresholds,
+    epochs,
+    shuffle_rows,
+    loss_history,
+    epochs_run,
+    steps,
+    statuses,
+    last_loss,
+):
+    """Run K configurations that share one permutation stream, epoch by epoch.
+
+    Each epoch draws one permutation (when ``shuffle_rows``) and every
+    configuration still running trains on it, so configurations that share
+    a seed pay for one shuffle instead of K. Each configuration's run is
+    bit-for-bit the run :func:`fit_kernel` makes with the same seed: the
+    permutation stream depends on the seed alone, not on the method, the
+    learning rate or the batch size.
+
+    Parameters are those of :func:`fit_kernel`, stacked along a first axis
+    of length K (``hps`` and ``states`` padded to the longest method), plus:
+
+    use_moments : bool[K]
+        Whether configuration k computes its epoch loss from ``M`` (as
+        :func:`fastopt.loss.use_moments` decides for its epochs).
+    epochs : int64[K]
+        Maximum epochs of each configuration.
+    loss_history : float64[K, max(epochs)] or float64[K, 0]
+        Per-epoch losses, kept only when it has columns.
+    epochs_run, steps, statuses : int64[K]
+        Outputs; ``statuses`` must start at ``RUNNING``.
+    last_loss : float64[K]
+        Output: the loss after the last epoch run (NaN before any).
+    """
+    K = codes.shape[0]
+    grad = np.empty(params.shape[1])
+    no_moments = np.empty((0, 0))
+    keep_history = loss_history.shape[1] > 0
+    previous = np.full(K, np.inf)
+    active = 0
+    for k in range(K):
+        if epochs[k] == 0:
+            statuses[k] = MAX_EPOCHS
+        else:
+            active += 1
+    epoch = 0
+    while active > 0:
+        if shuffle_rows:
+            shuffle(index, rng_state)
+        for k in range(K):
+            if statuses[k] != RUNNING:
+                continue
+            lr = learning_rate_at(schedule_codes[k], schedule_args[k], hps[k, 0], epoch)
+            if use_moments[k]:
+                loss, t = train_epoch(X, y, M, M_abs, codes[k], hps[k], lr, params[k], states[k], index,
+                                      batch_sizes[k], grad, steps[k])  # fmt: skip
+            else:
+                loss, t = train_epoch(X, y, no_moments, no_moments, codes[k], hps[k], lr, params[k], states[k],
+                                      index, batch_sizes[k], grad, steps[k])  # fmt: skip
+            steps[k] = t
+            epochs_run[k] = epoch + 1
+            last_loss[k] = loss
+            if keep_history:
+                loss_history[k, epoch] = loss
+            status = epoch_status(loss, params[k], previous[k], thresholds[k])
+            if status == RUNNING and epoch + 1 == epochs[k]:
+                status = MAX_EPOCHS
+            if status != RUNNING:
+                statuses[k] = status
+                active -= 1
+            previous[k] = loss
+        epoch += 1

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .datasets import TutorialSplit
     from .result import FitResult
 
-__all__ = ["comparison", "loss_curves", "paths", "close_all"]
+__all__ = ["comparison", "loss_curves", "paths", "sweep_heatmap", "close_all"]
 
 
 def _pyplot():
@@ -137,6 +137,37 @@ def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
     for axis in list(axes.flat)[len(tracks):]:
         axis.set_visible(False)
     figure.suptitle("Paths over the training MSE (o start, * end, + least squares; one point per epoch)")
+    figure.tight_layout()
+    return figure
+
+
+def sweep_heatmap(table: pd.DataFrame, value: str, label: str) -> Figure:
+    """Mean of ``value`` over seeds (and any other dimension) for learning rate x batch size, one panel per method."""
+    plt, sns = _pyplot()
+    methods = list(dict.fromkeys(table["method"]))
+    columns = min(2, len(methods))
+    rows = -(-len(methods) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(6 * columns, 4.2 * rows), squeeze=False)
+    finite = table.assign(**{value: table[value].replace([np.inf, -np.inf], np.nan)})
+    grids = {
+        method: finite[finite["method"] == method].pivot_table(
+            index="learning_rate", columns="batch_size", values=value, aggfunc="mean", dropna=False
+        )
+        for method in methods
+    }
+    low = min(np.nanmin(g.to_numpy(dtype=float), initial=np.inf) for g in grids.values())
+    high = max(np.nanmax(g.to_numpy(dtype=float), initial=-np.inf) for g in grids.values())
+    from matplotlib.colors import LogNorm, Normalize
+
+    # A log colour scale when diverging settings blow the values up by orders of magnitude.
+    norm = LogNorm(low, high) if low > 0 and high / low > 10 else Normalize(low, high)
+    for axis, (method, grid) in zip(axes.flat, grids.items()):
+        sns.heatmap(grid, annot=True, fmt=",.2f", cmap="viridis_r", ax=axis, norm=norm,
+                    cbar_kws={"label": label}, annot_kws={"fontsize": 8})  # fmt: skip
+        axis.set(title=method, xlabel="batch size", ylabel="learning rate")
+    for axis in list(axes.flat)[len(methods):]:
+        axis.set_visible(False)
+    figure.suptitle(f"{label}, mean over seeds (blank: diverged)")
     figure.tight_layout()
     return figure
 

@@ -20,7 +20,7 @@ from .methods import NON_NEGATIVE, Method, get_method
 from .schedules import Schedule
 from .shuffle import new_state
 
-__all__ = ["Problem", "prepare", "as_features", "InvalidParameterError"]
+__all__ = ["Problem", "prepare", "check_data", "as_features", "InvalidParameterError"]
 
 # Lemire's bounded integers in the shuffle take 32-bit bounds.
 MAX_ROWS = 2**32 - 1
@@ -111,6 +111,17 @@ def _integer(name: str, value: Any, minimum: int) -> int:
     return value
 
 
+def check_data(x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``x`` as a float64 (n, d) matrix and ``y`` as float64 (n,), or raise naming the problem."""
+    X = as_features(x, name=names[0])
+    Y = _check_array(names[1], y, (1,))
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"{names[0]} has {X.shape[0]} row(s) but {names[1]} has {Y.shape[0]}; they must match")
+    if X.shape[0] > MAX_ROWS:
+        raise ValueError(f"{names[0]} has {X.shape[0]} rows; at most {MAX_ROWS} are supported")
+    return X, Y
+
+
 def _flag(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
@@ -178,17 +189,16 @@ def prepare(
     record_path: Any = False,
     schedule: Any = None,
     hyperparameters: Mapping[str, Any],
+    data_checked: bool = False,
 ) -> Problem:
-    """Validate the arguments of ``fit`` and resolve defaults and seeds."""
+    """Validate the arguments of ``fit`` and resolve defaults and seeds.
+
+    ``data_checked=True`` skips :func:`check_data` for arrays it returned.
+    """
     row = get_method(method)
     hyper = resolve_hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
     schedule = check_schedule(schedule)
-    X = as_features(x)
-    Y = _check_array("y", y, (1,))
-    if X.shape[0] != Y.shape[0]:
-        raise ValueError(f"x has {X.shape[0]} row(s) but y has {Y.shape[0]}; they must match")
-    if X.shape[0] > MAX_ROWS:
-        raise ValueError(f"x has {X.shape[0]} rows; at most {MAX_ROWS} are supported")
+    X, Y = (x, y) if data_checked else check_data(x, y)
     epochs = _integer("epochs", epochs, 0)
     batch_size = _integer("batch_size", batch_size, 1)
     threshold = 0.0 if stopping_threshold is None else _real("stopping_threshold", stopping_threshold, NON_NEGATIVE)
