@@ -61,3 +61,17 @@ def test_cold_start_with_warm_cache(benchmark):
     command = [sys.executable, "-c", COLD_START]
     subprocess.run(command, check=True)  # fills the cache if this install never compiled
     benchmark.pedantic(subprocess.run, args=(command,), kwargs={"check": True}, rounds=5)
+
+
+@pytest.mark.parametrize("schedule", [None, "cosine", "step"])
+@pytest.mark.parametrize("method", ["nesterov", "adagrad", "adamw", "adam"])
+def test_new_methods_and_schedules_10k_epochs(benchmark, split, method, schedule):
+    """Issue target: new methods keep the 0.6 s budget and a schedule adds no measurable cost."""
+    from fastopt import schedules
+
+    benchmark.group = f"10,000 epochs, {method}, with and without a schedule"
+    chosen = {None: None, "cosine": schedules.cosine(TUTORIAL_EPOCHS), "step": schedules.step(30, 0.9)}[schedule]
+    kwargs = dict(learning_rate=0.01, epochs=TUTORIAL_EPOCHS, batch_size=TUTORIAL_BATCH_SIZE, stopping_threshold=0,
+                  seed=0, schedule=chosen)  # fmt: skip
+    fastopt.fit(split.x_train, split.y_train, method, **{**kwargs, "epochs": 1})
+    benchmark.pedantic(fastopt.fit, args=(split.x_train, split.y_train, method), kwargs=kwargs, rounds=3)
