@@ -45,14 +45,18 @@ def pytest_terminal_summary(terminalreporter):
         rows.append(" ".join(cells))
     if rows:
         terminalreporter.section("per epoch, medians of this run: fastopt, NumPy reference, torch.optim")
-        terminalreporter.write_line(f"{'method':<10} {'fastopt':>13} {'reference (speed-up)':>21} {'torch (speed-up)':>21}")
+        terminalreporter.write_line(
+            f"{'method':<10} {'fastopt':>13} {'reference (speed-up)':>21} {'torch (speed-up)':>21}"
+        )
         for row in rows:
             terminalreporter.write_line(row)
     if SCALING:
         terminalreporter.section("scaling: seconds per epoch (adam, batch 64)")
         terminalreporter.write_line(f"{'rows':>10} {'features':>8} {'per epoch':>12} {'ns per row x (d+1)':>19}")
         for kind, n, d, per_epoch in SCALING:
-            terminalreporter.write_line(f"{n:>10,} {d:>8} {per_epoch * 1e3:>9.3f} ms {per_epoch / (n * (d + 1)) * 1e9:>19.3f}")
+            terminalreporter.write_line(
+                f"{n:>10,} {d:>8} {per_epoch * 1e3:>9.3f} ms {per_epoch / (n * (d + 1)) * 1e9:>19.3f}"
+            )
     if SWEEP:
         terminalreporter.section("sweeps (medians)")
         for name, value in SWEEP.items():
@@ -61,7 +65,11 @@ def pytest_terminal_summary(terminalreporter):
         sequential = SWEEP.get("64 fits one after another")
         for name in ("sweep, 2 threads", "sweep, 1 thread"):
             if sequential and name in SWEEP:
-                terminalreporter.write_line(f"speed-up of '{name}' over the 64 fits one after another: {sequential / SWEEP[name]:.2f}x")
+                terminalreporter.write_line(
+                    f"speed-up of '{name}' over the 64 fits one after another: {sequential / SWEEP[name]:.2f}x"
+                )
         alone = SWEEP.get("sweep, 1 thread, no permutation sharing")
         if alone and "sweep, 1 thread" in SWEEP:
-            terminalreporter.write_line(f"permutation sharing gains (1 thread): {alone / SWEEP['sweep, 1 thread']:.2f}x")
+            terminalreporter.write_line(
+                f"permutation sharing gains (1 thread): {alone / SWEEP['sweep, 1 thread']:.2f}x"
+            )

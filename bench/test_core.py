@@ -35,9 +35,7 @@ def run(fit, split, method, epochs):
 @pytest.mark.parametrize("method", list(TUTORIAL_SETTINGS))
 def test_fastopt_10k_epochs(benchmark, split, method):
     benchmark.group = "10,000 epochs, diamonds, batch 64"
-    result = benchmark.pedantic(
-        run, args=(fastopt.fit, split, method, TUTORIAL_EPOCHS), rounds=5, warmup_rounds=1
-    )
+    result = benchmark.pedantic(run, args=(fastopt.fit, split, method, TUTORIAL_EPOCHS), rounds=5, warmup_rounds=1)
     assert result.epochs_run == TUTORIAL_EPOCHS
     record_per_epoch(benchmark, "fastopt", method, TUTORIAL_EPOCHS)
 

@@ -11,13 +11,13 @@ the diamonds data of the tutorial this library grew from.
 
 __version__ = "0.1.0"
 
-from . import datasets, reference, schedules  # noqa: E402
-from .closed_form import least_squares  # noqa: E402
-from .compare import compare  # noqa: E402
-from .methods import METHODS  # noqa: E402
-from .optimize import fit  # noqa: E402
-from .result import FitResult  # noqa: E402
-from .sweep import sweep  # noqa: E402
+from . import datasets, reference, schedules
+from .closed_form import least_squares
+from .compare import compare
+from .methods import METHODS
+from .optimize import fit
+from .result import FitResult
+from .sweep import sweep
 
 __all__ = [
     "fit",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from .benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
 from .methods import METHODS
@@ -15,7 +16,7 @@ __all__ = ["main", "build_parser"]
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``fastopt compare: error: ...`` and exit code 2."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -70,20 +71,45 @@ def build_parser() -> argparse.ArgumentParser:
             "reference, and with --out write results.csv, results.json and three figures."
         ),
     )
-    compare.add_argument("--methods", nargs="+", choices=METHODS, default=list(TUTORIAL_SETTINGS), metavar="METHOD",
-                         help=f"methods to compare, from: {', '.join(METHODS)} (default: the tutorial's four)")
-    compare.add_argument("--epochs", type=_positive_int, default=TUTORIAL_EPOCHS, help="epochs per run (default: %(default)s)")
-    compare.add_argument("--batch-size", type=_positive_int, default=TUTORIAL_BATCH_SIZE, help="rows per minibatch (default: %(default)s)")
-    compare.add_argument("--stopping-threshold", type=_non_negative_float, default=0.0,
-                         help="stop when the epoch loss changes by less (default: 0, run every epoch; the tutorial used 1e-6)")
+    compare.add_argument(
+        "--methods",
+        nargs="+",
+        choices=METHODS,
+        default=list(TUTORIAL_SETTINGS),
+        metavar="METHOD",
+        help=f"methods to compare, from: {', '.join(METHODS)} (default: the tutorial's four)",
+    )
+    compare.add_argument(
+        "--epochs", type=_positive_int, default=TUTORIAL_EPOCHS, help="epochs per run (default: %(default)s)"
+    )
+    compare.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=TUTORIAL_BATCH_SIZE,
+        help="rows per minibatch (default: %(default)s)",
+    )
+    compare.add_argument(
+        "--stopping-threshold",
+        type=_non_negative_float,
+        default=0.0,
+        help="stop when the epoch loss changes by less (default: 0, run every epoch; the tutorial used 1e-6)",
+    )
     compare.add_argument("--seed", type=_non_negative_int, default=0, help="seed of every run (default: %(default)s)")
     compare.add_argument("--out", metavar="DIR", help="folder for results.csv, results.json and the figures")
-    compare.add_argument("--reference-epochs", type=_positive_int, default=DEFAULT_REFERENCE_EPOCHS,
-                         help="epochs to time the NumPy reference for; its runtime is scaled (default: %(default)s)")
+    compare.add_argument(
+        "--reference-epochs",
+        type=_positive_int,
+        default=DEFAULT_REFERENCE_EPOCHS,
+        help="epochs to time the NumPy reference for; its runtime is scaled (default: %(default)s)",
+    )
     compare.add_argument("--no-reference", action="store_true", help="skip the NumPy reference")
     compare.add_argument("--peers", action="store_true", help="add torch.optim and scikit-learn rows when installed")
-    compare.add_argument("--peer-epochs", type=_positive_int, default=DEFAULT_PEER_EPOCHS,
-                         help="epochs to time each peer for (default: %(default)s)")
+    compare.add_argument(
+        "--peer-epochs",
+        type=_positive_int,
+        default=DEFAULT_PEER_EPOCHS,
+        help="epochs to time each peer for (default: %(default)s)",
+    )
     compare.add_argument("--quiet", action="store_true", help="no progress bars")
     compare.set_defaults(run=_run_compare)
 
@@ -96,16 +122,38 @@ def build_parser() -> argparse.ArgumentParser:
             "(a heatmap of test RMSE per method) and print the best configuration of each method."
         ),
     )
-    sweep.add_argument("--method", nargs="+", choices=METHODS, default=list(TUTORIAL_SETTINGS), metavar="METHOD",
-                       help=f"methods, from: {', '.join(METHODS)} (default: the tutorial's four)")
-    sweep.add_argument("--learning-rate", nargs="+", type=_positive_float, default=[1e-3, 1e-2, 1e-1], metavar="LR",
-                       help="learning rates (default: 1e-3 1e-2 1e-1)")
-    sweep.add_argument("--batch-size", nargs="+", type=_positive_int, default=[32, 64], metavar="N",
-                       help="batch sizes (default: 32 64)")
+    sweep.add_argument(
+        "--method",
+        nargs="+",
+        choices=METHODS,
+        default=list(TUTORIAL_SETTINGS),
+        metavar="METHOD",
+        help=f"methods, from: {', '.join(METHODS)} (default: the tutorial's four)",
+    )
+    sweep.add_argument(
+        "--learning-rate",
+        nargs="+",
+        type=_positive_float,
+        default=[1e-3, 1e-2, 1e-1],
+        metavar="LR",
+        help="learning rates (default: 1e-3 1e-2 1e-1)",
+    )
+    sweep.add_argument(
+        "--batch-size",
+        nargs="+",
+        type=_positive_int,
+        default=[32, 64],
+        metavar="N",
+        help="batch sizes (default: 32 64)",
+    )
     sweep.add_argument("--seeds", type=_positive_int, default=3, help="seeds 0 .. N-1 per configuration (default: 3)")
     sweep.add_argument("--epochs", type=_positive_int, default=1000, help="epochs per fit (default: %(default)s)")
-    sweep.add_argument("--stopping-threshold", type=_non_negative_float, default=1e-6,
-                       help="stop a fit when its epoch loss changes by less (default: 1e-6; 0 runs every epoch)")
+    sweep.add_argument(
+        "--stopping-threshold",
+        type=_non_negative_float,
+        default=1e-6,
+        help="stop a fit when its epoch loss changes by less (default: 1e-6; 0 runs every epoch)",
+    )
     sweep.add_argument("--n-jobs", type=_positive_int, default=None, help="threads (default: all cores)")
     sweep.add_argument("--out", metavar="DIR", help="folder for sweep.csv and sweep.png")
     sweep.add_argument("--csv", metavar="FILE", help="your own data instead of diamonds (needs --x and --y)")
@@ -137,7 +185,7 @@ def _run_compare(args: argparse.Namespace) -> None:
         print(f"wrote results.csv, results.json, comparison.png, loss_curves.png and paths.png to {args.out}")
 
 
-def _sweep_data(args: argparse.Namespace):
+def _sweep_data(args: argparse.Namespace) -> tuple[Any, str]:
     """The diamonds split, or a CSV file split and standardized the same way; plus the target's name."""
     from .datasets import standardized_split, tutorial_split
 
@@ -179,8 +227,13 @@ def _run_sweep(args: argparse.Namespace) -> None:
     table["test_rmse"] = np.sqrt(table["test_mse"]) * split.std[-1]
     summary = (
         table.groupby(["method", "learning_rate", "batch_size"], sort=False)
-        .agg(test_rmse=("test_rmse", "mean"), seeds=("seed", "size"), diverged=("status", lambda s: int((s == "diverged").sum())),
-             epochs_run=("epochs_run", "mean"), seconds=("runtime_s", "sum"))  # fmt: skip
+        .agg(
+            test_rmse=("test_rmse", "mean"),
+            seeds=("seed", "size"),
+            diverged=("status", lambda s: int((s == "diverged").sum())),
+            epochs_run=("epochs_run", "mean"),
+            seconds=("runtime_s", "sum"),
+        )
         .reset_index()
     )
     best = summary.loc[summary.groupby("method", sort=False)["test_rmse"].idxmin().dropna()]

@@ -17,7 +17,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from .methods import METHODS, get_method
 from .optimize import run_problem
 from .reference import run_problem as run_reference
 from .result import FitResult
-from .validation import prepare
+from .validation import Problem, prepare
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,14 +120,14 @@ class _Progress:
     def __init__(self, enabled: bool):
         self.enabled = enabled
 
-    def bar(self, label: str, total: int):
+    def bar(self, label: str, total: int) -> Any:
         from tqdm.auto import tqdm
 
         # disable=None: tqdm turns itself off when the output is not a terminal.
         return tqdm(total=total, desc=f"{label:<40}", unit="epoch", leave=False, disable=None if self.enabled else True)
 
 
-def _updater(bar):
+def _updater(bar: Any) -> Callable[[int], None]:
     done = [0]
 
     def update(epochs_done: int) -> None:
@@ -205,7 +205,9 @@ def compare(
     split = tutorial_split() if split is None else split
     bars = _Progress(progress)
 
-    def problem(method: str, n_epochs: int, threshold=stopping_threshold, record_path=True):
+    def problem(
+        method: str, n_epochs: int, threshold: float | None = stopping_threshold, record_path: bool = True
+    ) -> Problem:
         settings = dict(TUTORIAL_SETTINGS.get(method, {}))
         learning_rate = settings.pop("learning_rate", None)
         return prepare(
@@ -215,7 +217,7 @@ def compare(
             record_path=record_path, hyperparameters=settings,
         )  # fmt: skip
 
-    def timed(runner, label: str, fit_problem):
+    def timed(runner: Callable[..., FitResult], label: str, fit_problem: Problem) -> tuple[FitResult, float]:
         with bars.bar(label, fit_problem.epochs) as bar:
             start = time.perf_counter()
             result = runner(fit_problem, None if bar.disable else _updater(bar))
@@ -249,10 +251,14 @@ def compare(
         )
         if reference:
             _, ref_seconds = timed(
-                lambda p, cb: run_reference(p), f"{title} (NumPy reference)", problem(method, reference_epochs, 0.0, False)
+                lambda p, cb: run_reference(p),
+                f"{title} (NumPy reference)",
+                problem(method, reference_epochs, 0.0, False),
             )
             ref_per_epoch = ref_seconds / reference_epochs
-            row.update(reference_runtime_s=ref_per_epoch * result.epochs_run, speedup_vs_reference=ref_per_epoch / per_epoch)
+            row.update(
+                reference_runtime_s=ref_per_epoch * result.epochs_run, speedup_vs_reference=ref_per_epoch / per_epoch
+            )
             row["_reference_per_epoch"] = ref_per_epoch
         rows.append(row)
 
@@ -282,11 +288,21 @@ def compare(
     return table
 
 
-def _peer_rows(split, methods, rows, results, epochs, batch_size, seed, peer_epochs, bars):
+def _peer_rows(
+    split: TutorialSplit,
+    methods: list[str],
+    rows: list[dict[str, Any]],
+    results: dict[str, FitResult],
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    peer_epochs: int,
+    bars: _Progress,
+) -> list[dict[str, Any]]:
     reference_per_epoch = {row["method"]: row.get("_reference_per_epoch", math.nan) for row in rows}
     peer_rows = []
 
-    def row_for(run: peer_libraries.PeerRun, method: str):
+    def row_for(run: peer_libraries.PeerRun, method: str) -> dict[str, Any]:
         per_epoch = run.seconds / run.epochs
         predicted = split.x_test * run.params[0] + run.params[-1]
         return dict(
@@ -318,7 +334,9 @@ def _peer_rows(split, methods, rows, results, epochs, batch_size, seed, peer_epo
                 )  # fmt: skip
             peer_rows.append(row_for(run, method))
     if peer_libraries.installed("sklearn"):
-        run = peer_libraries.sklearn_fit(split.x_train, split.y_train, learning_rate=0.001, epochs=peer_epochs, seed=seed)
+        run = peer_libraries.sklearn_fit(
+            split.x_train, split.y_train, learning_rate=0.001, epochs=peer_epochs, seed=seed
+        )
         peer_rows.append(row_for(run, "sgd"))
     return peer_rows
 
@@ -337,8 +355,14 @@ def format_table(table: pd.DataFrame) -> str:
     ]
     for row in table.itertuples(index=False):
         epochs = "-" if row.epochs != row.epochs else f"{int(row.epochs)}"
-        speedup = "-" if row.speedup_vs_reference != row.speedup_vs_reference else (
-            f"{row.speedup_vs_reference:,.0f}x" if row.speedup_vs_reference >= 10 else f"{row.speedup_vs_reference:.2g}x"
+        speedup = (
+            "-"
+            if row.speedup_vs_reference != row.speedup_vs_reference
+            else (
+                f"{row.speedup_vs_reference:,.0f}x"
+                if row.speedup_vs_reference >= 10
+                else f"{row.speedup_vs_reference:.2g}x"
+            )
         )
         lines.append(
             f"{row.label:<38} {seconds(row.runtime_s, bool(row.runtime_is_estimate)):>11} {epochs:>7} "

@@ -56,7 +56,7 @@ def load_diamonds() -> pd.DataFrame:
     except OSError as error:  # urllib's URLError is an OSError
         raise RuntimeError(
             "the diamonds data set is not available offline and could not be downloaded "
-            f"({error}). Install the offline copy with `pip install \"fastopt[data]\"` "
+            f'({error}). Install the offline copy with `pip install "fastopt[data]"` '
             "(it comes with plotnine), or put seaborn's diamonds.csv into "
             f"{sns.get_data_home()}"
         ) from error
@@ -132,12 +132,13 @@ def standardized_split(
     n_train = int(dataset_size * train_fraction)
     if not 1 <= n_train < dataset_size:
         raise ValueError(f"train_fraction {train_fraction} leaves an empty train or test set of {dataset_size} rows")
-    saved = np.random.get_state()
+    # The tutorial's legacy global-state sampling, reproduced on purpose (hence the noqa).
+    saved = np.random.get_state()  # noqa: NPY002
     try:
-        np.random.seed(seed)  # the tutorial's global-state sampling, reproduced on purpose
-        np.random.shuffle(data)
+        np.random.seed(seed)  # noqa: NPY002
+        np.random.shuffle(data)  # noqa: NPY002
     finally:
-        np.random.set_state(saved)
+        np.random.set_state(saved)  # noqa: NPY002
     sample = data[:dataset_size]
     mean, std = sample.mean(axis=0), sample.std(axis=0)
     if not (std > 0).all():

@@ -13,18 +13,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Literal
+
 from numba import njit
 
 __all__ = ["jit"]
 
 
-def jit(function=None, *, inline: str = "never"):
+def jit(function: Callable[..., Any] | None = None, *, inline: Literal["never", "always"] = "never") -> Any:
     """Compile ``function`` with fastopt's Numba options (see module docstring).
 
     ``inline="always"`` inlines a helper into its callers at Numba's IR level,
-    for helpers whose callers LLVM would not inline them into.
+    for helpers whose callers LLVM would not inline them into. Used bare
+    (``@jit``) or with arguments (``@jit(inline="always")``).
     """
-    options = dict(cache=True, nogil=True, error_model="numpy", inline=inline)
-    if function is None:
-        return lambda f: njit(**options)(f)
-    return njit(**options)(function)
+
+    def compile_(f: Callable[..., Any]) -> Any:
+        return njit(f, cache=True, nogil=True, error_model="numpy", inline=inline)
+
+    return compile_ if function is None else compile_(function)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from .jit import jit
 
+from .jit import jit
 from .loss import epoch_loss
-from .shuffle import shuffle
 from .schedules import learning_rate_at
+from .shuffle import shuffle
 from .update_rules import (
     ADAGRAD,
     ADAM,
@@ -43,7 +43,9 @@ RUNNING = -1  # inside the kernels only
 
 
 @jit
-def batch_gradient(X, y, index, start, stop, params, grad):
+def batch_gradient(
+    X: np.ndarray, y: np.ndarray, index: np.ndarray, start: int, stop: int, params: np.ndarray, grad: np.ndarray
+) -> None:
     """Gradient of the MSE over rows ``index[start:stop]``, written into ``grad``.
 
     ``grad_j = 2/B * sum_i (f(x_i) - y_i) * x_ij`` and ``grad_b = 2/B * sum_i
@@ -71,7 +73,9 @@ def batch_gradient(X, y, index, start, stop, params, grad):
 
 
 @jit
-def batch_gradient_1d(X, y, index, start, stop, params, grad):
+def batch_gradient_1d(
+    X: np.ndarray, y: np.ndarray, index: np.ndarray, start: int, stop: int, params: np.ndarray, grad: np.ndarray
+) -> None:
     """:func:`batch_gradient` for one feature, with the sums kept in registers.
 
     The general loop keeps ``grad`` in memory; with one feature that
@@ -92,15 +96,29 @@ def batch_gradient_1d(X, y, index, start, stop, params, grad):
 
 
 @jit
-def _all_finite(values):
-    for v in values:
+def _all_finite(values: np.ndarray) -> bool:
+    for v in values:  # noqa: SIM110 (a loop compiles to tighter code than all() of a generator)
         if not math.isfinite(v):
             return False
     return True
 
 
 @jit
-def train_epoch(X, y, M, M_abs, code, hp, lr, params, state, index, batch_size, grad, t):
+def train_epoch(
+    X: np.ndarray,
+    y: np.ndarray,
+    M: np.ndarray,
+    M_abs: np.ndarray,
+    code: int,
+    hp: np.ndarray,
+    lr: float,
+    params: np.ndarray,
+    state: np.ndarray,
+    index: np.ndarray,
+    batch_size: int,
+    grad: np.ndarray,
+    t: int,
+) -> tuple[float, int]:
     """One pass over the rows in ``index`` order, one update per batch; returns ``(loss, t)``.
 
     ``grad`` is scratch space of the parameters' size; ``t`` counts updates
@@ -136,7 +154,7 @@ def train_epoch(X, y, M, M_abs, code, hp, lr, params, state, index, batch_size, 
 
 
 @jit
-def epoch_status(loss, params, previous, threshold):
+def epoch_status(loss: float, params: np.ndarray, previous: float, threshold: float) -> int:
     """``DIVERGED`` if the loss or a parameter is not finite, ``CONVERGED`` by the stopping rule, else ``RUNNING``."""
     if not (math.isfinite(loss) and _all_finite(params)):
         return DIVERGED
@@ -147,27 +165,27 @@ def epoch_status(loss, params, previous, threshold):
 
 @jit
 def fit_kernel(
-    X,
-    y,
-    M,
-    M_abs,
-    code,
-    hp,
-    schedule_code,
-    schedule_args,
-    params,
-    state,
-    index,
-    rng_state,
-    batch_size,
-    threshold,
-    shuffle_rows,
-    loss_history,
-    path,
-    start_epoch,
-    stop_epoch,
-    t,
-):
+    X: np.ndarray,
+    y: np.ndarray,
+    M: np.ndarray,
+    M_abs: np.ndarray,
+    code: int,
+    hp: np.ndarray,
+    schedule_code: int,
+    schedule_args: np.ndarray,
+    params: np.ndarray,
+    state: np.ndarray,
+    index: np.ndarray,
+    rng_state: np.ndarray,
+    batch_size: int,
+    threshold: float,
+    shuffle_rows: bool,
+    loss_history: np.ndarray,
+    path: np.ndarray,
+    start_epoch: int,
+    stop_epoch: int,
+    t: int,
+) -> tuple[int, int, int]:
     """Run epochs ``start_epoch .. stop_epoch - 1`` of minibatch training in place.
 
     A run may be split into consecutive calls (to report progress between
@@ -238,29 +256,29 @@ def fit_kernel(
 
 @jit
 def sweep_kernel(
-    X,
-    y,
-    M,
-    M_abs,
-    use_moments,
-    codes,
-    hps,
-    schedule_codes,
-    schedule_args,
-    params,
-    states,
-    index,
-    rng_state,
-    batch_sizes,
-    thresholds,
-    epochs,
-    shuffle_rows,
-    loss_history,
-    epochs_run,
-    steps,
-    statuses,
-    last_loss,
-):
+    X: np.ndarray,
+    y: np.ndarray,
+    M: np.ndarray,
+    M_abs: np.ndarray,
+    use_moments: np.ndarray,
+    codes: np.ndarray,
+    hps: np.ndarray,
+    schedule_codes: np.ndarray,
+    schedule_args: np.ndarray,
+    params: np.ndarray,
+    states: np.ndarray,
+    index: np.ndarray,
+    rng_state: np.ndarray,
+    batch_sizes: np.ndarray,
+    thresholds: np.ndarray,
+    epochs: np.ndarray,
+    shuffle_rows: bool,
+    loss_history: np.ndarray,
+    epochs_run: np.ndarray,
+    steps: np.ndarray,
+    statuses: np.ndarray,
+    last_loss: np.ndarray,
+) -> None:
     """Run K configurations that share one permutation stream, epoch by epoch.
 
     Each epoch draws one permutation (when ``shuffle_rows``) and every

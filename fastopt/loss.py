@@ -30,7 +30,7 @@ _UNIT_ROUNDOFF = 2.0**-53
 
 
 @jit
-def mse(X, y, params):
+def mse(X: np.ndarray, y: np.ndarray, params: np.ndarray) -> float:
     """Mean squared error of ``X @ params[:-1] + params[-1]`` against ``y``, in one pass."""
     n, d = X.shape
     bias = params[d]
@@ -72,7 +72,7 @@ def use_moments(n_rows: int, n_features: int, epochs: int) -> bool:
 
 
 @jit
-def moments(X, y):
+def moments(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(M, M_abs)``, each (d+2, d+2): ``mean(a a^T)`` and ``mean(|a| |a|^T)``.
 
     ``M`` is summed with Neumaier's compensation, so its entries are exact to
@@ -109,7 +109,7 @@ def moments(X, y):
 
 
 @jit
-def epoch_loss(X, y, params, M, M_abs):
+def epoch_loss(X: np.ndarray, y: np.ndarray, params: np.ndarray, M: np.ndarray, M_abs: np.ndarray) -> float:
     """Training MSE at ``params``: ``z^T M z`` when provably accurate, else :func:`mse`.
 
     Pass ``M`` with zero rows to always use the direct pass. The bound adds

@@ -16,9 +16,9 @@ with its branch in the kernel's dispatch, one NumPy step in
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = ["Interval", "Hyperparameter", "Method", "REGISTRY", "METHODS", "get_method"]
 

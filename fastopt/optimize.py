@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from .kernels import MAX_EPOCHS, fit_kernel
 from .loss import moments, use_moments
-from .schedules import CONSTANT, NO_SCHEDULE_ARGS, Schedule
 from .result import FitResult, finish
+from .schedules import CONSTANT, NO_SCHEDULE_ARGS, Schedule
 from .validation import Problem, prepare
 
 __all__ = ["fit", "run_problem"]
@@ -160,9 +161,9 @@ def run_problem(problem: Problem, progress: Callable[[int], None] | None = None)
     while epochs_done < problem.epochs:
         stop = min(epochs_done + chunk, problem.epochs)
         epochs_done, n_steps, status = fit_kernel(
-            X, y, M, M_abs, problem.method.code, problem.hp, schedule_code, schedule_args, params, state, index, rng_state,
-            problem.batch_size, problem.threshold, problem.shuffle, loss_history, path,
-            epochs_done, stop, n_steps,
+            X, y, M, M_abs, problem.method.code, problem.hp, schedule_code, schedule_args,
+            params, state, index, rng_state, problem.batch_size, problem.threshold, problem.shuffle,
+            loss_history, path, epochs_done, stop, n_steps,
         )  # fmt: skip
         if progress is not None:
             progress(epochs_done)

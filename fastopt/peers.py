@@ -12,8 +12,9 @@ from __future__ import annotations
 import importlib.util
 import time
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -102,8 +103,9 @@ def torch_fit(
             loss = ((X[rows] @ w + b - Y[rows]) ** 2).mean()
             loss.backward()
             if clip is not None:
-                w.grad.clamp_(-clip, clip)
-                b.grad.clamp_(-clip, clip)
+                for tensor in (w, b):
+                    assert tensor.grad is not None  # set by backward()
+                    tensor.grad.clamp_(-clip, clip)
             optimizer.step()
         if progress is not None:
             progress(epoch + 1)
@@ -112,9 +114,7 @@ def torch_fit(
     return PeerRun(f"torch.optim.{TORCH_OPTIMIZERS[method]}", "torch", params, epochs, seconds)
 
 
-def sklearn_fit(
-    x: np.ndarray, y: np.ndarray, *, learning_rate: float, epochs: int, seed: int
-) -> PeerRun:
+def sklearn_fit(x: np.ndarray, y: np.ndarray, *, learning_rate: float, epochs: int, seed: int) -> PeerRun:
     """Run scikit-learn's ``SGDRegressor`` for ``epochs`` passes (constant learning rate, no penalty)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import SGDRegressor

@@ -6,7 +6,8 @@ Agg backend, so no display is needed).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["comparison", "loss_curves", "paths", "sweep_heatmap", "close_all"]
 
 
-def _pyplot():
+def _pyplot() -> tuple[Any, Any]:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -38,7 +39,7 @@ def comparison(table: pd.DataFrame) -> Figure:
     plt, sns = _pyplot()
     runs = table[table["implementation"] != "numpy.linalg.lstsq"]
     fastopt_rows = runs[runs["implementation"] == "fastopt"]
-    titles = dict(zip(fastopt_rows["method"], fastopt_rows["label"]))
+    titles = dict(zip(fastopt_rows["method"], fastopt_rows["label"], strict=True))
     runtime = [
         {
             "method": titles.get(r.method, r.label),
@@ -56,13 +57,17 @@ def comparison(table: pd.DataFrame) -> Figure:
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2))
     sns.barplot(runtime_frame, x="method", y="seconds", hue="implementation", ax=left)
     left.set_yscale("log")
-    left.set(xlabel="", ylabel="runtime (s, log scale)", title=f"Runtime for {int(fastopt_rows['epochs'].max())} epochs")
+    left.set(
+        xlabel="", ylabel="runtime (s, log scale)", title=f"Runtime for {int(fastopt_rows['epochs'].max())} epochs"
+    )
     left.legend(title=None, loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, frameon=False)
     left.tick_params(axis="x", rotation=15)
     sns.barplot(fastopt_rows, x="label", y="test_rmse_dollars", ax=right, color=sns.color_palette()[0])
     ols = table[table["implementation"] == "numpy.linalg.lstsq"]["test_rmse_dollars"]
     if len(ols):
-        right.axhline(float(ols.iloc[0]), color="black", linestyle="--", label=f"closed-form OLS (${float(ols.iloc[0]):,.2f})")
+        right.axhline(
+            float(ols.iloc[0]), color="black", linestyle="--", label=f"closed-form OLS (${float(ols.iloc[0]):,.2f})"
+        )
         right.legend(loc="lower right")
     right.set_yscale("log")
     right.set(xlabel="", ylabel="test RMSE ($, log scale)", title="Test RMSE (fastopt)")
@@ -71,7 +76,7 @@ def comparison(table: pd.DataFrame) -> Figure:
     return figure
 
 
-def _mse_surface(split: TutorialSplit):
+def _mse_surface(split: TutorialSplit) -> Callable[[Any, Any], Any]:
     """MSE(m, b) on the training data, from its sufficient statistics."""
     x, y = split.x_train, split.y_train
     sxx, sx, sxy, sy, syy = (x * x).mean(), x.mean(), (x * y).mean(), y.mean(), (y * y).mean()
@@ -80,7 +85,7 @@ def _mse_surface(split: TutorialSplit):
 
 def loss_curves(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
     """Training MSE from the start (epoch 0) through every epoch, one line per method, log scales."""
-    plt, sns = _pyplot()
+    plt, _ = _pyplot()
     surface = _mse_surface(split)
     figure, axis = plt.subplots(figsize=(8, 4.8))
     for method, result in results.items():
@@ -90,8 +95,11 @@ def loss_curves(results: Mapping[str, FitResult], split: TutorialSplit) -> Figur
     best = min(float(np.min(r.loss_history)) for r in results.values() if r.epochs_run)
     axis.set_xscale("symlog", linthresh=1)
     axis.set_yscale("log")
-    axis.set(xlabel="epoch (0 = start; log scale past 1)", ylabel="training MSE (standardized, log scale)",
-             title=f"Loss curves (lowest epoch loss {best:.5f})")
+    axis.set(
+        xlabel="epoch (0 = start; log scale past 1)",
+        ylabel="training MSE (standardized, log scale)",
+        title=f"Loss curves (lowest epoch loss {best:.5f})",
+    )
     axis.legend()
     figure.tight_layout()
     return figure
@@ -125,8 +133,11 @@ def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
     optimum = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)[0]
     columns = min(2, len(tracks))
     rows = -(-len(tracks) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(6.2 * columns, 5 * rows), squeeze=False, sharex=True, sharey=True)
-    for axis, (method, track), color in zip(axes.flat, tracks.items(), sns.color_palette()):
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(6.2 * columns, 5 * rows), squeeze=False, sharex=True, sharey=True
+    )
+    # axes.flat may have one spare panel; the palette has more colours than methods.
+    for axis, (method, track), color in zip(axes.flat, tracks.items(), sns.color_palette(), strict=False):
         contours = axis.contour(mm, bb, surface, levels=levels, cmap="Greys", linewidths=0.7)
         axis.clabel(contours, fmt="%.2g", fontsize=7)
         axis.plot(track[:, 0], track[:, 1], "-", color=color, linewidth=0.8, alpha=0.7)
@@ -134,7 +145,7 @@ def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
         axis.plot(*track[-1], "*", color=color, markersize=14, markeredgecolor="black")
         axis.plot(*optimum, "+", color="black", markersize=14, markeredgewidth=2)
         axis.set(title=f"{method}: {track.shape[0] - 1} epochs", xlabel="m (slope)", ylabel="b (intercept)")
-    for axis in list(axes.flat)[len(tracks):]:
+    for axis in list(axes.flat)[len(tracks) :]:
         axis.set_visible(False)
     figure.suptitle("Paths over the training MSE (o start, * end, + least squares; one point per epoch)")
     figure.tight_layout()
@@ -161,11 +172,11 @@ def sweep_heatmap(table: pd.DataFrame, value: str, label: str) -> Figure:
 
     # A log colour scale when diverging settings blow the values up by orders of magnitude.
     norm = LogNorm(low, high) if low > 0 and high / low > 10 else Normalize(low, high)
-    for axis, (method, grid) in zip(axes.flat, grids.items()):
+    for axis, (method, grid) in zip(axes.flat, grids.items(), strict=False):  # may have a spare panel
         sns.heatmap(grid, annot=True, fmt=",.2f", cmap="viridis_r", ax=axis, norm=norm,
                     cbar_kws={"label": label}, annot_kws={"fontsize": 8})  # fmt: skip
         axis.set(title=method, xlabel="batch size", ylabel="learning rate")
-    for axis in list(axes.flat)[len(methods):]:
+    for axis in list(axes.flat)[len(methods) :]:
         axis.set_visible(False)
     figure.suptitle(f"{label}, mean over seeds (blank: diverged)")
     figure.tight_layout()

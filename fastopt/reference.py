@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -141,7 +142,7 @@ def run_problem(problem: Problem) -> FitResult:
     status = MAX_EPOCHS
     previous = np.inf
     t = 0
-    rates = learning_rates(problem.schedule, hyper["learning_rate"], problem.epochs)
+    rates = learning_rates(problem.schedule, float(problem.hp[0]), problem.epochs)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
         for epoch in range(problem.epochs):
             if problem.shuffle:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from types import FrameType
+from typing import Any
 
 import numpy as np
 
@@ -96,7 +98,8 @@ class FitResult:
 def _caller_stacklevel() -> int:
     """Stack level of the first frame outside this package, so warnings point at the user's call."""
     package = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     return level

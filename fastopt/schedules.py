@@ -81,7 +81,9 @@ def _number(name: str, value: object, *, positive: bool) -> float:
 
 def step(step_size: int, gamma: float = 0.1) -> Schedule:
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs (PyTorch's ``StepLR``)."""
-    return Schedule("step", STEP, (float(_positive_integer("step_size", step_size)), _number("gamma", gamma, positive=True)))
+    return Schedule(
+        "step", STEP, (float(_positive_integer("step_size", step_size)), _number("gamma", gamma, positive=True))
+    )
 
 
 def exponential(gamma: float) -> Schedule:
@@ -91,14 +93,16 @@ def exponential(gamma: float) -> Schedule:
 
 def cosine(t_max: int, eta_min: float = 0.0) -> Schedule:
     """Cosine annealing from the base rate to ``eta_min`` over ``t_max`` epochs (``CosineAnnealingLR``)."""
-    return Schedule("cosine", COSINE, (float(_positive_integer("t_max", t_max)), _number("eta_min", eta_min, positive=False)))
+    return Schedule(
+        "cosine", COSINE, (float(_positive_integer("t_max", t_max)), _number("eta_min", eta_min, positive=False))
+    )
 
 
 NO_SCHEDULE_ARGS = np.zeros(2)
 
 
 @jit
-def learning_rate_at(code, args, base, epoch):
+def learning_rate_at(code: int, args: np.ndarray, base: float, epoch: int) -> float:
     """Learning rate of ``epoch`` (from 0) for schedule ``code`` with ``args``, base rate ``base``."""
     if code == STEP:
         return base * args[1] ** (epoch // np.int64(args[0]))

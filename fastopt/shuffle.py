@@ -31,12 +31,14 @@ def new_state(seed_sequence: np.random.SeedSequence) -> np.ndarray:
 
 
 @jit
-def _rotl(x, k):
+def _rotl(x: np.uint64, k: int) -> np.uint64:
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
 @jit
-def _next(s0, s1, s2, s3):
+def _next(
+    s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64
+) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, np.uint64]:
     """One xoshiro256** step: ``(output, s0, s1, s2, s3)``."""
     result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
     t = s1 << np.uint64(17)
@@ -50,7 +52,9 @@ def _next(s0, s1, s2, s3):
 
 
 @jit
-def _bounded(r32, bound, s0, s1, s2, s3):
+def _bounded(
+    r32: np.uint64, bound: np.uint64, s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64
+) -> tuple[int, np.uint64, np.uint64, np.uint64, np.uint64]:
     """Lemire (2019): a uniform integer in ``[0, bound)`` from the 32-bit draw ``r32``.
 
     ``1 <= bound < 2**32``. Returns ``(value, s0, s1, s2, s3)``; the state
@@ -68,7 +72,7 @@ def _bounded(r32, bound, s0, s1, s2, s3):
 
 
 @jit
-def shuffle(index, state):
+def shuffle(index: np.ndarray, state: np.ndarray) -> None:
     """Shuffle ``index`` in place (Fisher-Yates), advancing generator ``state`` (uint64[4])."""
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     i = index.shape[0] - 1

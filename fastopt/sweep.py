@@ -71,7 +71,7 @@ def _check_key(key: Any, methods: Sequence[str]) -> None:
 
 def _product(grid: Mapping[str, list]) -> list[dict[str, Any]]:
     keys = list(grid)
-    return [dict(zip(keys, combination)) for combination in itertools.product(*(grid[k] for k in keys))]
+    return [dict(zip(keys, combination, strict=True)) for combination in itertools.product(*(grid[k] for k in keys))]
 
 
 def expand_grid(grid: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -203,7 +203,7 @@ def _run_task(task: _Task, M: np.ndarray, M_abs: np.ndarray, keep_history: bool)
     seconds = time.perf_counter() - start
     total_steps = max(int(steps.sum()), 1)
     rows = []
-    for k, q in enumerate(problems):
+    for k in range(K):
         row = dict(
             epochs_run=int(epochs_run[k]),
             n_steps=int(steps[k]),
@@ -218,13 +218,13 @@ def _run_task(task: _Task, M: np.ndarray, M_abs: np.ndarray, keep_history: bool)
     return rows
 
 
-def _run_tasks(X, y, tasks, keep_history):
+def _run_tasks(X: np.ndarray, y: np.ndarray, tasks: list[_Task], keep_history: bool) -> list[list[dict[str, Any]]]:
     """Run tasks one after another (a Dask worker's share); moments are computed here once."""
     M, M_abs = _moments_for(X, y, [q for task in tasks for q in task.problems])
     return [_run_task(task, M, M_abs, keep_history) for task in tasks]
 
 
-def _moments_for(X, y, problems):
+def _moments_for(X: np.ndarray, y: np.ndarray, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
     if any(use_moments(X.shape[0], X.shape[1], q.epochs) for q in problems):
         return moments(X, y)
     return np.empty((0, 0)), np.empty((0, 0))
@@ -334,7 +334,7 @@ def sweep(
             )
         )
     tasks = _tasks(problems, n_jobs, share_permutations)
-    results: list[dict[str, Any] | None] = [None] * len(problems)
+    results: list[dict[str, Any]] = [{} for _ in problems]
     bar = _progress_bar(len(problems), progress)
     try:
         if client is not None:
@@ -347,13 +347,13 @@ def sweep(
                 for future in futures:
                     outputs.append(future.result())
                     bar.update(len(outputs[-1]))
-        for task, rows in zip(tasks, outputs):
-            for i, row in zip(task.indices, rows):
+        for task, rows in zip(tasks, outputs, strict=True):
+            for i, row in zip(task.indices, rows, strict=True):
                 results[i] = row
     finally:
         bar.close()
     rows = []
-    for setting, problem, result in zip(settings, problems, results):
+    for setting, result in zip(settings, results, strict=True):
         row = {**setting, **result}
         if x_test is not None:
             params = result["params"]
@@ -370,7 +370,7 @@ def sweep(
     return table
 
 
-def _progress_bar(total: int, enabled: bool):
+def _progress_bar(total: int, enabled: bool) -> Any:
     from tqdm.auto import tqdm
 
     # delay: nothing appears for sweeps that finish within a second;
@@ -378,18 +378,22 @@ def _progress_bar(total: int, enabled: bool):
     return tqdm(total=total, unit="fit", desc="sweep", delay=1.0, disable=None if enabled else True)
 
 
-def _run_on_dask(client: Any, X: np.ndarray, Y: np.ndarray, tasks: list[_Task], keep_history: bool, n_jobs: int):
+def _run_on_dask(
+    client: Any, X: np.ndarray, Y: np.ndarray, tasks: list[_Task], keep_history: bool, n_jobs: int
+) -> list[list[dict[str, Any]]]:
     """Send chunks of tasks to the cluster; the data goes once to every worker."""
     workers = max(1, len(client.scheduler_info().get("workers", {})) or n_jobs)
     X_remote, Y_remote = client.scatter([X, Y], broadcast=True)
     chunks = [tasks[i::workers] for i in range(workers)]
     chunks = [chunk for chunk in chunks if chunk]
     # Tasks travel without their arrays; the worker re-attaches its copy of the data.
-    futures = [client.submit(_remote_chunk, X_remote, Y_remote, _strip(chunk), keep_history, pure=False) for chunk in chunks]
+    futures = [
+        client.submit(_remote_chunk, X_remote, Y_remote, _strip(chunk), keep_history, pure=False) for chunk in chunks
+    ]
     outputs = client.gather(futures)
     by_task = {}
-    for chunk, chunk_outputs in zip(chunks, outputs):
-        for task, rows in zip(chunk, chunk_outputs):
+    for chunk, chunk_outputs in zip(chunks, outputs, strict=True):
+        for task, rows in zip(chunk, chunk_outputs, strict=True):
             by_task[id(task)] = rows
     return [by_task[id(task)] for task in tasks]
 
@@ -403,9 +407,8 @@ def _strip(chunk: list[_Task]) -> list[_Task]:
     ]
 
 
-def _remote_chunk(X: np.ndarray, Y: np.ndarray, chunk: list[_Task], keep_history: bool):
+def _remote_chunk(X: np.ndarray, Y: np.ndarray, chunk: list[_Task], keep_history: bool) -> list[list[dict[str, Any]]]:
     import dataclasses
 
     tasks = [_Task(t.indices, [dataclasses.replace(q, X=X, y=Y) for q in t.problems]) for t in chunk]
     return _run_tasks(X, Y, tasks, keep_history)
-

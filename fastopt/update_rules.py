@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .jit import jit
 from .methods import REGISTRY
 
@@ -46,7 +48,7 @@ ADAMW = _CODES["adamw"]
 
 
 @jit
-def _clip(g, c):
+def _clip(g: float, c: float) -> float:
     # Written as comparisons so that NaN passes through (and is caught as divergence).
     if g > c:
         return c
@@ -56,7 +58,7 @@ def _clip(g, c):
 
 
 @jit
-def sgd(params, grad, state, lr, hp, t):
+def sgd(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
     """Plain SGD with element-wise clipping and L2 weight decay.
 
     Let c, wd denote ``clip_value``, ``weight_decay`` (``hp[1:3]``)::
@@ -73,7 +75,7 @@ def sgd(params, grad, state, lr, hp, t):
 
 
 @jit
-def momentum(params, grad, state, lr, hp, t):
+def momentum(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
     """SGD with momentum in the tutorial's form.
 
     Let mu, c, wd denote ``momentum``, ``clip_value``, ``weight_decay``
@@ -99,7 +101,7 @@ def momentum(params, grad, state, lr, hp, t):
 
 
 @jit
-def nesterov(params, grad, state, lr, hp, t):
+def nesterov(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
     """SGD with Nesterov momentum, as PyTorch's ``SGD(nesterov=True, dampening=0)``.
 
     Let mu, c, wd denote ``momentum``, ``clip_value``, ``weight_decay``
@@ -125,7 +127,7 @@ def nesterov(params, grad, state, lr, hp, t):
 
 
 @jit
-def rmsprop(params, grad, state, lr, hp, t):
+def rmsprop(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
     """RMSprop, as PyTorch's ``RMSprop(alpha=beta, centered=False, momentum=0)``.
 
     Let beta, eps, wd denote ``beta``, ``epsilon``, ``weight_decay``
@@ -148,7 +150,7 @@ def rmsprop(params, grad, state, lr, hp, t):
 
 
 @jit
-def adagrad(params, grad, state, lr, hp, t):
+def adagrad(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
     """Adagrad, as PyTorch's ``Adagrad(lr_decay=0, initial_accumulator_value=0)``.
 
     Let eps, wd denote ``epsilon``, ``weight_decay`` (``hp[1:3]``)::
@@ -169,7 +171,18 @@ def adagrad(params, grad, state, lr, hp, t):
 
 
 @jit(inline="always")  # a real call here costs Adam a third of its speed
-def _adam_step(params, grad, state, lr, b1, b2, eps, l2, amsgrad, t):
+def _adam_step(
+    params: np.ndarray,
+    grad: np.ndarray,
+    state: np.ndarray,
+    lr: float,
+    b1: float,
+    b2: float,
+    eps: float,
+    l2: float,
+    amsgrad: bool,
+    t: int,
+) -> None:
     """Adam's moments and step, shared by :func:`adam` (``l2`` = weight decay) and :func:`adamw` (0)."""
     m = state[0]
     v = state[1]
@@ -201,7 +214,7 @@ def _adam_step(params, grad, state, lr, b1, b2, eps, l2, amsgrad, t):
 
 
 @jit
-def adam(params, grad, state, lr, hp, t):
+def adam(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
     """Adam with bias correction, as PyTorch's ``Adam``.
 
     Let b1, b2, eps, wd denote ``beta1``, ``beta2``, ``epsilon``,
@@ -226,7 +239,7 @@ def adam(params, grad, state, lr, hp, t):
 
 
 @jit
-def adamw(params, grad, state, lr, hp, t):
+def adamw(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
     """AdamW (decoupled weight decay), as PyTorch's ``AdamW``.
 
     With the names of :func:`adam`::

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
-from .methods import NON_NEGATIVE, Method, get_method
+from .methods import NON_NEGATIVE, Interval, Method, get_method
 from .schedules import Schedule
 from .shuffle import new_state
 
@@ -91,7 +92,7 @@ def as_features(x: Any, n_features: int | None = None, name: str = "x") -> np.nd
     return X
 
 
-def _real(name: str, value: Any, valid=None) -> float:
+def _real(name: str, value: Any, valid: Interval | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
@@ -170,7 +171,7 @@ def check_schedule(schedule: Any) -> Schedule | None:
 
 def _seed(seed: Any) -> int:
     if seed is None:
-        return int(np.random.SeedSequence().entropy)
+        return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]  # an int when drawn fresh
     return _integer("seed", seed, 0)
 
 

@@ -30,8 +30,17 @@ def test_table_has_one_row_per_method_and_the_ols_row(run):
     assert list(table.columns) == list(COLUMNS)
     assert list(table["method"]) == ["sgd", "momentum", "rmsprop", "adam", "ols"]
     methods = table[table["implementation"] == "fastopt"]
-    numeric = methods[["runtime_s", "epochs", "train_mse", "test_rmse_dollars", "seconds_per_epoch",
-                       "reference_runtime_s", "speedup_vs_reference"]]
+    numeric = methods[
+        [
+            "runtime_s",
+            "epochs",
+            "train_mse",
+            "test_rmse_dollars",
+            "seconds_per_epoch",
+            "reference_runtime_s",
+            "speedup_vs_reference",
+        ]
+    ]
     assert np.isfinite(numeric.to_numpy(dtype=float)).all()
     assert (methods["epochs"] == 300).all() and (methods["status"] == "max_epochs").all()
     assert (methods["speedup_vs_reference"] > 1).all()
@@ -90,12 +99,15 @@ def test_torch_peer_runs_the_same_algorithm(split):
     assert torch_row["test_rmse_dollars"] == pytest.approx(fast["test_rmse_dollars"], rel=0.02)
 
 
-@pytest.mark.parametrize("kwargs, pattern", [
-    (dict(methods=["lbfgs"]), "unknown method 'lbfgs'"),
-    (dict(methods=[]), "methods must name at least one"),
-    (dict(epochs=0), "epochs must be >= 1"),
-    (dict(reference_epochs=0), "reference_epochs must be >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        (dict(methods=["lbfgs"]), "unknown method 'lbfgs'"),
+        (dict(methods=[]), "methods must name at least one"),
+        (dict(epochs=0), "epochs must be >= 1"),
+        (dict(reference_epochs=0), "reference_epochs must be >= 1"),
+    ],
+)
 def test_compare_rejects_bad_arguments(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         compare(**kwargs)
@@ -106,8 +118,18 @@ def cli(*args):
 
 
 def test_command_line_end_to_end(tmp_path):
-    result = cli("compare", "--methods", "sgd", "rmsprop", "--epochs", "50", "--reference-epochs", "2",
-                 "--out", str(tmp_path / "out"))
+    result = cli(
+        "compare",
+        "--methods",
+        "sgd",
+        "rmsprop",
+        "--epochs",
+        "50",
+        "--reference-epochs",
+        "2",
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["Method", "Runtime", "(s)"]
@@ -116,17 +138,24 @@ def test_command_line_end_to_end(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--methods", "lbfgs"], "invalid choice: 'lbfgs'"),
-    (["--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
-    (["--epochs", "ten"], "argument --epochs: expected a whole number"),
-    (["--stopping-threshold", "-1"], "must be a finite number >= 0"),
-    (["--out", "FILE/sub"], "is not writable"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--methods", "lbfgs"], "invalid choice: 'lbfgs'"),
+        (["--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+        (["--epochs", "ten"], "argument --epochs: expected a whole number"),
+        (["--stopping-threshold", "-1"], "must be a finite number >= 0"),
+        (["--out", "FILE/sub"], "is not writable"),
+    ],
+)
 def test_command_line_bad_options_fail_with_one_line(tmp_path, args, message):
     (tmp_path / "FILE").write_text("a file, not a folder")
     args = [str(tmp_path / a) if a == "FILE/sub" else a for a in args]
-    result = cli("compare", "--epochs", "5", "--quiet", *args) if "--epochs" not in args else cli("compare", "--quiet", *args)
+    result = (
+        cli("compare", "--epochs", "5", "--quiet", *args)
+        if "--epochs" not in args
+        else cli("compare", "--quiet", *args)
+    )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -59,8 +59,9 @@ def test_clear_error_when_no_source_is_available(monkeypatch, tmp_path, no_netwo
 
 def test_tutorial_split_follows_the_spec(split):
     assert split.x_train.shape == (16_000,) and split.x_test.shape == (4_000,)
-    both = np.column_stack([np.concatenate([split.x_train, split.x_test]),
-                            np.concatenate([split.y_train, split.y_test])])
+    both = np.column_stack(
+        [np.concatenate([split.x_train, split.x_test]), np.concatenate([split.y_train, split.y_test])]
+    )
     np.testing.assert_allclose(both.mean(axis=0), 0, atol=1e-12)
     np.testing.assert_allclose(both.std(axis=0), 1, rtol=1e-12)
     # Recompute the spec's recipe independently.

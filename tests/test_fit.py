@@ -28,12 +28,24 @@ def test_defaults_follow_the_spec(method):
         "sgd": {"learning_rate": 0.01, "clip_value": 1.0, "weight_decay": 0.0},
         "momentum": {"learning_rate": 0.01, "momentum": 0.9, "clip_value": 1.0, "weight_decay": 0.0},
         "rmsprop": {"learning_rate": 0.01, "beta": 0.9, "epsilon": 1e-8, "weight_decay": 0.0},
-        "adam": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0,
-                 "amsgrad": False},
+        "adam": {
+            "learning_rate": 0.001,
+            "beta1": 0.9,
+            "beta2": 0.999,
+            "epsilon": 1e-8,
+            "weight_decay": 0.0,
+            "amsgrad": False,
+        },
         "nesterov": {"learning_rate": 0.01, "momentum": 0.9, "clip_value": None, "weight_decay": 0.0},
         "adagrad": {"learning_rate": 0.01, "epsilon": 1e-10, "weight_decay": 0.0},
-        "adamw": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.01,
-                  "amsgrad": False},
+        "adamw": {
+            "learning_rate": 0.001,
+            "beta1": 0.9,
+            "beta2": 0.999,
+            "epsilon": 1e-8,
+            "weight_decay": 0.01,
+            "amsgrad": False,
+        },
     }[method]
     X, y = linear_problem(64, 1)
     result = fastopt.fit(X, y, method, epochs=1, seed=0)
@@ -161,8 +173,7 @@ def test_converging_runs_do_not_warn():
 
 
 def test_single_row():
-    r = fastopt.fit([[2.0]], [3.0], "sgd", learning_rate=0.1, clip_value=None, epochs=500, seed=0,
-                    stopping_threshold=0)
+    r = fastopt.fit([[2.0]], [3.0], "sgd", learning_rate=0.1, clip_value=None, epochs=500, seed=0, stopping_threshold=0)
     assert r.predict([[2.0]])[0] == pytest.approx(3.0, abs=1e-9)
 
 
@@ -174,15 +185,25 @@ def test_constant_feature_column():
 
 
 @pytest.mark.parametrize(
-    "stopping_threshold, learning_rate, status", [(0, 0.01, "max_epochs"), (1e-8, 0.0003, "converged"), (0, 1e200, "diverged")]
+    "stopping_threshold, learning_rate, status",
+    [(0, 0.01, "max_epochs"), (1e-8, 0.0003, "converged"), (0, 1e200, "diverged")],
 )
 def test_progress_chunks_give_the_same_result(stopping_threshold, learning_rate, status):
     from fastopt.optimize import run_problem
     from fastopt.validation import prepare
 
     X, y = linear_problem(20_000, 3, seed=5)
-    kwargs = dict(learning_rate=learning_rate, epochs=300, batch_size=64, stopping_threshold=stopping_threshold,
-                  seed=9, init=None, shuffle=True, record_path=True, hyperparameters={})
+    kwargs = dict(
+        learning_rate=learning_rate,
+        epochs=300,
+        batch_size=64,
+        stopping_threshold=stopping_threshold,
+        seed=9,
+        init=None,
+        shuffle=True,
+        record_path=True,
+        hyperparameters={},
+    )
     problem = prepare(X, y, "adam", **kwargs)
     seen = []
     with warnings.catch_warnings():

@@ -31,24 +31,48 @@ def kernel_rates(schedule, base, epochs):
 def test_closed_forms_match_pytorch_recursions(name):
     schedule = SCHEDULES[name]
     # 45 epochs: past cosine's t_max several times, where it is periodic.
-    np.testing.assert_allclose(kernel_rates(schedule, 0.1, 45), learning_rates(schedule, 0.1, 45), rtol=1e-12, atol=1e-17)
+    np.testing.assert_allclose(
+        kernel_rates(schedule, 0.1, 45), learning_rates(schedule, 0.1, 45), rtol=1e-12, atol=1e-17
+    )
 
 
 def test_closed_form_values():
     assert kernel_rates(schedules.step(3, 0.5), 1.0, 7) == [1, 1, 1, 0.5, 0.5, 0.5, 0.25]
     assert kernel_rates(schedules.exponential(0.5), 2.0, 3) == [2.0, 1.0, 0.5]
     cosine = kernel_rates(schedules.cosine(4, eta_min=0.1), 1.1, 9)
-    np.testing.assert_allclose(cosine, [1.1, 0.1 + 0.5 * (1 + math.cos(math.pi / 4)), 0.6,
-                                        0.1 + 0.5 * (1 - math.cos(math.pi / 4)), 0.1,
-                                        0.1 + 0.5 * (1 - math.cos(math.pi / 4)), 0.6,
-                                        0.1 + 0.5 * (1 + math.cos(math.pi / 4)), 1.1], rtol=1e-14)
+    np.testing.assert_allclose(
+        cosine,
+        [
+            1.1,
+            0.1 + 0.5 * (1 + math.cos(math.pi / 4)),
+            0.6,
+            0.1 + 0.5 * (1 - math.cos(math.pi / 4)),
+            0.1,
+            0.1 + 0.5 * (1 - math.cos(math.pi / 4)),
+            0.6,
+            0.1 + 0.5 * (1 + math.cos(math.pi / 4)),
+            1.1,
+        ],
+        rtol=1e-14,
+    )
     assert learning_rate_at(0, NO_SCHEDULE_ARGS, 0.3, 1000) == 0.3
 
 
 def test_sgd_under_a_schedule_takes_the_scheduled_steps():
     # One row, x = 0: the bias alone moves by lr_k * clip(2 (b - y)) each epoch.
-    result = fastopt.fit([[0.0]], [0.0], "sgd", learning_rate=0.1, clip_value=None, epochs=4, batch_size=1,
-                         init=[0.0, 1.0], stopping_threshold=0, schedule=schedules.step(2, 0.5), record_path=True)
+    result = fastopt.fit(
+        [[0.0]],
+        [0.0],
+        "sgd",
+        learning_rate=0.1,
+        clip_value=None,
+        epochs=4,
+        batch_size=1,
+        init=[0.0, 1.0],
+        stopping_threshold=0,
+        schedule=schedules.step(2, 0.5),
+        record_path=True,
+    )
     b = 1.0
     for lr in [0.1, 0.1, 0.05, 0.05]:
         b -= lr * 2 * b
@@ -57,8 +81,19 @@ def test_sgd_under_a_schedule_takes_the_scheduled_steps():
 
 def test_momentum_keeps_the_tutorial_form_under_a_schedule():
     # v = mu v + lr g carries earlier learning rates; PyTorch's buf = mu buf + g does not.
-    result = fastopt.fit([[0.0]], [0.0], "momentum", learning_rate=0.1, momentum=0.5, clip_value=None, epochs=2,
-                         batch_size=1, init=[0.0, 1.0], stopping_threshold=0, schedule=schedules.step(1, 0.1))
+    result = fastopt.fit(
+        [[0.0]],
+        [0.0],
+        "momentum",
+        learning_rate=0.1,
+        momentum=0.5,
+        clip_value=None,
+        epochs=2,
+        batch_size=1,
+        init=[0.0, 1.0],
+        stopping_threshold=0,
+        schedule=schedules.step(1, 0.1),
+    )
     b, v = 1.0, 0.0
     for lr in [0.1, 0.01]:
         v = 0.5 * v + lr * 2 * b
@@ -78,17 +113,20 @@ def test_schedule_parity_with_reference(name, method):
     assert fast.schedule is SCHEDULES[name]
 
 
-@pytest.mark.parametrize("build, exception, pattern", [
-    (lambda: schedules.step(0), ValueError, "step_size must be >= 1, got 0"),
-    (lambda: schedules.step(2.5), TypeError, "step_size must be an integer"),
-    (lambda: schedules.step(3, gamma=0), ValueError, "gamma must be a finite number > 0"),
-    (lambda: schedules.step(3, gamma=float("nan")), ValueError, "gamma must be a finite number > 0"),
-    (lambda: schedules.exponential(-0.5), ValueError, "gamma must be a finite number > 0"),
-    (lambda: schedules.exponential("0.5"), TypeError, "gamma must be a real number"),
-    (lambda: schedules.cosine(0), ValueError, "t_max must be >= 1"),
-    (lambda: schedules.cosine(10, eta_min=-1e-3), ValueError, "eta_min must be a finite number >= 0"),
-    (lambda: schedules.cosine(True), TypeError, "t_max must be an integer"),
-])
+@pytest.mark.parametrize(
+    "build, exception, pattern",
+    [
+        (lambda: schedules.step(0), ValueError, "step_size must be >= 1, got 0"),
+        (lambda: schedules.step(2.5), TypeError, "step_size must be an integer"),
+        (lambda: schedules.step(3, gamma=0), ValueError, "gamma must be a finite number > 0"),
+        (lambda: schedules.step(3, gamma=float("nan")), ValueError, "gamma must be a finite number > 0"),
+        (lambda: schedules.exponential(-0.5), ValueError, "gamma must be a finite number > 0"),
+        (lambda: schedules.exponential("0.5"), TypeError, "gamma must be a real number"),
+        (lambda: schedules.cosine(0), ValueError, "t_max must be >= 1"),
+        (lambda: schedules.cosine(10, eta_min=-1e-3), ValueError, "eta_min must be a finite number >= 0"),
+        (lambda: schedules.cosine(True), TypeError, "t_max must be an integer"),
+    ],
+)
 def test_bad_schedule_arguments(build, exception, pattern):
     with pytest.raises(exception, match=pattern):
         build()

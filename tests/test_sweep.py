@@ -60,8 +60,14 @@ def test_result_does_not_depend_on_threads_or_sharing():
 
 def test_every_argument_of_fit_can_be_a_dimension():
     grid = {
-        "method": {"adam": {"beta1": [0.8, 0.9], "amsgrad": [False, True]}, "rmsprop": {"beta": [0.9, 0.99]},
-                   "sgd": {}, "nesterov": {"momentum": [0.5]}, "adagrad": {}, "adamw": {"weight_decay": [0.1]}},
+        "method": {
+            "adam": {"beta1": [0.8, 0.9], "amsgrad": [False, True]},
+            "rmsprop": {"beta": [0.9, 0.99]},
+            "sgd": {},
+            "nesterov": {"momentum": [0.5]},
+            "adagrad": {},
+            "adamw": {"weight_decay": [0.1]},
+        },
         "schedule": [None, schedules.cosine(10)],
         "epochs": [5, 12],
         "stopping_threshold": [0, 1e-4],
@@ -86,8 +92,13 @@ def test_list_of_dicts_gives_explicit_configurations():
 def test_diverging_configuration_does_not_stop_the_sweep():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the sweep reports divergence in its rows, without warnings
-        table = fastopt.sweep(X, 1e6 * Y, {"method": ["sgd"], "learning_rate": [1e-4, 1e3], "clip_value": [None]},
-                              epochs=50, progress=False)
+        table = fastopt.sweep(
+            X,
+            1e6 * Y,
+            {"method": ["sgd"], "learning_rate": [1e-4, 1e3], "clip_value": [None]},
+            epochs=50,
+            progress=False,
+        )
     assert list(table["status"]) == ["max_epochs", "diverged"]
     assert np.isfinite(table["train_mse"].iloc[0])
     assert table["epochs_run"].iloc[1] < 50
@@ -98,22 +109,28 @@ def test_history_is_kept_only_when_asked():
     assert "loss_history" not in table.columns
 
 
-@pytest.mark.parametrize("grid, pattern", [
-    ({"lr": [0.1]}, r"unknown grid key 'lr'"),
-    ({"learning_rate": []}, r"grid\['learning_rate'\] is an empty list"),
-    ({"learning_rate": 0.1}, r"grid\['learning_rate'\] must be a list of values, got float"),
-    ({"method": "adam"}, r"grid\['method'\] must be a list of values, got str"),
-    ({"method": ["sgd", "adam"], "beta1": [0.9]}, r"grid key 'beta1' is not a hyperparameter of 'sgd'; give it per method"),
-    ({"method": {"sgd": {"beta1": [0.9]}}}, r"grid key 'beta1' is not a hyperparameter of 'sgd'"),
-    ({"method": ["lbfgs"]}, r"unknown method 'lbfgs'"),
-    ({"method": {}}, r"grid\['method'\] is an empty dict"),
-    ({}, r"grid is empty"),
-    ([], r"grid is an empty list"),
-    ([{"method": "sgd", "amsgrad": True}], r"grid key 'amsgrad' is not a hyperparameter of 'sgd'"),
-    ([0.1], r"grid\[0\] must be a dict"),
-    ("adam", r"grid must be a dict of lists or a list of dicts"),
-    ({"learning_rate": [-1.0]}, r"configuration 0 .*learning_rate must be > 0"),
-])
+@pytest.mark.parametrize(
+    "grid, pattern",
+    [
+        ({"lr": [0.1]}, r"unknown grid key 'lr'"),
+        ({"learning_rate": []}, r"grid\['learning_rate'\] is an empty list"),
+        ({"learning_rate": 0.1}, r"grid\['learning_rate'\] must be a list of values, got float"),
+        ({"method": "adam"}, r"grid\['method'\] must be a list of values, got str"),
+        (
+            {"method": ["sgd", "adam"], "beta1": [0.9]},
+            r"grid key 'beta1' is not a hyperparameter of 'sgd'; give it per method",
+        ),
+        ({"method": {"sgd": {"beta1": [0.9]}}}, r"grid key 'beta1' is not a hyperparameter of 'sgd'"),
+        ({"method": ["lbfgs"]}, r"unknown method 'lbfgs'"),
+        ({"method": {}}, r"grid\['method'\] is an empty dict"),
+        ({}, r"grid is empty"),
+        ([], r"grid is an empty list"),
+        ([{"method": "sgd", "amsgrad": True}], r"grid key 'amsgrad' is not a hyperparameter of 'sgd'"),
+        ([0.1], r"grid\[0\] must be a dict"),
+        ("adam", r"grid must be a dict of lists or a list of dicts"),
+        ({"learning_rate": [-1.0]}, r"configuration 0 .*learning_rate must be > 0"),
+    ],
+)
 def test_bad_grids_name_the_key(grid, pattern):
     with pytest.raises(ValueError, match=pattern):
         fastopt.sweep(X, Y, grid, progress=False)
@@ -131,15 +148,19 @@ def test_bad_sweep_arguments():
 def test_expand_grid_order():
     configs = expand_grid({"method": ["sgd", "adam"], "learning_rate": [0.1, 0.2]})
     assert configs == [
-        {"method": "sgd", "learning_rate": 0.1}, {"method": "sgd", "learning_rate": 0.2},
-        {"method": "adam", "learning_rate": 0.1}, {"method": "adam", "learning_rate": 0.2},
+        {"method": "sgd", "learning_rate": 0.1},
+        {"method": "sgd", "learning_rate": 0.2},
+        {"method": "adam", "learning_rate": 0.1},
+        {"method": "adam", "learning_rate": 0.2},
     ]
 
 
 def test_dask_cluster_gives_the_same_table():
     distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
     local = fastopt.sweep(X, Y, GRID, epochs=20, progress=False, keep_history=True)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
         with distributed.Client(cluster) as client:
             remote = fastopt.sweep(X, Y, GRID, epochs=20, progress=False, keep_history=True, client=client)
     assert local.drop(columns=["params", "runtime_s", "loss_history"]).equals(
@@ -154,12 +175,30 @@ def cli(*args, cwd=None):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "fastopt", *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "fastopt", *args], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
 
 
 def test_sweep_command_on_diamonds(tmp_path):
-    result = cli("sweep", "--method", "adam", "rmsprop", "--learning-rate", "1e-3", "1e-2", "--batch-size", "32", "64",
-                 "--seeds", "2", "--epochs", "20", "--out", str(tmp_path))
+    result = cli(
+        "sweep",
+        "--method",
+        "adam",
+        "rmsprop",
+        "--learning-rate",
+        "1e-3",
+        "1e-2",
+        "--batch-size",
+        "32",
+        "64",
+        "--seeds",
+        "2",
+        "--epochs",
+        "20",
+        "--out",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     assert "16 fits; best configuration per method" in result.stdout
     assert result.stdout.count("adam") >= 1 and result.stdout.count("rmsprop") >= 1
@@ -175,37 +214,66 @@ def test_sweep_command_on_a_csv_file(tmp_path):
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=200), rng.normal(size=200)
     (tmp_path / "data.csv").write_text("a,b,target\n" + "\n".join(f"{p},{q},{3 * p - q + 10}" for p, q in zip(a, b)))
-    result = cli("sweep", "--csv", str(tmp_path / "data.csv"), "--x", "a", "b", "--y", "target", "--method", "adam",
-                 "--learning-rate", "0.05", "--batch-size", "16", "--seeds", "1", "--epochs", "300", "--quiet")
+    result = cli(
+        "sweep",
+        "--csv",
+        str(tmp_path / "data.csv"),
+        "--x",
+        "a",
+        "b",
+        "--y",
+        "target",
+        "--method",
+        "adam",
+        "--learning-rate",
+        "0.05",
+        "--batch-size",
+        "16",
+        "--seeds",
+        "1",
+        "--epochs",
+        "300",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     assert "test RMSE (target)" in result.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--learning-rate", "0"], "argument --learning-rate: must be > 0"),
-    (["--method", "lbfgs"], "invalid choice: 'lbfgs'"),
-    (["--seeds", "0"], "argument --seeds: must be >= 1"),
-    (["--csv", "nope.csv"], "--csv needs --x"),
-    (["--x", "a"], "--x and --y go with --csv"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--learning-rate", "0"], "argument --learning-rate: must be > 0"),
+        (["--method", "lbfgs"], "invalid choice: 'lbfgs'"),
+        (["--seeds", "0"], "argument --seeds: must be >= 1"),
+        (["--csv", "nope.csv"], "--csv needs --x"),
+        (["--x", "a"], "--x and --y go with --csv"),
+    ],
+)
 def test_sweep_command_bad_options(args, message):
     result = cli("sweep", "--epochs", "2", "--quiet", *args)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
 
 
-@pytest.mark.parametrize("script, files", [
-    ("sweep_lr_batch.py", ["lr_batch.csv", "lr_batch.png"]),
-    ("seed_variance.py", ["seed_variance.csv", "seed_variance.png"]),
-])
+@pytest.mark.parametrize(
+    "script, files",
+    [
+        ("sweep_lr_batch.py", ["lr_batch.csv", "lr_batch.png"]),
+        ("seed_variance.py", ["seed_variance.csv", "seed_variance.png"]),
+    ],
+)
 def test_example_studies_write_their_table_and_figure(tmp_path, script, files):
     import subprocess
     import sys
     from pathlib import Path
 
     path = Path(__file__).resolve().parent.parent / "scripts" / script
-    result = subprocess.run([sys.executable, str(path), str(tmp_path), "--epochs", "5", "--seeds", "2"],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(path), str(tmp_path), "--epochs", "5", "--seeds", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     for name in files:
         assert (tmp_path / name).stat().st_size > 1000

@@ -13,18 +13,81 @@ X2 = np.column_stack([X, X**2])
 
 # (description, x, y, kwargs, exception, message pattern)
 BAD_INPUTS = [
-    ("unknown method", X, Y, dict(method="lbfgs"), ValueError, r"unknown method 'lbfgs'; valid methods are: sgd, momentum"),
+    (
+        "unknown method",
+        X,
+        Y,
+        dict(method="lbfgs"),
+        ValueError,
+        r"unknown method 'lbfgs'; valid methods are: sgd, momentum",
+    ),
     ("method not a string", X, Y, dict(method=3), TypeError, r"method must be a string"),
-    ("foreign hyperparameter", X, Y, dict(method="sgd", beta1=0.9), ValueError, r"'sgd' does not take 'beta1'; its hyperparameters are: learning_rate, clip_value, weight_decay"),
-    ("foreign hyperparameter is also a TypeError", X, Y, dict(method="sgd", beta1=0.9), TypeError, r"does not take 'beta1'"),
+    (
+        "foreign hyperparameter",
+        X,
+        Y,
+        dict(method="sgd", beta1=0.9),
+        ValueError,
+        r"'sgd' does not take 'beta1'; its hyperparameters are: learning_rate, clip_value, weight_decay",
+    ),
+    (
+        "foreign hyperparameter is also a TypeError",
+        X,
+        Y,
+        dict(method="sgd", beta1=0.9),
+        TypeError,
+        r"does not take 'beta1'",
+    ),
     ("amsgrad for sgd", X, Y, dict(method="sgd", amsgrad=True), ValueError, r"'sgd' does not take 'amsgrad'"),
-    ("amsgrad for rmsprop", X, Y, dict(method="rmsprop", amsgrad=True), ValueError, r"'rmsprop' does not take 'amsgrad'"),
+    (
+        "amsgrad for rmsprop",
+        X,
+        Y,
+        dict(method="rmsprop", amsgrad=True),
+        ValueError,
+        r"'rmsprop' does not take 'amsgrad'",
+    ),
     ("amsgrad not a bool", X, Y, dict(method="adam", amsgrad=1), TypeError, r"amsgrad must be True or False"),
-    ("negative weight decay", X, Y, dict(method="adam", weight_decay=-0.1), ValueError, r"weight_decay must be >= 0, got -0.1"),
-    ("negative weight decay adamw", X, Y, dict(method="adamw", weight_decay=-1e-3), ValueError, r"weight_decay must be >= 0"),
-    ("weight decay for nothing", X, Y, dict(method="adagrad", weight_decay="0.1"), TypeError, r"weight_decay must be a real number"),
-    ("schedule not a Schedule", X, Y, dict(schedule="cosine"), TypeError, r"schedule must be None or made by fastopt.schedules"),
-    ("typo in hyperparameter", X, Y, dict(method="adam", beta_1=0.9), TypeError, r"does not take 'beta_1'.*beta1, beta2, epsilon"),
+    (
+        "negative weight decay",
+        X,
+        Y,
+        dict(method="adam", weight_decay=-0.1),
+        ValueError,
+        r"weight_decay must be >= 0, got -0.1",
+    ),
+    (
+        "negative weight decay adamw",
+        X,
+        Y,
+        dict(method="adamw", weight_decay=-1e-3),
+        ValueError,
+        r"weight_decay must be >= 0",
+    ),
+    (
+        "weight decay for nothing",
+        X,
+        Y,
+        dict(method="adagrad", weight_decay="0.1"),
+        TypeError,
+        r"weight_decay must be a real number",
+    ),
+    (
+        "schedule not a Schedule",
+        X,
+        Y,
+        dict(schedule="cosine"),
+        TypeError,
+        r"schedule must be None or made by fastopt.schedules",
+    ),
+    (
+        "typo in hyperparameter",
+        X,
+        Y,
+        dict(method="adam", beta_1=0.9),
+        TypeError,
+        r"does not take 'beta_1'.*beta1, beta2, epsilon",
+    ),
     ("shape mismatch", X, Y[:-1], {}, ValueError, r"x has 20 row\(s\) but y has 19"),
     ("empty x", np.array([]), np.array([]), {}, ValueError, r"x is empty"),
     ("empty features", np.empty((5, 0)), np.zeros(5), {}, ValueError, r"x is empty"),
@@ -34,7 +97,14 @@ BAD_INPUTS = [
     ("inf in y", np.ones(3), np.array([1.0, np.inf, 2.0]), {}, ValueError, r"y contains 1 NaN or infinite"),
     ("strings", ["a", "b"], [1.0, 2.0], {}, TypeError, r"x must be numeric, got dtype <U1"),
     ("a string", "abc", [1.0], {}, TypeError, r"x must be a numeric array, got a str"),
-    ("object array", np.array([1, None], dtype=object), [1.0, 2.0], {}, TypeError, r"x must be numeric, got dtype object"),
+    (
+        "object array",
+        np.array([1, None], dtype=object),
+        [1.0, 2.0],
+        {},
+        TypeError,
+        r"x must be numeric, got dtype object",
+    ),
     ("booleans", np.array([True, False]), [1.0, 2.0], {}, TypeError, r"x must be numeric, got booleans"),
     ("complex", np.array([1j, 2j]), [1.0, 2.0], {}, TypeError, r"x must be real"),
     ("ragged", [[1.0], [1.0, 2.0]], [1.0, 2.0], {}, ValueError, r"x could not be read as an array"),
@@ -46,7 +116,14 @@ BAD_INPUTS = [
     ("zero learning rate", X, Y, dict(learning_rate=0.0), ValueError, r"learning_rate must be > 0, got 0.0"),
     ("negative learning rate", X, Y, dict(learning_rate=-0.1), ValueError, r"learning_rate must be > 0"),
     ("NaN learning rate", X, Y, dict(learning_rate=float("nan")), ValueError, r"learning_rate must be a finite number"),
-    ("string learning rate", X, Y, dict(learning_rate="0.1"), TypeError, r"learning_rate must be a real number, got str"),
+    (
+        "string learning rate",
+        X,
+        Y,
+        dict(learning_rate="0.1"),
+        TypeError,
+        r"learning_rate must be a real number, got str",
+    ),
     ("momentum 1", X, Y, dict(method="momentum", momentum=1.0), ValueError, r"momentum must be in \[0, 1\), got 1.0"),
     ("negative momentum", X, Y, dict(method="momentum", momentum=-0.1), ValueError, r"momentum must be in \[0, 1\)"),
     ("beta 1.5", X, Y, dict(method="rmsprop", beta=1.5), ValueError, r"beta must be in \[0, 1\)"),
@@ -57,7 +134,14 @@ BAD_INPUTS = [
     ("negative clip", X, Y, dict(method="momentum", clip_value=-1.0), ValueError, r"clip_value must be > 0"),
     ("negative threshold", X, Y, dict(stopping_threshold=-1e-6), ValueError, r"stopping_threshold must be >= 0"),
     ("init too short", X, Y, dict(init=[0.0]), ValueError, r"init must have shape \(2,\)"),
-    ("init for the wrong d", X2, Y, dict(init=np.zeros(2)), ValueError, r"init must have shape \(3,\) = d \+ 1 for d = 2"),
+    (
+        "init for the wrong d",
+        X2,
+        Y,
+        dict(init=np.zeros(2)),
+        ValueError,
+        r"init must have shape \(3,\) = d \+ 1 for d = 2",
+    ),
     ("init with NaN", X, Y, dict(init=[np.nan, 0.0]), ValueError, r"init contains 1 NaN"),
     ("negative seed", X, Y, dict(seed=-1), ValueError, r"seed must be >= 0"),
     ("float seed", X, Y, dict(seed=1.5), TypeError, r"seed must be an integer"),
@@ -91,8 +175,16 @@ def test_numeric_dtypes_are_converted_to_float64(dtype):
     x = np.arange(-5, 6).astype(dtype)
     y = (2 * np.arange(-5, 6) + 1).astype(dtype)
     result = fastopt.fit(x, y, "adam", learning_rate=0.1, epochs=200, batch_size=11, stopping_threshold=0, seed=0)
-    same = fastopt.fit(x.astype(np.float64), y.astype(np.float64), "adam", learning_rate=0.1, epochs=200,
-                       batch_size=11, stopping_threshold=0, seed=0)
+    same = fastopt.fit(
+        x.astype(np.float64),
+        y.astype(np.float64),
+        "adam",
+        learning_rate=0.1,
+        epochs=200,
+        batch_size=11,
+        stopping_threshold=0,
+        seed=0,
+    )
     np.testing.assert_array_equal(result.params, same.params)
 
 
@@ -109,7 +201,12 @@ def test_lists_and_pandas_are_accepted():
 def test_none_hyperparameters_mean_defaults_and_clip_none_disables_clipping():
     r = fastopt.fit(X, Y, "adam", learning_rate=None, beta1=None, epochs=1, seed=0)
     assert dict(r.hyperparameters) == {
-        "learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0, "amsgrad": False
+        "learning_rate": 0.001,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "epsilon": 1e-8,
+        "weight_decay": 0.0,
+        "amsgrad": False,
     }
     r = fastopt.fit(X, Y, "sgd", clip_value=None, epochs=1, seed=0)
     assert dict(r.hyperparameters) == {"learning_rate": 0.01, "clip_value": None, "weight_decay": 0.0}
