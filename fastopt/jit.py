@@ -9,14 +9,24 @@
   about 50 ns per call, more than a whole minibatch step.
 - no ``fastmath``: it lets ``isfinite`` return True for NaN and would
   silently disable the divergence check.
+- a damaged cache file counts as a cache miss (the function compiles again)
+  instead of breaking every call; set ``NUMBA_CACHE_DIR`` to move the cache
+  when the install folder is read-only (Numba otherwise falls back to a
+  per-user cache folder).
+- with ``NUMBA_DISABLE_JIT=1`` (CI's coverage run) functions run as plain
+  Python with the same semantics (see :func:`_as_compiled`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, Literal
 
+import numba
+import numpy as np
 from numba import njit
+from numba.core.caching import IndexDataCacheFile
 
 __all__ = ["jit"]
 
@@ -30,6 +40,53 @@ def jit(function: Callable[..., Any] | None = None, *, inline: Literal["never", 
     """
 
     def compile_(f: Callable[..., Any]) -> Any:
-        return njit(f, cache=True, nogil=True, error_model="numpy", inline=inline)
+        if getattr(numba.config, "DISABLE_JIT", False):
+            return _as_compiled(f)
+        return _tolerate_broken_cache(njit(f, cache=True, nogil=True, error_model="numpy", inline=inline))
 
     return compile_ if function is None else compile_(function)
+
+
+def _as_compiled(f: Callable[..., Any]) -> Callable[..., Any]:
+    """With ``NUMBA_DISABLE_JIT=1`` (the coverage run): the plain function, with compiled semantics.
+
+    Compiled code wraps uint64 arithmetic and lets floats overflow to inf
+    silently (divergence is checked explicitly); NumPy scalars would warn.
+    """
+
+    @functools.wraps(f)
+    def plain(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return f(*args, **kwargs)
+
+    plain.py_func = f  # type: ignore[attr-defined]
+    return plain
+
+
+class _TolerantCacheFile(IndexDataCacheFile):
+    """Numba's cache file, reading a corrupted or unreadable entry as a cache miss.
+
+    Numba raises (an ``UnpicklingError``, say) when a cache file is damaged,
+    and every later call of the function fails. Treated as a miss, the
+    function compiles again and the damaged file is overwritten.
+    """
+
+    def load(self, key: Any) -> Any:
+        try:
+            return super().load(key)
+        except Exception:
+            return None
+
+    def _load_index(self) -> dict[Any, Any]:
+        try:
+            return dict(super()._load_index())
+        except Exception:
+            return {}
+
+
+def _tolerate_broken_cache(dispatcher: Any) -> Any:
+    """Install :class:`_TolerantCacheFile` in a dispatcher (a no-op if Numba's internals differ)."""
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if type(cache_file) is IndexDataCacheFile:
+        cache_file.__class__ = _TolerantCacheFile
+    return dispatcher

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .kernels import _all_finite
 from .methods import NON_NEGATIVE, Interval, Method, get_method
 from .schedules import Schedule
 from .shuffle import new_state
@@ -25,6 +26,8 @@ __all__ = ["Problem", "prepare", "check_data", "as_features", "InvalidParameterE
 
 # Lemire's bounded integers in the shuffle take 32-bit bounds.
 MAX_ROWS = 2**32 - 1
+# The loss history of a run is allocated up front: 10**8 epochs are 800 MB.
+MAX_EPOCHS = 10**8
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -72,7 +75,8 @@ def _check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); fit needs at least one row and one feature")
     array = np.ascontiguousarray(array, dtype=np.float64)
-    if not np.isfinite(array).all():
+    # A compiled scan: np.isfinite would allocate a mask as large as the data.
+    if not _all_finite(array.ravel()):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
     return array
@@ -103,12 +107,14 @@ def _real(name: str, value: Any, valid: Interval | None = None) -> float:
     return value
 
 
-def _integer(name: str, value: Any, minimum: int) -> int:
+def _integer(name: str, value: Any, minimum: int, maximum: int | None = 2**62) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     value = int(value)
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum:,}, got {value:,}")
     return value
 
 
@@ -172,7 +178,7 @@ def check_schedule(schedule: Any) -> Schedule | None:
 def _seed(seed: Any) -> int:
     if seed is None:
         return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]  # an int when drawn fresh
-    return _integer("seed", seed, 0)
+    return _integer("seed", seed, 0, maximum=None)  # any size: SeedSequence takes big integers
 
 
 def prepare(
@@ -200,7 +206,7 @@ def prepare(
     hyper = resolve_hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
     schedule = check_schedule(schedule)
     X, Y = (x, y) if data_checked else check_data(x, y)
-    epochs = _integer("epochs", epochs, 0)
+    epochs = _integer("epochs", epochs, 0, MAX_EPOCHS)
     batch_size = _integer("batch_size", batch_size, 1)
     threshold = 0.0 if stopping_threshold is None else _real("stopping_threshold", stopping_threshold, NON_NEGATIVE)
     shuffle = _flag("shuffle", shuffle)

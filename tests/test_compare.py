@@ -14,6 +14,8 @@ import fastopt
 from fastopt import peers
 from fastopt.compare import COLUMNS, compare
 
+pytestmark = pytest.mark.jit  # every test runs the 16,000-row benchmark
+
 FILES = ["results.csv", "results.json", "comparison.png", "loss_curves.png", "paths.png"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

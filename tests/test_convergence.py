@@ -17,6 +17,7 @@ def test_tutorial_table_covers_the_tutorial_methods():
     assert set(TUTORIAL_SETTINGS) == {"sgd", "momentum", "rmsprop", "adam"}
 
 
+@pytest.mark.jit
 @pytest.mark.parametrize("method", sorted(TUTORIAL_SETTINGS))
 def test_tutorial_settings_reach_least_squares_rmse(split, method):
     ols = least_squares(split.x_train, split.y_train)
@@ -36,6 +37,7 @@ def test_tutorial_settings_reach_least_squares_rmse(split, method):
     assert split.rmse_dollars(result) == pytest.approx(ols_rmse, rel=0.02)
 
 
+@pytest.mark.jit
 @pytest.mark.parametrize("method", fastopt.METHODS)
 @pytest.mark.parametrize("d", [1, 5, 16])
 def test_multi_feature_converges_to_lstsq(method, d):

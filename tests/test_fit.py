@@ -184,6 +184,7 @@ def test_constant_feature_column():
     assert r.status != "diverged" and np.isfinite(r.params).all()
 
 
+@pytest.mark.jit
 @pytest.mark.parametrize(
     "stopping_threshold, learning_rate, status",
     [(0, 0.01, "max_epochs"), (1e-8, 0.0003, "converged"), (0, 1e200, "diverged")],

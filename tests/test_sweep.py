@@ -180,6 +180,7 @@ def cli(*args, cwd=None):
     )
 
 
+@pytest.mark.jit
 def test_sweep_command_on_diamonds(tmp_path):
     result = cli(
         "sweep",
@@ -255,6 +256,7 @@ def test_sweep_command_bad_options(args, message):
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
 
 
+@pytest.mark.jit
 @pytest.mark.parametrize(
     "script, files",
     [

@@ -1,0 +1,132 @@
+"""Threads, long runs, extreme magnitudes and Numba's on-disk cache."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import fastopt
+
+from conftest import linear_problem
+
+X, Y = linear_problem(2000, 3, seed=12)
+CONFIGS = [
+    dict(method=method, learning_rate=lr, seed=seed, epochs=25, batch_size=32, stopping_threshold=0)
+    for method in fastopt.METHODS
+    for lr, seed in [(1e-3, 1), (1e-2, 2)]
+]  # 14 fits
+
+
+def run(config):
+    return fastopt.fit(X, Y, **config)
+
+
+def test_fit_from_eight_threads_equals_serial():
+    serial = [run(c) for c in CONFIGS]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            threaded = list(pool.map(run, CONFIGS + CONFIGS))
+            for a, b in zip(serial + serial, threaded, strict=True):
+                np.testing.assert_array_equal(a.params, b.params)
+                np.testing.assert_array_equal(a.loss_history, b.loss_history)
+
+
+def test_sweep_from_two_threads_equals_serial():
+    grid = {"method": ["sgd", "adam", "nesterov"], "learning_rate": [1e-3, 1e-2], "seed": range(3)}
+
+    def go(_):
+        return fastopt.sweep(X, Y, grid, epochs=15, n_jobs=2, progress=False)
+
+    serial = go(None)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        tables = list(pool.map(go, range(2)))
+    for table in tables:
+        np.testing.assert_array_equal(np.stack(table["params"]), np.stack(serial["params"]))
+        assert table.drop(columns=["params", "runtime_s"]).equals(serial.drop(columns=["params", "runtime_s"]))
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads resident memory from /proc (Linux)")
+def test_a_thousand_fits_do_not_grow_memory():
+    x, y = linear_problem(500, 2, seed=1)
+    for _ in range(200):  # warm up caches and allocator pools
+        fastopt.fit(x, y, "adam", epochs=3, seed=0)
+    before = rss_bytes()
+    for i in range(1000):
+        fastopt.fit(x, y, fastopt.METHODS[i % len(fastopt.METHODS)], epochs=3, seed=i, record_path=True)
+    grown = rss_bytes() - before
+    assert grown < 8 * 2**20, f"resident memory grew by {grown / 2**20:.1f} MiB over 1,000 fits"
+
+
+@pytest.mark.parametrize("scale", [1e150, 1e160, 1e300])
+@pytest.mark.parametrize("method", fastopt.METHODS)
+def test_huge_magnitudes_that_overflow_are_reported_as_diverged(method, scale):
+    x = np.linspace(-1, 1, 50) * scale
+    y = 3 * x
+    kwargs = {"clip_value": None} if "clip_value" in fastopt.methods.get_method(method).defaults else {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fastopt.fit(x, y, method, learning_rate=0.1, epochs=50, seed=0, stopping_threshold=0, **kwargs)
+    with np.errstate(over="ignore"):
+        losses_overflow = not np.isfinite(np.mean((x * 3) ** 2))
+    if result.status == "diverged":
+        assert any("diverged" in str(w.message) for w in caught)
+    else:
+        # Not an overflow: the run stayed within float64 and says so with finite numbers.
+        assert not losses_overflow and np.isfinite(result.params).all() and np.isfinite(result.loss_history).all()
+    if losses_overflow or method in ("sgd", "momentum", "nesterov"):  # the unclipped SGD family blows up
+        assert result.status == "diverged"
+
+
+def test_tiny_magnitudes_stay_finite():
+    x = np.linspace(-1, 1, 50) * 1e-150
+    y = 3 * x + 1e-150
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in fastopt.METHODS:
+            result = fastopt.fit(x, y, method, learning_rate=0.01, epochs=20, seed=0, stopping_threshold=0)
+            assert result.status == "max_epochs"
+            assert np.isfinite(result.params).all() and np.isfinite(result.loss_history).all()
+
+
+def test_batch_larger_than_the_data_is_full_batch():
+    x, y = linear_problem(30, 2, seed=2)
+    a = fastopt.fit(x, y, "sgd", batch_size=31, epochs=5, seed=0)
+    b = fastopt.fit(x, y, "sgd", batch_size=10**6, epochs=5, seed=0)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert a.n_steps == 5
+
+
+FIT_SCRIPT = """
+import numpy as np, fastopt
+x = np.linspace(-1, 1, 100)
+print(repr(fastopt.fit(x, 2 * x + 1, "adam", epochs=20, seed=3).params.tolist()))
+"""
+
+
+def fit_in_new_process(env):
+    result = subprocess.run([sys.executable, "-c", FIT_SCRIPT], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.jit
+def test_cache_folder_can_move_and_a_corrupted_cache_is_recompiled(tmp_path):
+    """NUMBA_CACHE_DIR relocates the cache (read-only installs); garbage in it does not break a fit."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    first = fit_in_new_process(env)
+    cached = [p for p in tmp_path.rglob("*") if p.suffix in (".nbi", ".nbc")]
+    assert cached, "Numba wrote no cache files to NUMBA_CACHE_DIR"
+    for path in cached:
+        path.write_bytes(b"corrupted" * 10)
+    assert fit_in_new_process(env) == first
