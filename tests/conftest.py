@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -35,3 +36,22 @@ def linear_problem(n: int, d: int, seed: int = 0, noise: float = 0.1):
     w = rng.normal(size=d)
     y = X @ w + 0.5 + noise * rng.normal(size=n)
     return X, y
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(capsys, *args: str) -> CliResult:
+    """Run the ``fastopt`` command line in this process (so coverage sees it)."""
+    from fastopt.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 0
+    captured = capsys.readouterr()
+    return CliResult(code, captured.out, captured.err)

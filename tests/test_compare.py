@@ -14,6 +14,8 @@ import fastopt
 from fastopt import peers
 from fastopt.compare import COLUMNS, compare
 
+from conftest import run_cli
+
 pytestmark = pytest.mark.jit  # every test runs the 16,000-row benchmark
 
 FILES = ["results.csv", "results.json", "comparison.png", "loss_curves.png", "paths.png"]
@@ -150,14 +152,11 @@ def test_command_line_end_to_end(tmp_path):
         (["--out", "FILE/sub"], "is not writable"),
     ],
 )
-def test_command_line_bad_options_fail_with_one_line(tmp_path, args, message):
+def test_command_line_bad_options_fail_with_one_line(tmp_path, capsys, args, message):
     (tmp_path / "FILE").write_text("a file, not a folder")
     args = [str(tmp_path / a) if a == "FILE/sub" else a for a in args]
-    result = (
-        cli("compare", "--epochs", "5", "--quiet", *args)
-        if "--epochs" not in args
-        else cli("compare", "--quiet", *args)
-    )
+    extra = ["--epochs", "5"] if "--epochs" not in args else []
+    result = run_cli(capsys, "compare", "--quiet", *extra, *args)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -166,3 +165,11 @@ def test_command_line_bad_options_fail_with_one_line(tmp_path, args, message):
 
 def test_public_api_exports_compare():
     assert fastopt.compare is compare
+
+
+def test_command_line_in_process_writes_the_table(tmp_path, capsys):
+    result = run_cli(capsys, "compare", "--methods", "adam", "--epochs", "30", "--reference-epochs", "2",
+                     "--stopping-threshold", "1e-6", "--out", str(tmp_path))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].startswith("Adam")
+    assert "wrote results.csv" in result.stdout

@@ -11,7 +11,7 @@ import fastopt
 from fastopt import schedules
 from fastopt.sweep import expand_grid
 
-from conftest import linear_problem
+from conftest import linear_problem, run_cli
 
 X, Y = linear_problem(300, 2, seed=3)
 X_TEST, Y_TEST = linear_problem(100, 2, seed=4)
@@ -171,18 +171,10 @@ def test_dask_cluster_gives_the_same_table():
         np.testing.assert_array_equal(a, b)
 
 
-def cli(*args, cwd=None):
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "fastopt", *args], capture_output=True, text=True, timeout=300, cwd=cwd
-    )
-
-
 @pytest.mark.jit
-def test_sweep_command_on_diamonds(tmp_path):
-    result = cli(
+def test_sweep_command_on_diamonds(tmp_path, capsys):
+    result = run_cli(
+        capsys,
         "sweep",
         "--method",
         "adam",
@@ -211,11 +203,12 @@ def test_sweep_command_on_diamonds(tmp_path):
     assert (tmp_path / "sweep.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_sweep_command_on_a_csv_file(tmp_path):
+def test_sweep_command_on_a_csv_file(tmp_path, capsys):
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=200), rng.normal(size=200)
     (tmp_path / "data.csv").write_text("a,b,target\n" + "\n".join(f"{p},{q},{3 * p - q + 10}" for p, q in zip(a, b)))
-    result = cli(
+    result = run_cli(
+        capsys,
         "sweep",
         "--csv",
         str(tmp_path / "data.csv"),
@@ -250,8 +243,8 @@ def test_sweep_command_on_a_csv_file(tmp_path):
         (["--x", "a"], "--x and --y go with --csv"),
     ],
 )
-def test_sweep_command_bad_options(args, message):
-    result = cli("sweep", "--epochs", "2", "--quiet", *args)
+def test_sweep_command_bad_options(capsys, args, message):
+    result = run_cli(capsys, "sweep", "--epochs", "2", "--quiet", *args)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
 
@@ -279,3 +272,18 @@ def test_example_studies_write_their_table_and_figure(tmp_path, script, files):
     assert result.returncode == 0, result.stderr
     for name in files:
         assert (tmp_path / name).stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "content, args, message",
+    [
+        ("a,b\n1,2\n", ["--x", "a", "--y", "c"], "has no column(s) c"),
+        ("a,b\nx,2\ny,3\n", ["--x", "a", "--y", "b"], "column(s) a of"),
+        ("a,b\n1,2\n,3\n4,5\n", ["--x", "a", "--y", "b"], "has missing values in a"),
+    ],
+)
+def test_sweep_command_bad_csv(tmp_path, capsys, content, args, message):
+    (tmp_path / "data.csv").write_text(content)
+    result = run_cli(capsys, "sweep", "--csv", str(tmp_path / "data.csv"), *args, "--epochs", "2", "--quiet")
+    assert result.returncode == 1 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
