@@ -7,6 +7,7 @@ methods and hyperparameters in their valid ranges from the registry.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 
 import numpy as np
@@ -20,6 +21,15 @@ from fastopt.methods import get_method
 pytestmark = pytest.mark.properties
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# Without the JIT (the coverage run) kernels are plain Python: fewer, smaller examples still reach every line.
+NO_JIT = os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0")
+
+
+def examples(n: int) -> int:
+    return max(5, n // 6) if NO_JIT else n
+
+
+MAX_ROWS = 300 if NO_JIT else 2000
 
 
 def value_in(h, draw, learning_rate_range=(1e-4, 0.1)):
@@ -43,7 +53,7 @@ def value_in(h, draw, learning_rate_range=(1e-4, 0.1)):
 
 
 @st.composite
-def problems(draw, max_rows=2000, learning_rate_range=(1e-4, 0.1)):
+def problems(draw, max_rows=MAX_ROWS, learning_rate_range=(1e-4, 0.1)):
     n = draw(st.integers(1, max_rows))
     d = draw(st.integers(1, 16))
     data_seed = draw(st.integers(0, 2**32 - 1))
@@ -63,7 +73,7 @@ def problems(draw, max_rows=2000, learning_rate_range=(1e-4, 0.1)):
     return X, y, method, kwargs
 
 
-@settings(max_examples=60, **SETTINGS)
+@settings(max_examples=examples(60), **SETTINGS)
 @given(problems())
 def test_valid_input_runs_and_matches_the_reference(problem):
     X, y, method, kwargs = problem
@@ -84,7 +94,7 @@ def test_valid_input_runs_and_matches_the_reference(problem):
     np.testing.assert_allclose(fast.loss_history, ref.loss_history, rtol=1e-8, atol=1e-12)
 
 
-@settings(max_examples=60, **SETTINGS)
+@settings(max_examples=examples(60), **SETTINGS)
 @given(problems(max_rows=300, learning_rate_range=(1e-4, 1e6)))
 def test_any_learning_rate_gives_finite_parameters_or_a_divergence_report(problem):
     X, y, method, kwargs = problem
@@ -100,7 +110,7 @@ def test_any_learning_rate_gives_finite_parameters_or_a_divergence_report(proble
         assert np.isfinite(result.params).all() and np.isfinite(result.loss_history).all()
 
 
-@settings(max_examples=15, **SETTINGS)
+@settings(max_examples=examples(15), **SETTINGS)
 @given(problems(max_rows=200), st.lists(st.floats(1e-4, 0.1), min_size=1, max_size=3, unique=True))
 def test_sweep_rows_equal_fits(problem, learning_rates):
     X, y, method, kwargs = problem
@@ -130,7 +140,7 @@ CORRUPTIONS = [
 ]  # fmt: skip
 
 
-@settings(max_examples=120, **SETTINGS)
+@settings(max_examples=examples(120), **SETTINGS)
 @given(problems(max_rows=50), st.sampled_from(CORRUPTIONS), st.sampled_from(["fit", "reference", "sweep"]))
 def test_invalid_input_is_always_a_clear_error(problem, corruption, entry):
     X, y, method, kwargs = problem

@@ -27,6 +27,7 @@ def run(config):
     return fastopt.fit(X, Y, **config)
 
 
+@pytest.mark.jit  # about the compiled, GIL-free kernels; slow as plain Python
 def test_fit_from_eight_threads_equals_serial():
     serial = [run(c) for c in CONFIGS]
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -37,6 +38,7 @@ def test_fit_from_eight_threads_equals_serial():
                 np.testing.assert_array_equal(a.loss_history, b.loss_history)
 
 
+@pytest.mark.jit
 def test_sweep_from_two_threads_equals_serial():
     grid = {"method": ["sgd", "adam", "nesterov"], "learning_rate": [1e-3, 1e-2], "seed": range(3)}
 
@@ -57,6 +59,7 @@ def rss_bytes() -> int:
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads resident memory from /proc (Linux)")
+@pytest.mark.jit
 def test_a_thousand_fits_do_not_grow_memory():
     x, y = linear_problem(500, 2, seed=1)
     for _ in range(200):  # warm up caches and allocator pools

@@ -39,7 +39,7 @@ def assert_rows_equal_fits(table, **defaults):
         np.testing.assert_array_equal(row.train_mse, fit.loss_history[-1] if fit.epochs_run else np.nan)
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("n_jobs", [1, pytest.param(2, marks=pytest.mark.jit)])
 def test_rows_equal_individual_fits_bit_for_bit(n_jobs):
     table = fastopt.sweep(X, Y, GRID, epochs=40, n_jobs=n_jobs, progress=False, x_test=X_TEST, y_test=Y_TEST)
     assert len(table) == 4 * 3 * 2 * 3
@@ -49,6 +49,7 @@ def test_rows_equal_individual_fits_bit_for_bit(n_jobs):
     np.testing.assert_allclose(table["test_mse"], expected, rtol=1e-12)
 
 
+@pytest.mark.jit
 def test_result_does_not_depend_on_threads_or_sharing():
     one = fastopt.sweep(X, Y, GRID, epochs=30, n_jobs=1, progress=False)
     two = fastopt.sweep(X, Y, GRID, epochs=30, n_jobs=2, progress=False)
