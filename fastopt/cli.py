@@ -212,10 +212,10 @@ def _sweep_data(args: argparse.Namespace) -> tuple[Any, str]:
 def _run_sweep(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from .compare import _check_out
+    from .compare import output_folder
     from .sweep import sweep
 
-    folder = _check_out(args.out)
+    folder = output_folder(args.out)
     split, label = _sweep_data(args)
     grid = {"method": args.method, "learning_rate": args.learning_rate, "batch_size": args.batch_size,
             "seed": list(range(args.seeds))}  # fmt: skip

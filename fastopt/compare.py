@@ -73,8 +73,8 @@ def _positive_int(name: str, value: Any) -> int:
     return int(value)
 
 
-def _check_out(out: str | os.PathLike | None) -> Path | None:
-    """Create ``out`` and make sure it is writable, before any work is done."""
+def output_folder(out: str | os.PathLike | None) -> Path | None:
+    """Create ``out`` and make sure it is writable, before any work is done (None: no folder)."""
     if out is None:
         return None
     folder = Path(out)
@@ -201,7 +201,7 @@ def compare(
     epochs = _positive_int("epochs", epochs)
     reference_epochs = _positive_int("reference_epochs", reference_epochs)
     peer_epochs = _positive_int("peer_epochs", peer_epochs)
-    folder = _check_out(out)
+    folder = output_folder(out)
     split = tutorial_split() if split is None else split
     bars = _Progress(progress)
 
