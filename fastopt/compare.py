@@ -26,6 +26,7 @@ import numpy as np
 from . import __version__
 from . import peers as peer_libraries
 from .benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
+from .checks import check_integer
 from .closed_form import least_squares
 from .datasets import TutorialSplit, tutorial_split
 from .methods import METHODS, get_method
@@ -63,14 +64,6 @@ COLUMNS = (
     "timed_epochs",
     "hyperparameters",
 )
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
 
 
 def output_folder(out: str | os.PathLike | None) -> Path | None:
@@ -198,9 +191,9 @@ def compare(
         raise ValueError(f"methods must name at least one of: {', '.join(METHODS)}")
     for name in methods:
         get_method(name)
-    epochs = _positive_int("epochs", epochs)
-    reference_epochs = _positive_int("reference_epochs", reference_epochs)
-    peer_epochs = _positive_int("peer_epochs", peer_epochs)
+    epochs = check_integer("epochs", epochs, 1)
+    reference_epochs = check_integer("reference_epochs", reference_epochs, 1)
+    peer_epochs = check_integer("peer_epochs", peer_epochs, 1)
     folder = output_folder(out)
     split = tutorial_split() if split is None else split
     bars = _Progress(progress)

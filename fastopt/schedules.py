@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import check_integer
 from .jit import jit
 
 __all__ = ["Schedule", "step", "exponential", "cosine", "CONSTANT", "STEP", "EXPONENTIAL", "COSINE"]
@@ -62,14 +63,6 @@ class Schedule:
         return np.array(self.args, dtype=np.float64)
 
 
-def _positive_integer(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
-
-
 def _number(name: str, value: object, *, positive: bool) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
@@ -82,7 +75,7 @@ def _number(name: str, value: object, *, positive: bool) -> float:
 def step(step_size: int, gamma: float = 0.1) -> Schedule:
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs (PyTorch's ``StepLR``)."""
     return Schedule(
-        "step", STEP, (float(_positive_integer("step_size", step_size)), _number("gamma", gamma, positive=True))
+        "step", STEP, (float(check_integer("step_size", step_size, 1)), _number("gamma", gamma, positive=True))
     )
 
 
@@ -94,7 +87,7 @@ def exponential(gamma: float) -> Schedule:
 def cosine(t_max: int, eta_min: float = 0.0) -> Schedule:
     """Cosine annealing from the base rate to ``eta_min`` over ``t_max`` epochs (``CosineAnnealingLR``)."""
     return Schedule(
-        "cosine", COSINE, (float(_positive_integer("t_max", t_max)), _number("eta_min", eta_min, positive=False))
+        "cosine", COSINE, (float(check_integer("t_max", t_max, 1)), _number("eta_min", eta_min, positive=False))
     )
 
 

@@ -9,7 +9,6 @@ never modified.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -17,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_flag, check_integer, check_real
 from .kernels import _all_finite
-from .methods import NON_NEGATIVE, Interval, Method, get_method
+from .methods import NON_NEGATIVE, Method, get_method
 from .schedules import Schedule
 from .shuffle import new_state
 
@@ -96,28 +96,6 @@ def as_features(x: Any, n_features: int | None = None, name: str = "x") -> np.nd
     return X
 
 
-def _real(name: str, value: Any, valid: Interval | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if valid is not None and value not in valid:
-        raise ValueError(f"{name} must be {valid}, got {value!r}")
-    return value
-
-
-def _integer(name: str, value: Any, minimum: int, maximum: int | None = 2**62) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be <= {maximum:,}, got {value:,}")
-    return value
-
-
 def check_data(x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
     """Return ``x`` as a float64 (n, d) matrix and ``y`` as float64 (n,), or raise naming the problem."""
     X = as_features(x, name=names[0])
@@ -127,12 +105,6 @@ def check_data(x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> tuple[np.
     if X.shape[0] > MAX_ROWS:
         raise ValueError(f"{names[0]} has {X.shape[0]} rows; at most {MAX_ROWS} are supported")
     return X, Y
-
-
-def _flag(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
 
 
 def check_hyperparameter_names(method: Method, names: Any) -> None:
@@ -155,9 +127,9 @@ def resolve_hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[st
         if value is None and not h.optional:
             value = h.default
         if h.is_flag:
-            resolved[h.name] = _flag(h.name, value)
+            resolved[h.name] = check_flag(h.name, value)
         else:
-            resolved[h.name] = None if value is None else _real(h.name, value, h.valid)
+            resolved[h.name] = None if value is None else check_real(h.name, value, h.valid)
     return resolved
 
 
@@ -178,7 +150,7 @@ def check_schedule(schedule: Any) -> Schedule | None:
 def _seed(seed: Any) -> int:
     if seed is None:
         return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]  # an int when drawn fresh
-    return _integer("seed", seed, 0, maximum=None)  # any size: SeedSequence takes big integers
+    return check_integer("seed", seed, 0, maximum=None)  # any size: SeedSequence takes big integers
 
 
 def prepare(
@@ -206,11 +178,13 @@ def prepare(
     hyper = resolve_hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
     schedule = check_schedule(schedule)
     X, Y = (x, y) if data_checked else check_data(x, y)
-    epochs = _integer("epochs", epochs, 0, MAX_EPOCHS)
-    batch_size = _integer("batch_size", batch_size, 1)
-    threshold = 0.0 if stopping_threshold is None else _real("stopping_threshold", stopping_threshold, NON_NEGATIVE)
-    shuffle = _flag("shuffle", shuffle)
-    record_path = _flag("record_path", record_path)
+    epochs = check_integer("epochs", epochs, 0, MAX_EPOCHS)
+    batch_size = check_integer("batch_size", batch_size, 1)
+    threshold = (
+        0.0 if stopping_threshold is None else check_real("stopping_threshold", stopping_threshold, NON_NEGATIVE)
+    )
+    shuffle = check_flag("shuffle", shuffle)
+    record_path = check_flag("record_path", record_path)
     seed = _seed(seed)
     init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
     n_params = X.shape[1] + 1
