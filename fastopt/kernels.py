@@ -322,12 +322,10 @@ def sweep_kernel(
             if statuses[k] != RUNNING:
                 continue
             lr = learning_rate_at(schedule_codes[k], schedule_args[k], hps[k, 0], epoch)
-            if use_moments[k]:
-                loss, t = train_epoch(X, y, M, M_abs, codes[k], hps[k], lr, params[k], states[k], index,
-                                      batch_sizes[k], grad, steps[k])  # fmt: skip
-            else:
-                loss, t = train_epoch(X, y, no_moments, no_moments, codes[k], hps[k], lr, params[k], states[k],
-                                      index, batch_sizes[k], grad, steps[k])  # fmt: skip
+            m, m_abs = (M, M_abs) if use_moments[k] else (no_moments, no_moments)
+            loss, t = train_epoch(
+                X, y, m, m_abs, codes[k], hps[k], lr, params[k], states[k], index, batch_sizes[k], grad, steps[k]
+            )
             steps[k] = t
             epochs_run[k] = epoch + 1
             last_loss[k] = loss

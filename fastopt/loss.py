@@ -17,12 +17,13 @@ the exact value.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
 from .jit import jit
 
-__all__ = ["LOSS_RTOL", "mse", "moments", "epoch_loss", "use_moments"]
+__all__ = ["LOSS_RTOL", "mse", "moments", "epoch_loss", "use_moments", "moments_for"]
 
 #: Relative accuracy guaranteed for the quadratic-form loss; else the direct pass runs.
 LOSS_RTOL = 1e-12
@@ -106,6 +107,18 @@ def moments(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             total[k, j] = total[j, k]
             magnitude[k, j] = magnitude[j, k]
     return total, magnitude
+
+
+def moments_for(X: np.ndarray, y: np.ndarray, epochs: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`moments` when a run of any of these lengths uses them (:func:`use_moments`), else empty arrays."""
+    n_rows, n_features = X.shape
+    if any(use_moments(n_rows, n_features, e) for e in epochs):
+        return moments(X, y)
+    return NO_MOMENTS, NO_MOMENTS
+
+
+#: Passed for M and M_abs when every epoch loss is a direct pass.
+NO_MOMENTS = np.empty((0, 0))
 
 
 @jit

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from .kernels import MAX_EPOCHS, fit_kernel
-from .loss import moments, use_moments
+from .loss import moments_for
 from .result import FitResult, finish
-from .schedules import CONSTANT, NO_SCHEDULE_ARGS, Schedule
+from .schedules import Schedule, kernel_schedule
 from .validation import Problem, prepare
 
 __all__ = ["fit", "run_problem"]
@@ -150,12 +150,8 @@ def run_problem(problem: Problem, progress: Callable[[int], None] | None = None)
     rng_state = problem.rng_state.copy()
     loss_history = np.empty(problem.epochs)
     path = np.empty((problem.epochs if problem.record_path else 0, params.shape[0]))
-    if use_moments(n_rows, n_features, problem.epochs):
-        M, M_abs = moments(X, y)
-    else:
-        M = M_abs = np.empty((0, 0))
-    schedule_code = CONSTANT if problem.schedule is None else problem.schedule.code
-    schedule_args = NO_SCHEDULE_ARGS if problem.schedule is None else problem.schedule.kernel_args()
+    M, M_abs = moments_for(X, y, [problem.epochs])
+    schedule_code, schedule_args = kernel_schedule(problem.schedule)
     chunk = problem.epochs if progress is None else max(1, _PROGRESS_ROW_FEATURES // (n_rows * (n_features + 1)))
     epochs_done, n_steps, status = 0, 0, MAX_EPOCHS
     while epochs_done < problem.epochs:

@@ -94,6 +94,13 @@ def cosine(t_max: int, eta_min: float = 0.0) -> Schedule:
 NO_SCHEDULE_ARGS = np.zeros(2)
 
 
+def kernel_schedule(schedule: Schedule | None) -> tuple[int, np.ndarray]:
+    """The kernel's ``(schedule_code, schedule_args)`` for ``schedule`` (None: a constant rate)."""
+    if schedule is None:
+        return CONSTANT, NO_SCHEDULE_ARGS
+    return schedule.code, schedule.kernel_args()
+
+
 @jit
 def learning_rate_at(code: int, args: np.ndarray, base: float, epoch: int) -> float:
     """Learning rate of ``epoch`` (from 0) for schedule ``code`` with ``args``, base rate ``base``."""

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .kernels import RUNNING, STATUSES, sweep_kernel
-from .loss import moments, use_moments
+from .loss import moments_for, mse, use_moments
 from .methods import REGISTRY, get_method
-from .schedules import CONSTANT, NO_SCHEDULE_ARGS
+from .schedules import kernel_schedule
 from .validation import InvalidParameterError, Problem, check_data, prepare
 
 if TYPE_CHECKING:
@@ -187,14 +187,15 @@ def _run_task(task: _Task, M: np.ndarray, M_abs: np.ndarray, keep_history: bool)
     steps = np.zeros(K, dtype=np.int64)
     statuses = np.full(K, RUNNING, dtype=np.int64)
     last_loss = np.full(K, np.nan)
+    schedules = [kernel_schedule(q.schedule) for q in problems]
     start = time.perf_counter()
     sweep_kernel(
         X, y, M, M_abs,
         np.array([use_moments(X.shape[0], X.shape[1], q.epochs) for q in problems]),
         np.array([q.method.code for q in problems], dtype=np.int64),
         hps,
-        np.array([CONSTANT if q.schedule is None else q.schedule.code for q in problems], dtype=np.int64),
-        np.array([NO_SCHEDULE_ARGS if q.schedule is None else q.schedule.kernel_args() for q in problems]),
+        np.array([code for code, _ in schedules], dtype=np.int64),
+        np.array([args for _, args in schedules]),
         params, states, np.arange(X.shape[0], dtype=np.uint32), first.rng_state.copy(),
         np.array([q.batch_size for q in problems], dtype=np.int64),
         np.array([q.threshold for q in problems]),
@@ -216,18 +217,6 @@ def _run_task(task: _Task, M: np.ndarray, M_abs: np.ndarray, keep_history: bool)
             row["loss_history"] = history[k, : epochs_run[k]].copy()
         rows.append(row)
     return rows
-
-
-def _run_tasks(X: np.ndarray, y: np.ndarray, tasks: list[_Task], keep_history: bool) -> list[list[dict[str, Any]]]:
-    """Run tasks one after another (a Dask worker's share); moments are computed here once."""
-    M, M_abs = _moments_for(X, y, [q for task in tasks for q in task.problems])
-    return [_run_task(task, M, M_abs, keep_history) for task in tasks]
-
-
-def _moments_for(X: np.ndarray, y: np.ndarray, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
-    if any(use_moments(X.shape[0], X.shape[1], q.epochs) for q in problems):
-        return moments(X, y)
-    return np.empty((0, 0)), np.empty((0, 0))
 
 
 def _n_jobs(n_jobs: Any) -> int:
@@ -339,8 +328,9 @@ def sweep(
     try:
         if client is not None:
             outputs = _run_on_dask(client, X, Y, tasks, keep_history, n_jobs)
+            bar.update(len(problems))
         else:
-            M, M_abs = _moments_for(X, Y, problems)
+            M, M_abs = moments_for(X, Y, [q.epochs for q in problems])
             with ThreadPoolExecutor(max_workers=n_jobs) as pool:
                 futures = [pool.submit(_run_task, task, M, M_abs, keep_history) for task in tasks]
                 outputs = []
@@ -356,9 +346,7 @@ def sweep(
     for setting, result in zip(settings, results, strict=True):
         row = {**setting, **result}
         if x_test is not None:
-            params = result["params"]
-            with np.errstate(over="ignore", invalid="ignore"):  # diverged rows: inf or NaN, by design
-                row["test_mse"] = float(np.mean((X_test @ params[:-1] + params[-1] - Y_test) ** 2))
+            row["test_mse"] = float(mse(X_test, Y_test, result["params"]))  # inf or NaN for diverged rows
         rows.append(row)
     table = pd.DataFrame(rows)
     order = ["method", "learning_rate", "batch_size", "epochs", "seed", "stopping_threshold", "schedule", "shuffle"]
@@ -411,4 +399,5 @@ def _remote_chunk(X: np.ndarray, Y: np.ndarray, chunk: list[_Task], keep_history
     import dataclasses
 
     tasks = [_Task(t.indices, [dataclasses.replace(q, X=X, y=Y) for q in t.problems]) for t in chunk]
-    return _run_tasks(X, Y, tasks, keep_history)
+    M, M_abs = moments_for(X, Y, [q.epochs for t in tasks for q in t.problems])  # once per worker's share
+    return [_run_task(task, M, M_abs, keep_history) for task in tasks]
