@@ -210,7 +210,6 @@ def _sweep_data(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _run_sweep(args: argparse.Namespace) -> None:
-    import numpy as np
 
     from .compare import output_folder
     from .sweep import sweep
@@ -223,7 +222,7 @@ def _run_sweep(args: argparse.Namespace) -> None:
         split.x_train, split.y_train, grid, epochs=args.epochs, stopping_threshold=args.stopping_threshold,
         x_test=split.x_test, y_test=split.y_test, n_jobs=args.n_jobs, progress=not args.quiet,
     )  # fmt: skip
-    table["test_rmse"] = np.sqrt(table["test_mse"]) * split.std[-1]
+    table["test_rmse"] = split.rmse_from_mse(table["test_mse"])
     summary = (
         table.groupby(["method", "learning_rate", "batch_size"], sort=False)
         .agg(

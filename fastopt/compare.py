@@ -29,11 +29,12 @@ from .benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
 from .checks import check_integer
 from .closed_form import least_squares
 from .datasets import TutorialSplit, tutorial_split
+from .loss import mse
 from .methods import METHODS, get_method
 from .optimize import run_problem
 from .reference import run_problem as run_reference
 from .result import FitResult
-from .validation import Problem, prepare
+from .validation import Problem, as_features, prepare
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -258,14 +259,12 @@ def compare(
     if peers:
         rows.extend(_peer_rows(split, methods, rows, results, epochs, batch_size, seed, peer_epochs, bars))
 
-    ols = least_squares(split.x_train, split.y_train)
     rows.append(
         dict(
             label="Closed-form OLS",
             implementation="numpy.linalg.lstsq",
             method="ols",
-            train_mse=float(np.mean((split.x_train * ols[0] + ols[1] - split.y_train) ** 2)),
-            test_rmse_dollars=split.rmse_dollars(split.x_test * ols[0] + ols[1]),
+            **_errors(split, least_squares(split.x_train, split.y_train)),
             status="exact",
         )
     )
@@ -279,6 +278,15 @@ def compare(
     if folder is not None:
         write_outputs(folder, table, results, split)
     return table
+
+
+def _errors(split: TutorialSplit, params: np.ndarray) -> dict[str, float]:
+    """Training MSE (standardized) and test RMSE (dollars) of the line ``params = [m, b]``."""
+    train = as_features(split.x_train)
+    test_mse = mse(as_features(split.x_test), split.y_test, params)
+    return dict(
+        train_mse=float(mse(train, split.y_train, params)), test_rmse_dollars=float(split.rmse_from_mse(test_mse))
+    )
 
 
 def _peer_rows(
@@ -297,7 +305,6 @@ def _peer_rows(
 
     def row_for(run: peer_libraries.PeerRun, method: str) -> dict[str, Any]:
         per_epoch = run.seconds / run.epochs
-        predicted = split.x_test * run.params[0] + run.params[-1]
         return dict(
             label=run.label,
             implementation=run.implementation,
@@ -305,8 +312,7 @@ def _peer_rows(
             runtime_s=per_epoch * epochs,
             runtime_is_estimate=True,
             epochs=run.epochs,
-            train_mse=float(np.mean((split.x_train * run.params[0] + run.params[-1] - split.y_train) ** 2)),
-            test_rmse_dollars=split.rmse_dollars(predicted),
+            **_errors(split, run.params),
             seconds_per_epoch=per_epoch,
             reference_runtime_s=math.nan,
             speedup_vs_reference=reference_per_epoch.get(method, math.nan) / per_epoch,

@@ -96,6 +96,10 @@ class TutorialSplit:
         error = self.to_original(predicted) - self.to_original(self.y_test)
         return float(np.sqrt(np.mean(error**2)))
 
+    def rmse_from_mse(self, standardized_mse: Any) -> Any:
+        """RMSE in the target's own units from an MSE of standardized targets: ``sqrt(mse) * std_y``."""
+        return np.sqrt(standardized_mse) * self.std[-1]
+
     #: The tutorial's names: prices are in dollars.
     to_dollars = to_original
     rmse_dollars = test_rmse

@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 import fastopt
 from fastopt.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_SETTINGS
 from fastopt.datasets import tutorial_split
@@ -35,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     ]
     table = fastopt.sweep(split.x_train, split.y_train, grid, epochs=args.epochs, batch_size=TUTORIAL_BATCH_SIZE,
                           stopping_threshold=0, x_test=split.x_test, y_test=split.y_test)  # fmt: skip
-    table["test_rmse_dollars"] = np.sqrt(table["test_mse"]) * split.std[-1]
+    table["test_rmse_dollars"] = split.rmse_from_mse(table["test_mse"])
     table.drop(columns=["params"]).to_csv(args.out / "seed_variance.csv", index=False)
     summary = table.groupby("method", sort=False)["test_rmse_dollars"].agg(["mean", "std", "min", "max"])
     print(summary.to_string(float_format=lambda v: f"{v:,.2f}"))

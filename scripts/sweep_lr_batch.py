@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 import fastopt
 from fastopt import plots
 from fastopt.datasets import tutorial_split
@@ -34,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     table = fastopt.sweep(split.x_train, split.y_train, grid, epochs=args.epochs,
                           x_test=split.x_test, y_test=split.y_test)  # fmt: skip
-    table["test_rmse_dollars"] = np.sqrt(table["test_mse"]) * split.std[-1]
+    table["test_rmse_dollars"] = split.rmse_from_mse(table["test_mse"])
     table.drop(columns=["params"]).to_csv(args.out / "lr_batch.csv", index=False)
     plots.sweep_heatmap(table, "test_rmse_dollars", "test RMSE ($)").savefig(args.out / "lr_batch.png", dpi=120)
     means = table.groupby(["method", "learning_rate", "batch_size"])["test_rmse_dollars"].mean().reset_index()

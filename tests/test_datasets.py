@@ -108,3 +108,10 @@ def test_tutorial_split_rejects_bad_arguments(kwargs, exception, pattern):
 def test_rmse_dollars_checks_the_prediction_shape(split):
     with pytest.raises(ValueError, match="expected 4000 test predictions"):
         split.rmse_dollars(np.zeros(3))
+
+
+def test_rmse_from_mse_matches_test_rmse(split):
+    predictions = 0.9 * split.x_test
+    mse = np.mean((predictions - split.y_test) ** 2)
+    assert split.rmse_from_mse(mse) == pytest.approx(split.test_rmse(predictions), rel=1e-12)
+    assert split.rmse_from_mse(0.0) == 0.0
