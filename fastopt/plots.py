@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .closed_form import least_squares
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
@@ -76,6 +78,18 @@ def comparison(table: pd.DataFrame) -> Figure:
     return figure
 
 
+def _panels(count: int, width: float, height: float, **subplots: Any) -> tuple[Figure, list[Any]]:
+    """A figure with ``count`` panels, two per row; a spare last panel is hidden."""
+    plt, _ = _pyplot()
+    columns = min(2, count)
+    rows = -(-count // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False, **subplots)
+    panels = list(axes.flat)
+    for axis in panels[count:]:
+        axis.set_visible(False)
+    return figure, panels[:count]
+
+
 def _mse_surface(split: TutorialSplit) -> Callable[[Any, Any], Any]:
     """MSE(m, b) on the training data, from its sufficient statistics."""
     x, y = split.x_train, split.y_train
@@ -112,7 +126,7 @@ def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
     has one point per epoch up to the end (*); + marks the least-squares
     optimum. For one-feature fits only.
     """
-    plt, sns = _pyplot()
+    _, sns = _pyplot()
     tracks = {
         method: np.vstack([r.init[None, :], r.path if r.path is not None else r.params[None, :]])
         for method, r in results.items()
@@ -129,15 +143,10 @@ def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
     )
     surface = _mse_surface(split)(mm, bb)
     levels = np.geomspace(surface.min() * 1.001, surface.max(), 16)
-    x, y = split.x_train, split.y_train
-    optimum = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)[0]
-    columns = min(2, len(tracks))
-    rows = -(-len(tracks) // columns)
-    figure, axes = plt.subplots(
-        rows, columns, figsize=(6.2 * columns, 5 * rows), squeeze=False, sharex=True, sharey=True
-    )
-    # axes.flat may have one spare panel; the palette has more colours than methods.
-    for axis, (method, track), color in zip(axes.flat, tracks.items(), sns.color_palette(), strict=False):
+    optimum = least_squares(split.x_train, split.y_train)
+    figure, axes = _panels(len(tracks), 6.2, 5, sharex=True, sharey=True)
+    # The palette has more colours than there are methods.
+    for axis, (method, track), color in zip(axes, tracks.items(), sns.color_palette(), strict=False):
         contours = axis.contour(mm, bb, surface, levels=levels, cmap="Greys", linewidths=0.7)
         axis.clabel(contours, fmt="%.2g", fontsize=7)
         axis.plot(track[:, 0], track[:, 1], "-", color=color, linewidth=0.8, alpha=0.7)
@@ -145,8 +154,6 @@ def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
         axis.plot(*track[-1], "*", color=color, markersize=14, markeredgecolor="black")
         axis.plot(*optimum, "+", color="black", markersize=14, markeredgewidth=2)
         axis.set(title=f"{method}: {track.shape[0] - 1} epochs", xlabel="m (slope)", ylabel="b (intercept)")
-    for axis in list(axes.flat)[len(tracks) :]:
-        axis.set_visible(False)
     figure.suptitle("Paths over the training MSE (o start, * end, + least squares; one point per epoch)")
     figure.tight_layout()
     return figure
@@ -154,11 +161,9 @@ def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
 
 def sweep_heatmap(table: pd.DataFrame, value: str, label: str) -> Figure:
     """Mean of ``value`` over seeds (and any other dimension) for learning rate x batch size, one panel per method."""
-    plt, sns = _pyplot()
+    _, sns = _pyplot()
     methods = list(dict.fromkeys(table["method"]))
-    columns = min(2, len(methods))
-    rows = -(-len(methods) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(6 * columns, 4.2 * rows), squeeze=False)
+    figure, axes = _panels(len(methods), 6, 4.2)
     finite = table.assign(**{value: table[value].replace([np.inf, -np.inf], np.nan)})
     grids = {
         method: finite[finite["method"] == method].pivot_table(
@@ -172,12 +177,10 @@ def sweep_heatmap(table: pd.DataFrame, value: str, label: str) -> Figure:
 
     # A log colour scale when diverging settings blow the values up by orders of magnitude.
     norm = LogNorm(low, high) if low > 0 and high / low > 10 else Normalize(low, high)
-    for axis, (method, grid) in zip(axes.flat, grids.items(), strict=False):  # may have a spare panel
+    for axis, (method, grid) in zip(axes, grids.items(), strict=True):
         sns.heatmap(grid, annot=True, fmt=",.2f", cmap="viridis_r", ax=axis, norm=norm,
                     cbar_kws={"label": label}, annot_kws={"fontsize": 8})  # fmt: skip
         axis.set(title=method, xlabel="batch size", ylabel="learning rate")
-    for axis in list(axes.flat)[len(methods) :]:
-        axis.set_visible(False)
     figure.suptitle(f"{label}, mean over seeds (blank: diverged)")
     figure.tight_layout()
     return figure
