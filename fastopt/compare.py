@@ -31,7 +31,7 @@ from .closed_form import least_squares
 from .datasets import TutorialSplit, tutorial_split
 from .loss import mse
 from .methods import METHODS, get_method
-from .optimize import run_problem
+from .optimize import fit, run_problem
 from .reference import run_problem as run_reference
 from .result import FitResult
 from .validation import Problem, as_features, prepare
@@ -217,7 +217,10 @@ def compare(
             result = runner(fit_problem, None if bar.disable else _updater(bar))
             return result, time.perf_counter() - start
 
-    run_problem(problem(methods[0], 1, record_path=False))  # compile (or load from cache) outside the timings
+    # Compile (or load from cache) outside the timings: a fit of a few rows for
+    # as many epochs takes the same code paths as the timed runs, the loss
+    # moments included (which a one-epoch fit would not compile).
+    fit(split.x_train[:64], split.y_train[:64], methods[0], epochs=epochs, stopping_threshold=0, seed=seed)
 
     rows: list[dict[str, Any]] = []
     results: dict[str, FitResult] = {}
