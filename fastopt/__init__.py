@@ -3,7 +3,8 @@
 >>> import fastopt
 >>> result = fastopt.fit(x, y, method="adam")          # doctest: +SKIP
 
-See :func:`fastopt.fit` and :data:`fastopt.METHODS`; :func:`fastopt.compare`
+See :func:`fastopt.fit`, :data:`fastopt.METHODS`, :data:`fastopt.LOSSES`,
+:class:`fastopt.MLP` and :class:`fastopt.Objective`; :func:`fastopt.compare`
 runs the tutorial's benchmark; :mod:`fastopt.reference`
 holds the plain NumPy versions of the same algorithms, :mod:`fastopt.datasets`
 the diamonds data of the tutorial this library grew from.
@@ -14,7 +15,10 @@ __version__ = "0.1.0"
 from . import datasets, reference, schedules
 from .closed_form import least_squares
 from .compare import compare
+from .losses import LOSSES
 from .methods import METHODS
+from .models import MLP
+from .objective import Objective
 from .optimize import fit
 from .result import FitResult
 from .sweep import sweep
@@ -25,7 +29,10 @@ __all__ = [
     "compare",
     "least_squares",
     "FitResult",
+    "MLP",
+    "Objective",
     "METHODS",
+    "LOSSES",
     "datasets",
     "reference",
     "schedules",

@@ -29,7 +29,7 @@ from .benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
 from .checks import check_integer
 from .closed_form import least_squares
 from .datasets import TutorialSplit, tutorial_split
-from .loss import mse
+from .linear import mse
 from .methods import METHODS, get_method
 from .optimize import fit, run_problem
 from .reference import run_problem as run_reference

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -28,7 +29,7 @@ import numpy as np
 from numba import njit
 from numba.core.caching import IndexDataCacheFile
 
-__all__ = ["jit"]
+__all__ = ["jit", "one_signature"]
 
 
 def jit(function: Callable[..., Any] | None = None, *, inline: Literal["never", "always"] = "never") -> Any:
@@ -45,6 +46,40 @@ def jit(function: Callable[..., Any] | None = None, *, inline: Literal["never", 
         return _tolerate_broken_cache(njit(f, cache=True, nogil=True, error_model="numpy", inline=inline))
 
     return compile_ if function is None else compile_(function)
+
+
+def one_signature(signature: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Compile a kernel for exactly ``signature``, on its first call, and for nothing else.
+
+    Used for the driver kernels, which take the user's objective functions as
+    first-class function values (see :mod:`fastopt.objective`): typed by an
+    explicit signature they are one compiled function, found in the on-disk
+    cache by every new process, whatever functions are passed. The data
+    arrays are part of that signature as read-only arrays, so a caller's
+    writable array, read-only view or pandas column all reach the same code.
+    Arguments of any other type raise ``TypeError`` (a bug in fastopt).
+    """
+
+    def decorate(f: Callable[..., Any]) -> Any:
+        dispatcher = jit(f)
+        if getattr(numba.config, "DISABLE_JIT", False):
+            return dispatcher
+        lock = threading.Lock()
+
+        @functools.wraps(f)
+        def call(*args: Any) -> Any:
+            if dispatcher._can_compile:
+                with lock:
+                    if dispatcher._can_compile:
+                        dispatcher.compile(signature)
+                        dispatcher.disable_compile()
+            return dispatcher(*args)
+
+        call.dispatcher = dispatcher  # type: ignore[attr-defined]
+        call.py_func = f  # type: ignore[attr-defined]
+        return call
+
+    return decorate
 
 
 def _as_compiled(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,98 +1,58 @@
-"""The compiled training loop: shuffle, minibatches, gradient, update, stop.
+"""The compiled drivers: shuffle, epochs, stopping rule, divergence, for every model.
 
-One kernel owns the whole loop of SPEC.md, so that no Python runs per epoch
-or per batch, and it allocates nothing after its start (one index array and
-one gradient vector). The model is ``f(X) = X @ w + b`` with flat parameters
-``params = [w_1 .. w_d, b]`` and loss the mean squared error.
+:func:`fit_kernel` runs one fit, :func:`sweep_kernel` many that share a
+permutation stream. Both choose the epoch function once per epoch from the
+model's ``spec`` (see :mod:`fastopt.network`), never per batch:
+
+- ``LINEAR_SQUARED``: the linear model with the squared error,
+  :func:`fastopt.linear.linear_epoch`, the library's hot loop, untouched by
+  the other models;
+- ``NETWORK``: any built-in model and loss, :func:`fastopt.network.network_epoch`;
+- ``OBJECTIVE``: a user's :class:`~fastopt.objective.Objective`,
+  :func:`fastopt.objective.objective_epoch`.
+
+The drivers are compiled for one explicit signature each (:func:`fastopt.jit.one_signature`):
+the user's functions arrive as first-class function values, so every new
+process loads the drivers from Numba's cache whatever the model. No Python
+runs per epoch or per batch, and nothing is allocated after a driver starts.
 Numba options are in :mod:`fastopt.jit`.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+from numba import types
 
-from .jit import jit
-from .loss import epoch_loss
+from .jit import jit, one_signature
+from .linear import linear_epoch
+from .network import network_epoch, work_size
+from .objective import GRADIENT_TYPE, LOSS_TYPE, objective_epoch
 from .schedules import learning_rate_at
 from .shuffle import shuffle
-from .update_rules import (
-    ADAGRAD,
-    ADAM,
-    ADAMW,
-    MOMENTUM,
-    NESTEROV,
-    RMSPROP,
-    SGD,
-    adagrad,
-    adam,
-    adamw,
-    momentum,
-    nesterov,
-    rmsprop,
-    sgd,
-)
 
-__all__ = ["STATUSES", "CONVERGED", "MAX_EPOCHS", "DIVERGED", "RUNNING", "fit_kernel", "sweep_kernel", "train_epoch"]
+__all__ = [
+    "STATUSES",
+    "CONVERGED",
+    "MAX_EPOCHS",
+    "DIVERGED",
+    "RUNNING",
+    "KINDS",
+    "fit_kernel",
+    "sweep_kernel",
+    "other_epoch",
+]
 
 # Status codes returned by the kernel; STATUSES[code] is the user-facing name.
 STATUSES = ("converged", "max_epochs", "diverged")
 CONVERGED, MAX_EPOCHS, DIVERGED = range(3)
 RUNNING = -1  # inside the kernels only
 
-
-@jit
-def batch_gradient(
-    X: np.ndarray, y: np.ndarray, index: np.ndarray, start: int, stop: int, params: np.ndarray, grad: np.ndarray
-) -> None:
-    """Gradient of the MSE over rows ``index[start:stop]``, written into ``grad``.
-
-    ``grad_j = 2/B * sum_i (f(x_i) - y_i) * x_ij`` and ``grad_b = 2/B * sum_i
-    (f(x_i) - y_i)``, with B = stop - start rows (the descent direction is
-    ``-grad``; the tutorial's sign error is not repeated).
-    """
-    d = X.shape[1]
-    scale = 2.0 / (stop - start)
-    bias = params[d]
-    grad_b = 0.0
-    for j in range(d):
-        grad[j] = 0.0
-    for k in range(start, stop):
-        row = index[k]
-        residual = 0.0
-        for j in range(d):
-            residual += X[row, j] * params[j]
-        residual = residual + bias - y[row]
-        for j in range(d):
-            grad[j] += residual * X[row, j]
-        grad_b += residual
-    for j in range(d):
-        grad[j] *= scale
-    grad[d] = grad_b * scale
-
-
-@jit
-def batch_gradient_1d(
-    X: np.ndarray, y: np.ndarray, index: np.ndarray, start: int, stop: int, params: np.ndarray, grad: np.ndarray
-) -> None:
-    """:func:`batch_gradient` for one feature, with the sums kept in registers.
-
-    The general loop keeps ``grad`` in memory; with one feature that
-    store-to-load chain makes it about twice as slow.
-    """
-    scale = 2.0 / (stop - start)
-    w = params[0]
-    bias = params[1]
-    grad_w = 0.0
-    grad_b = 0.0
-    for k in range(start, stop):
-        row = index[k]
-        residual = X[row, 0] * w + bias - y[row]
-        grad_w += residual * X[row, 0]
-        grad_b += residual
-    grad[0] = grad_w * scale
-    grad[1] = grad_b * scale
+#: ``spec[0]``: which epoch function runs.
+KINDS = ("linear_squared", "network", "objective")
+LINEAR_SQUARED, NETWORK, OBJECTIVE = range(3)
 
 
 @jit
@@ -101,56 +61,6 @@ def _all_finite(values: np.ndarray) -> bool:
         if not math.isfinite(v):
             return False
     return True
-
-
-@jit
-def train_epoch(
-    X: np.ndarray,
-    y: np.ndarray,
-    M: np.ndarray,
-    M_abs: np.ndarray,
-    code: int,
-    hp: np.ndarray,
-    lr: float,
-    params: np.ndarray,
-    state: np.ndarray,
-    index: np.ndarray,
-    batch_size: int,
-    grad: np.ndarray,
-    t: int,
-) -> tuple[float, int]:
-    """One pass over the rows in ``index`` order, one update per batch; returns ``(loss, t)``.
-
-    ``grad`` is scratch space of the parameters' size; ``t`` counts updates
-    made before this epoch; the loss is the training MSE afterwards.
-    """
-    n = X.shape[0]
-    one_feature = X.shape[1] == 1
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        if one_feature:
-            batch_gradient_1d(X, y, index, start, stop, params, grad)
-        else:
-            batch_gradient(X, y, index, start, stop, params, grad)
-        t += 1
-        # The dispatch sits here rather than in a helper: a call that is
-        # not inlined passes every array by value and costs ~40 ns, more
-        # than the whole update of a one-feature model.
-        if code == SGD:
-            sgd(params, grad, state, lr, hp, t)
-        elif code == MOMENTUM:
-            momentum(params, grad, state, lr, hp, t)
-        elif code == NESTEROV:
-            nesterov(params, grad, state, lr, hp, t)
-        elif code == RMSPROP:
-            rmsprop(params, grad, state, lr, hp, t)
-        elif code == ADAGRAD:
-            adagrad(params, grad, state, lr, hp, t)
-        elif code == ADAM:
-            adam(params, grad, state, lr, hp, t)
-        elif code == ADAMW:
-            adamw(params, grad, state, lr, hp, t)
-    return epoch_loss(X, y, params, M, M_abs), t
 
 
 @jit
@@ -164,9 +74,65 @@ def epoch_status(loss: float, params: np.ndarray, previous: float, threshold: fl
 
 
 @jit
+def scratch_rows(spec: np.ndarray, n_rows: int, batch_size: int) -> int:
+    """Rows of scratch a network's batches need: the batch, and at least 256 for the epoch loss."""
+    return max(min(batch_size, n_rows), min(n_rows, 256)) if spec[0] == NETWORK else 0
+
+
+@jit
+def other_epoch(
+    X: np.ndarray,
+    y: np.ndarray,
+    spec: np.ndarray,
+    gradient: Any,
+    loss: Any,
+    code: int,
+    hp: np.ndarray,
+    lr: float,
+    params: np.ndarray,
+    state: np.ndarray,
+    index: np.ndarray,
+    batch_size: int,
+    grad: np.ndarray,
+    work: np.ndarray,
+    capacity: int,
+    order: np.ndarray,
+    rows: np.ndarray,
+    t: int,
+) -> tuple[float, int]:
+    """One epoch of a network or an objective (``spec[0]``); returns ``(training loss afterwards, t)``.
+
+    The drivers call :func:`fastopt.linear.linear_epoch` themselves for the
+    linear squared-error model: reached through this function, LLVM
+    optimised its loop less well (23 -> 31 us per epoch on the benchmark).
+    ``work`` is a network's scratch for ``capacity`` rows, ``order`` is
+    ``arange(n)`` (uint32) for a network's epoch loss, ``rows`` int64 scratch
+    of at least ``batch_size`` entries for an objective's batches.
+    """
+    if spec[0] == NETWORK:
+        return network_epoch(X, y, spec, code, hp, lr, params, state, index, batch_size, grad, work, capacity, order, t)
+    return objective_epoch(X, y, gradient, loss, code, hp, lr, params, state, index, batch_size, grad, rows, t)
+
+
+_X = types.Array(types.float64, 2, "C", readonly=True)
+_Y = types.Array(types.float64, 1, "C", readonly=True)
+_F1, _F2, _F3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, ::1]
+_I1, _U32, _U64 = types.int64[::1], types.uint32[::1], types.uint64[::1]
+_I, _F, _B = types.int64, types.float64, types.boolean
+
+
+@one_signature(
+    types.UniTuple(_I, 3)(
+        _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, _I, _F1, _I, _F1, _F1, _F2, _U32, _U64,
+        _I, _F, _B, _F1, _F2, _I, _I, _I,
+    )
+)  # fmt: skip
 def fit_kernel(
     X: np.ndarray,
     y: np.ndarray,
+    spec: np.ndarray,
+    gradient: Any,
+    loss: Any,
     M: np.ndarray,
     M_abs: np.ndarray,
     code: int,
@@ -194,11 +160,17 @@ def fit_kernel(
 
     Parameters
     ----------
-    X : float64[n, d], C-contiguous
-    y : float64[n]
+    X : read-only float64[n, d], C-contiguous
+    y : read-only float64[n] (class labels as 0.0, 1.0, ... for classification losses)
+    spec : int64[4 + layers]
+        The model: ``[kind, loss code, activation, n_0 .. n_L]`` (see
+        :mod:`fastopt.network`).
+    gradient, loss : first-class functions
+        A user's :class:`~fastopt.objective.Objective` (``kind == OBJECTIVE``),
+        else :data:`fastopt.objective.BUILT_IN`.
     M, M_abs : float64[d + 2, d + 2] or float64[0, 0]
-        Moments for the epoch loss (see :mod:`fastopt.loss`); empty arrays
-        make every epoch loss a direct pass over the rows.
+        Moments for the linear model's epoch loss (see :mod:`fastopt.linear`);
+        empty arrays make every epoch loss a direct pass over the rows.
     code : int
         Registry code of the update rule.
     hp : float64[h]
@@ -206,9 +178,9 @@ def fit_kernel(
     schedule_code, schedule_args : int, float64[2]
         Learning-rate schedule (see :mod:`fastopt.schedules`); the rate of
         each epoch is a pure function of the epoch number.
-    params : float64[d + 1]
+    params : float64[p]
         Parameters, updated in place.
-    state : float64[k, d + 1]
+    state : float64[k, max(p, 2)]
         The rule's state (zeros at the start of a run), updated in place.
     index : uint32[n]
         Row order, shuffled in place each epoch (``arange(n)`` at the start).
@@ -221,9 +193,9 @@ def fit_kernel(
     shuffle_rows : bool
         Draw a fresh permutation of the rows before every epoch.
     loss_history : float64[epochs]
-        Receives the training MSE after each epoch; also read for the
+        Receives the training loss after each epoch; also read for the
         previous epoch's loss when resuming.
-    path : float64[epochs, d + 1] or float64[0, d + 1]
+    path : float64[epochs, p] or float64[0, p]
         Receives the parameters after each epoch when it has rows.
     start_epoch, stop_epoch : int
         The epochs to run, counted from 0 over the whole run.
@@ -236,28 +208,49 @@ def fit_kernel(
         Epochs completed over the whole run, updates made, and an index into
         :data:`STATUSES` (``MAX_EPOCHS`` when ``stop_epoch`` was reached).
     """
+    n = X.shape[0]
     grad = np.empty_like(params)
+    capacity = scratch_rows(spec, n, batch_size)
+    work = np.empty(work_size(spec, capacity) if capacity > 0 else 0)
+    order = np.arange(n if spec[0] == NETWORK else 0, dtype=np.uint32)
+    rows = np.empty(min(n, batch_size) if spec[0] == OBJECTIVE else 0, dtype=np.int64)
     record_path = path.shape[0] > 0
     previous = loss_history[start_epoch - 1] if start_epoch > 0 else np.inf
     for epoch in range(start_epoch, stop_epoch):
         lr = learning_rate_at(schedule_code, schedule_args, hp[0], epoch)
         if shuffle_rows:
             shuffle(index, rng_state)
-        loss, t = train_epoch(X, y, M, M_abs, code, hp, lr, params, state, index, batch_size, grad, t)
-        loss_history[epoch] = loss
+        if spec[0] == LINEAR_SQUARED:
+            loss_value, t = linear_epoch(X, y, M, M_abs, code, hp, lr, params, state, index, batch_size, grad, t)
+        else:
+            loss_value, t = other_epoch(
+                X, y, spec, gradient, loss, code, hp, lr, params, state, index, batch_size, grad, work, capacity,
+                order, rows, t,
+            )  # fmt: skip
+        loss_history[epoch] = loss_value
         if record_path:
             path[epoch, :] = params
-        status = epoch_status(loss, params, previous, threshold)
+        status = epoch_status(loss_value, params, previous, threshold)
         if status != RUNNING:
             return epoch + 1, t, status
-        previous = loss
+        previous = loss_value
     return stop_epoch, t, MAX_EPOCHS
 
 
-@jit
+@one_signature(
+    types.none(
+        _X, _Y, types.int64[:, ::1], _I1, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, types.boolean[::1], _I1, _F2, _I1,
+        _F2, _F2, _F2, _U32, _U64, _I1, _F1, _I1, _B, _F2, _I1, _I1, _I1, _F1,
+    )
+)  # fmt: skip
 def sweep_kernel(
     X: np.ndarray,
     y: np.ndarray,
+    specs: np.ndarray,
+    spec_lengths: np.ndarray,
+    n_params: np.ndarray,
+    gradient: Any,
+    loss: Any,
     M: np.ndarray,
     M_abs: np.ndarray,
     use_moments: np.ndarray,
@@ -286,14 +279,19 @@ def sweep_kernel(
     a seed pay for one shuffle instead of K. Each configuration's run is
     bit-for-bit the run :func:`fit_kernel` makes with the same seed: the
     permutation stream depends on the seed alone, not on the method, the
-    learning rate or the batch size.
+    model, the learning rate or the batch size.
 
     Parameters are those of :func:`fit_kernel`, stacked along a first axis
-    of length K (``hps`` and ``states`` padded to the longest method), plus:
+    of length K and padded to the longest: configuration k uses
+    ``specs[k, :spec_lengths[k]]``, ``params[k, :n_params[k]]`` and, as its
+    ``(r, max(p_k, 2))`` state, the first ``r * max(p_k, 2)`` entries of
+    ``states[k]`` (float64[K, r * max(p_max, 2)]); plus:
 
     use_moments : bool[K]
         Whether configuration k computes its epoch loss from ``M`` (as
-        :func:`fastopt.loss.use_moments` decides for its epochs).
+        :func:`fastopt.linear.use_moments` decides for its epochs).
+    codes : int64[K]
+        Registry code of each configuration's update rule.
     epochs : int64[K]
         Maximum epochs of each configuration.
     loss_history : float64[K, max(epochs)] or float64[K, 0]
@@ -304,7 +302,19 @@ def sweep_kernel(
         Output: the loss after the last epoch run (NaN before any).
     """
     K = codes.shape[0]
+    n = X.shape[0]
+    capacity = 0
+    for k in range(K):
+        capacity = max(capacity, scratch_rows(specs[k], n, batch_sizes[k]))
+    largest_work = 0
+    for k in range(K):
+        if specs[k, 0] == NETWORK:
+            largest_work = max(largest_work, work_size(specs[k, : spec_lengths[k]], capacity))
+    work = np.empty(largest_work)
+    order = np.arange(n, dtype=np.uint32)
+    rows = np.empty(n, dtype=np.int64)
     grad = np.empty(params.shape[1])
+    state_rows = states.shape[1] // max(params.shape[1], 2)
     no_moments = np.empty((0, 0))
     keep_history = loss_history.shape[1] > 0
     previous = np.full(K, np.inf)
@@ -321,21 +331,32 @@ def sweep_kernel(
         for k in range(K):
             if statuses[k] != RUNNING:
                 continue
+            p = n_params[k]
+            own_params = params[k, :p]
+            own_state = states[k, : state_rows * max(p, 2)].reshape((state_rows, max(p, 2)))
+            spec = specs[k, : spec_lengths[k]]
             lr = learning_rate_at(schedule_codes[k], schedule_args[k], hps[k, 0], epoch)
-            m, m_abs = (M, M_abs) if use_moments[k] else (no_moments, no_moments)
-            loss, t = train_epoch(
-                X, y, m, m_abs, codes[k], hps[k], lr, params[k], states[k], index, batch_sizes[k], grad, steps[k]
-            )
+            if spec[0] == LINEAR_SQUARED:
+                m, m_abs = (M, M_abs) if use_moments[k] else (no_moments, no_moments)
+                loss_value, t = linear_epoch(
+                    X, y, m, m_abs, codes[k], hps[k], lr, own_params, own_state, index, batch_sizes[k], grad[:p],
+                    steps[k],
+                )  # fmt: skip
+            else:
+                loss_value, t = other_epoch(
+                    X, y, spec, gradient, loss, codes[k], hps[k], lr, own_params, own_state, index, batch_sizes[k],
+                    grad[:p], work, capacity, order, rows, steps[k],
+                )  # fmt: skip
             steps[k] = t
             epochs_run[k] = epoch + 1
-            last_loss[k] = loss
+            last_loss[k] = loss_value
             if keep_history:
-                loss_history[k, epoch] = loss
-            status = epoch_status(loss, params[k], previous[k], thresholds[k])
+                loss_history[k, epoch] = loss_value
+            status = epoch_status(loss_value, own_params, previous[k], thresholds[k])
             if status == RUNNING and epoch + 1 == epochs[k]:
                 status = MAX_EPOCHS
             if status != RUNNING:
                 statuses[k] = status
                 active -= 1
-            previous[k] = loss
+            previous[k] = loss_value
         epoch += 1

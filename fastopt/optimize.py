@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .kernels import MAX_EPOCHS, fit_kernel
-from .loss import moments_for
+from .kernels import LINEAR_SQUARED, MAX_EPOCHS, fit_kernel
+from .linear import NO_MOMENTS, moments_for
+from .objective import BUILT_IN, Objective
 from .result import FitResult, finish
 from .schedules import Schedule, kernel_schedule
 from .validation import Problem, prepare
@@ -30,6 +31,10 @@ def fit(
     shuffle: bool = True,
     record_path: bool = False,
     schedule: Schedule | None = None,
+    model: Any = "linear",
+    loss: str = "squared_error",
+    objective: Objective | None = None,
+    n_classes: int | None = None,
     **hyperparameters: float | bool | None,
 ) -> FitResult:
     """Fit ``f(X) = X @ w + b`` to ``y`` by minibatch gradient descent on the MSE.
@@ -131,6 +136,10 @@ def fit(
         record_path=record_path,
         schedule=schedule,
         hyperparameters=hyperparameters,
+        model=model,
+        loss=loss,
+        objective=objective,
+        n_classes=n_classes,
     )
     return run_problem(problem)
 
@@ -143,21 +152,23 @@ def run_problem(problem: Problem, progress: Callable[[int], None] | None = None)
     the result is identical to an unsplit run.
     """
     X, y = problem.X, problem.y
-    n_rows, n_features = X.shape
+    n_rows = X.shape[0]
     params = problem.init.copy()
-    state = np.zeros((len(problem.method.state_names), params.shape[0]))
+    state = new_state(problem)
     index = np.arange(n_rows, dtype=np.uint32)
     rng_state = problem.rng_state.copy()
     loss_history = np.empty(problem.epochs)
     path = np.empty((problem.epochs if problem.record_path else 0, params.shape[0]))
-    M, M_abs = moments_for(X, y, [problem.epochs])
+    linear = problem.spec[0] == LINEAR_SQUARED
+    M, M_abs = moments_for(X, y, [problem.epochs]) if linear else (NO_MOMENTS, NO_MOMENTS)
+    gradient, loss = (problem.model.gradient, problem.model.loss) if isinstance(problem.model, Objective) else BUILT_IN
     schedule_code, schedule_args = kernel_schedule(problem.schedule)
-    chunk = problem.epochs if progress is None else max(1, _PROGRESS_ROW_FEATURES // (n_rows * (n_features + 1)))
+    chunk = problem.epochs if progress is None else max(1, _PROGRESS_WORK // (n_rows * params.shape[0]))
     epochs_done, n_steps, status = 0, 0, MAX_EPOCHS
     while epochs_done < problem.epochs:
         stop = min(epochs_done + chunk, problem.epochs)
         epochs_done, n_steps, status = fit_kernel(
-            X, y, M, M_abs, problem.method.code, problem.hp, schedule_code, schedule_args,
+            X, y, problem.spec, gradient, loss, M, M_abs, problem.method.code, problem.hp, schedule_code, schedule_args,
             params, state, index, rng_state, problem.batch_size, problem.threshold, problem.shuffle,
             loss_history, path, epochs_done, stop, n_steps,
         )  # fmt: skip
@@ -168,5 +179,10 @@ def run_problem(problem: Problem, progress: Callable[[int], None] | None = None)
     return finish(problem, params, loss_history, epochs_done, n_steps, status, path)
 
 
-# Rows x (features + 1) per progress chunk: a few milliseconds of work.
-_PROGRESS_ROW_FEATURES = 4_000_000
+def new_state(problem: Problem) -> np.ndarray:
+    """The rule's zero state, ``(rows, max(p, 2))``: Adam keeps two scalars in a row."""
+    return np.zeros((len(problem.method.state_names), max(problem.init.shape[0], 2)))
+
+
+# Rows x parameters per progress chunk: a few milliseconds of the linear model's work.
+_PROGRESS_WORK = 4_000_000

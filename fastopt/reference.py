@@ -18,7 +18,10 @@ from typing import Any
 import numpy as np
 
 from . import optimize
-from .kernels import CONVERGED, DIVERGED, MAX_EPOCHS
+from .kernels import CONVERGED, DIVERGED, LINEAR_SQUARED, MAX_EPOCHS
+from .losses import loss_values, output_gradients
+from .models import Architecture, backward, forward
+from .objective import Objective
 from .result import FitResult, finish
 from .schedules import Schedule
 from .shuffle import shuffle as shuffle_in_place
@@ -124,16 +127,35 @@ def learning_rates(schedule: Schedule | None, base: float, epochs: int) -> list[
     return rates
 
 
-def _mse(X: np.ndarray, y: np.ndarray, p: np.ndarray) -> float:
-    return float(np.mean((X @ p[:-1] + p[-1] - y) ** 2))
+def _gradient_of(problem: Problem, params: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Gradient of the mean loss over ``rows``, in matrix form (the tutorial's, for the linear model)."""
+    X, y, model = problem.X, problem.y, problem.model
+    if isinstance(model, Objective):
+        grad = np.empty_like(params)
+        model.gradient(params, X, y, rows.astype(np.int64), grad)
+        return grad
+    Xb, yb = X[rows], y[rows]
+    if problem.spec[0] == LINEAR_SQUARED:
+        residual = Xb @ params[:-1] + params[-1] - yb  # f(x) - y
+        return 2 * np.append(Xb.T @ residual, residual.sum()) / len(rows)
+    outputs = forward(params, model, Xb)
+    return backward(params, model, outputs, output_gradients(problem.loss.code, outputs[-1], yb) / len(rows))
+
+
+def _loss_of(problem: Problem, params: np.ndarray) -> float:
+    """Mean loss over all rows."""
+    X, y, model = problem.X, problem.y, problem.model
+    if isinstance(model, Objective):
+        return float(model.loss(params, X, y))
+    assert isinstance(model, Architecture)
+    return float(np.mean(loss_values(problem.loss.code, forward(params, model, X)[-1], y)))
 
 
 def run_problem(problem: Problem) -> FitResult:
     """Run a validated problem with NumPy loops."""
-    X, y = problem.X, problem.y
-    n = X.shape[0]
+    n = problem.X.shape[0]
     params = problem.init.copy()
-    state = np.zeros((len(problem.method.state_names), params.shape[0]))
+    state = np.zeros((len(problem.method.state_names), max(params.shape[0], 2)))[:, : params.shape[0]]
     hyper = dict(problem.hyperparameters)
     step = STEPS[problem.method.name]
     rng_state = problem.rng_state.copy()
@@ -148,13 +170,10 @@ def run_problem(problem: Problem) -> FitResult:
             if problem.shuffle:
                 shuffle_in_place(index, rng_state)
             for start in range(0, n, problem.batch_size):
-                rows = index[start : start + problem.batch_size]
-                Xb, yb = X[rows], y[rows]
-                residual = Xb @ params[:-1] + params[-1] - yb  # f(x) - y
-                grad = 2 * np.append(Xb.T @ residual, residual.sum()) / len(rows)
+                grad = _gradient_of(problem, params, index[start : start + problem.batch_size])
                 t += 1
                 step(params, grad, state, rates[epoch], hyper, t)
-            loss = _mse(X, y, params)
+            loss = _loss_of(problem, params)
             losses.append(loss)
             path.append(params.copy())
             if not (np.isfinite(loss) and np.isfinite(params).all()):

@@ -13,6 +13,9 @@ from typing import Any
 import numpy as np
 
 from .kernels import DIVERGED, STATUSES
+from .losses import CROSS_ENTROPY, LOG_LOSS, get_loss
+from .models import Architecture, forward, layer_views
+from .objective import Objective
 from .schedules import Schedule
 from .validation import Problem, as_features
 
@@ -36,11 +39,14 @@ class FitResult:
     hyperparameters : Mapping[str, float | bool | None]
         Every hyperparameter of the method as used, defaults resolved
         (``clip_value=None`` means clipping was off).
-    params : ndarray of float64, shape (d + 1,)
-        Final parameters ``[w_1 .. w_d, b]``.
+    params : ndarray of float64, shape (n_params,)
+        Final parameters: ``[w_1 .. w_d, b]`` for the linear model; for any
+        built-in model, each layer's weight (``(out, in)``, row-major) then
+        bias, as ``torch.nn.utils.parameters_to_vector`` orders them (see
+        :meth:`layers`).
     loss_history : ndarray of float64, shape (epochs_run,)
-        Training mean squared error (in squared units of ``y``) after each
-        epoch run.
+        Training loss (mean over all rows; for the squared error in squared
+        units of ``y``) after each epoch run.
     epochs_run : int
         Passes over the training data actually made.
     n_steps : int
@@ -58,6 +64,12 @@ class FitResult:
         Parameters after each epoch, when ``record_path=True``.
     schedule : Schedule or None
         The learning-rate schedule used (None: constant).
+    model : Architecture or Objective
+        The model trained: layer sizes and activation, or your objective.
+    loss : str
+        The loss trained on (``"squared_error"`` for an objective, unused).
+    n_classes : int
+        Classes of a classification loss (1 for regression).
     """
 
     method: str
@@ -71,21 +83,69 @@ class FitResult:
     seed: int
     path: np.ndarray | None = None
     schedule: Schedule | None = None
+    model: Architecture | Objective | None = None
+    loss: str = "squared_error"
+    n_classes: int = 1
+
+    def _architecture(self, what: str) -> Architecture:
+        if not isinstance(self.model, Architecture):
+            raise TypeError(f"{what} is for the built-in models; with an Objective, params are yours to interpret")
+        return self.model
+
+    def _linear(self, what: str) -> Architecture:
+        arch = self._architecture(what)
+        if not arch.is_linear:
+            raise TypeError(f"{what} is for the linear model; use layers() for {arch.name}")
+        return arch
 
     @property
     def coef(self) -> np.ndarray:
-        """Weights ``w_1 .. w_d`` (a read-only view of ``params[:-1]``)."""
-        return self.params[:-1]
+        """Linear model: weights ``w_1 .. w_d`` (read-only), shape (d,); (K, d) for K outputs."""
+        weight, _ = layer_views(self.params, self._linear("coef").sizes)[0]
+        return weight[0] if weight.shape[0] == 1 else weight
 
     @property
-    def intercept(self) -> float:
-        """Bias ``b`` (``params[-1]``)."""
-        return float(self.params[-1])
+    def intercept(self) -> Any:
+        """Linear model: bias ``b`` (a float); shape (K,) for K outputs."""
+        _, bias = layer_views(self.params, self._linear("intercept").sizes)[0]
+        return float(bias[0]) if bias.shape[0] == 1 else bias
+
+    def layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``[(weight, bias), ...]`` per layer, read-only views of ``params``; weight of shape ``(out, in)``."""
+        return layer_views(self.params, self._architecture("layers()").sizes)
+
+    def decision_function(self, x: Any) -> np.ndarray:
+        """The model's outputs for ``x``: shape (n,) with one output, (n, K) with K (logits for classifiers)."""
+        arch = self._architecture("decision_function")
+        X = as_features(x, n_features=arch.sizes[0])
+        Z = forward(self.params, arch, X)[-1]
+        return Z[:, 0] if Z.shape[1] == 1 else Z
 
     def predict(self, x: Any) -> np.ndarray:
-        """Return ``x @ coef + intercept`` for ``x`` of shape ``(n,)`` (one feature) or ``(n, d)``."""
-        X = as_features(x, n_features=self.coef.shape[0])
-        return X @ self.coef + self.intercept
+        """Predictions for ``x`` of shape ``(n,)`` (one feature) or ``(n, d)``.
+
+        Regression: the model's output (``x @ coef + intercept`` for the
+        linear model). Classification: the most probable label (int64).
+        """
+        Z = self.decision_function(x)
+        code = get_loss(self.loss).code
+        if code == LOG_LOSS:
+            return (Z > 0).astype(np.int64)
+        if code == CROSS_ENTROPY:
+            return np.argmax(Z, axis=1)
+        return Z
+
+    def predict_proba(self, x: Any) -> np.ndarray:
+        """Class probabilities for ``x``, shape (n, n_classes): sigmoid (log loss) or softmax (cross-entropy)."""
+        Z = self.decision_function(x)
+        code = get_loss(self.loss).code
+        if code == LOG_LOSS:
+            p = np.exp(-np.logaddexp(0.0, -Z))  # sigmoid, without overflow
+            return np.column_stack([1 - p, p])
+        if code == CROSS_ENTROPY:
+            E = np.exp(Z - Z.max(axis=1, keepdims=True))
+            return E / E.sum(axis=1, keepdims=True)
+        raise TypeError(f"predict_proba is for classification losses, not loss={self.loss!r}")
 
     def __repr__(self) -> str:
         loss = f"{self.loss_history[-1]:.6g}" if self.epochs_run else "n/a"
@@ -139,4 +199,7 @@ def finish(
         seed=problem.seed,
         path=_frozen(path[:epochs_run]) if problem.record_path else None,
         schedule=problem.schedule,
+        model=problem.model,
+        loss=problem.loss.name,
+        n_classes=problem.n_classes,
     )

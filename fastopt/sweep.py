@@ -22,9 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .kernels import RUNNING, STATUSES, sweep_kernel
-from .loss import moments_for, mse, use_moments
+from .kernels import LINEAR_SQUARED, RUNNING, STATUSES, sweep_kernel
+from .linear import moments_for, mse, use_moments
+from .losses import SQUARED_ERROR, loss_values
 from .methods import REGISTRY, get_method
+from .models import Architecture, forward
+from .objective import BUILT_IN, Objective
 from .schedules import kernel_schedule
 from .validation import InvalidParameterError, Problem, check_data, prepare
 
@@ -34,7 +37,18 @@ if TYPE_CHECKING:
 __all__ = ["sweep", "expand_grid", "RUN_KEYS"]
 
 #: Grid keys that are not hyperparameters: they set up the run itself.
-RUN_KEYS = ("method", "learning_rate", "batch_size", "epochs", "seed", "stopping_threshold", "schedule", "shuffle")
+RUN_KEYS = (
+    "method",
+    "learning_rate",
+    "batch_size",
+    "epochs",
+    "seed",
+    "stopping_threshold",
+    "schedule",
+    "shuffle",
+    "model",
+    "loss",
+)
 _HYPERPARAMETERS = sorted({h.name for m in REGISTRY for h in m.hyperparameters} - set(RUN_KEYS))
 
 
@@ -174,13 +188,15 @@ def _run_task(task: _Task, M: np.ndarray, M_abs: np.ndarray, keep_history: bool)
     problems = task.problems
     first = problems[0]
     X, y = first.X, first.y
-    K, p = len(problems), X.shape[1] + 1
-    width = max(len(q.hp) for q in problems)
-    hps = np.zeros((K, width))
-    for k, q in enumerate(problems):
-        hps[k, : len(q.hp)] = q.hp
-    states = np.zeros((K, max(1, max(len(q.method.state_names) for q in problems)), p))
-    params = np.array([q.init for q in problems])
+    K = len(problems)
+    n_params = np.array([len(q.init) for q in problems], dtype=np.int64)
+    spec_lengths = np.array([len(q.spec) for q in problems], dtype=np.int64)
+    hps = _stacked([q.hp for q in problems])
+    specs = _stacked([q.spec for q in problems]).astype(np.int64)
+    params = _stacked([q.init for q in problems])
+    state_rows = max(1, max(len(q.method.state_names) for q in problems))
+    states = np.zeros((K, state_rows * max(int(n_params.max()), 2)))
+    gradient, loss = (first.model.gradient, first.model.loss) if isinstance(first.model, Objective) else BUILT_IN
     epochs = np.array([q.epochs for q in problems], dtype=np.int64)
     history = np.full((K, int(epochs.max()) if keep_history else 0), np.nan)
     epochs_run = np.zeros(K, dtype=np.int64)
@@ -190,8 +206,8 @@ def _run_task(task: _Task, M: np.ndarray, M_abs: np.ndarray, keep_history: bool)
     schedules = [kernel_schedule(q.schedule) for q in problems]
     start = time.perf_counter()
     sweep_kernel(
-        X, y, M, M_abs,
-        np.array([use_moments(X.shape[0], X.shape[1], q.epochs) for q in problems]),
+        X, y, specs, spec_lengths, n_params, gradient, loss, M, M_abs,
+        np.array([q.spec[0] == LINEAR_SQUARED and use_moments(X.shape[0], X.shape[1], q.epochs) for q in problems]),
         np.array([q.method.code for q in problems], dtype=np.int64),
         hps,
         np.array([code for code, _ in schedules], dtype=np.int64),
@@ -209,14 +225,33 @@ def _run_task(task: _Task, M: np.ndarray, M_abs: np.ndarray, keep_history: bool)
             epochs_run=int(epochs_run[k]),
             n_steps=int(steps[k]),
             status=STATUSES[statuses[k]],
-            train_mse=float(last_loss[k]),
+            train_loss=float(last_loss[k]),
             runtime_s=seconds * steps[k] / total_steps,
-            params=params[k].copy(),
+            params=params[k, : n_params[k]].copy(),
         )
         if keep_history:
             row["loss_history"] = history[k, : epochs_run[k]].copy()
         rows.append(row)
     return rows
+
+
+def _stacked(arrays: list[np.ndarray]) -> np.ndarray:
+    """Rows of different lengths as one zero-padded C-contiguous 2-D array."""
+    out = np.zeros((len(arrays), max(len(a) for a in arrays)), dtype=arrays[0].dtype)
+    for k, a in enumerate(arrays):
+        out[k, : len(a)] = a
+    return out
+
+
+def _test_loss(problem: Problem, params: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+    """Mean loss on test data (inf or NaN for diverged parameters)."""
+    if problem.spec[0] == LINEAR_SQUARED:
+        return float(mse(X, y, params))
+    if isinstance(problem.model, Objective):
+        return float(problem.model.loss(params, X, y))
+    assert isinstance(problem.model, Architecture)
+    with np.errstate(all="ignore"):
+        return float(np.mean(loss_values(problem.loss.code, forward(params, problem.model, X)[-1], y)))
 
 
 def _n_jobs(n_jobs: Any) -> int:
@@ -244,6 +279,8 @@ def sweep(
     progress: bool = True,
     client: Any = None,
     share_permutations: bool = True,
+    objective: Objective | None = None,
+    n_classes: int | None = None,
 ) -> pd.DataFrame:
     """Fit every configuration of ``grid`` and return one row per configuration.
 
@@ -254,12 +291,12 @@ def sweep(
     grid : dict of lists, or list of dicts
         The configurations; see :func:`expand_grid`. Any argument of
         :func:`fastopt.fit` (method, learning_rate, batch_size, epochs, seed,
-        stopping_threshold, schedule, shuffle, hyperparameters) can be a
-        dimension. A configuration without a seed gets seed 0.
+        stopping_threshold, schedule, shuffle, model, loss, hyperparameters)
+        can be a dimension. A configuration without a seed gets seed 0.
     epochs, batch_size, stopping_threshold, shuffle
         Defaults for configurations whose grid does not set them.
     x_test, y_test : array_like, optional
-        Test data; adds a ``test_mse`` column.
+        Test data; adds a ``test_mse`` column (``test_loss``, see Returns).
     n_jobs : int, optional
         Threads; default (None or -1) all cores.
     keep_history : bool, default False
@@ -274,20 +311,28 @@ def sweep(
         Run configurations that share a seed together, drawing each epoch's
         permutation once for all of them. False runs every configuration on
         its own (the same results, slower; for measuring what sharing gains).
+    objective : Objective, optional
+        Train your own model (see :func:`fastopt.fit`) in every configuration;
+        the grid then has no ``model`` or ``loss`` key.
+    n_classes : int, optional
+        Classes for the classification losses (default: inferred from ``y``).
 
     Returns
     -------
     pandas.DataFrame
         Row i: the settings of configuration i (``method``, ``learning_rate``,
         ``batch_size``, ``epochs``, ``seed``, ``stopping_threshold``,
-        ``schedule``, and every hyperparameter the methods take, NaN where a
-        method does not), then ``epochs_run``, ``n_steps``, ``status``,
-        ``train_mse`` (after the last epoch run), ``test_mse`` (with test
-        data), ``runtime_s`` (the configuration's share, by updates made, of
+        ``schedule``, ``model``, ``loss``, and every hyperparameter the
+        methods take, NaN where a method does not), then ``epochs_run``,
+        ``n_steps``, ``status``, ``train_mse`` (after the last epoch run),
+        ``test_mse`` (with test data), ``runtime_s`` (the configuration's share, by updates made, of
         its group's wall time), ``params`` (final ``[w_1 .. w_d, b]``) and
         ``loss_history`` (when kept). A diverging configuration does not stop
         the sweep: its row says ``status == "diverged"``.
         ``attrs["configurations"]`` holds the keyword arguments of each row.
+        When a configuration trains another loss than the squared error (or
+        an objective), the two loss columns are ``train_loss`` and
+        ``test_loss``: each row's own training loss, mean over rows.
     """
     import pandas as pd
 
@@ -303,10 +348,12 @@ def sweep(
     defaults = dict(epochs=epochs, batch_size=batch_size, stopping_threshold=stopping_threshold, shuffle=shuffle)
     problems, settings = [], []
     for i, config in enumerate(configurations):
-        full = {"learning_rate": None, "seed": 0, "schedule": None, **defaults, **config}
+        full = {"learning_rate": None, "seed": 0, "schedule": None, "model": "linear", "loss": "squared_error"}
+        full.update({**defaults, **config})
         run = {k: full.pop(k) for k in RUN_KEYS}
         try:
-            problem = prepare(X, Y, init=None, record_path=False, hyperparameters=full, data_checked=True, **run)
+            problem = prepare(X, Y, init=None, record_path=False, hyperparameters=full, data_checked=True,
+                              objective=objective, n_classes=n_classes, **run)  # fmt: skip
         except (ValueError, TypeError) as error:
             raise type(error)(f"configuration {i} {config}: {error}") from None
         problems.append(problem)
@@ -319,6 +366,8 @@ def sweep(
                 stopping_threshold=problem.threshold,
                 schedule=None if problem.schedule is None else repr(problem.schedule),
                 shuffle=problem.shuffle,
+                model="objective" if isinstance(problem.model, Objective) else problem.model.name,
+                loss="objective" if isinstance(problem.model, Objective) else problem.loss.name,
                 **problem.hyperparameters,
             )
         )
@@ -342,16 +391,19 @@ def sweep(
                 results[i] = row
     finally:
         bar.close()
+    squared = objective is None and all(q.loss.code == SQUARED_ERROR for q in problems)
+    train_column, test_column = ("train_mse", "test_mse") if squared else ("train_loss", "test_loss")
     rows = []
-    for setting, result in zip(settings, results, strict=True):
+    for problem, setting, result in zip(problems, settings, results, strict=True):
         row = {**setting, **result}
+        row[train_column] = row.pop("train_loss")
         if x_test is not None:
-            row["test_mse"] = float(mse(X_test, Y_test, result["params"]))  # inf or NaN for diverged rows
+            row[test_column] = _test_loss(problem, result["params"], X_test, Y_test)  # inf or NaN when diverged
         rows.append(row)
     table = pd.DataFrame(rows)
     order = ["method", "learning_rate", "batch_size", "epochs", "seed", "stopping_threshold", "schedule", "shuffle"]
-    order += [h for h in _HYPERPARAMETERS if h in table.columns]
-    order += ["epochs_run", "n_steps", "status", "train_mse"] + (["test_mse"] if x_test is not None else [])
+    order += ["model", "loss"] + [h for h in _HYPERPARAMETERS if h in table.columns]
+    order += ["epochs_run", "n_steps", "status", train_column] + ([test_column] if x_test is not None else [])
     order += ["runtime_s", "params"] + (["loss_history"] if keep_history else [])
     table = table[order]
     table.attrs["configurations"] = configurations

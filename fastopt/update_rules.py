@@ -253,3 +253,27 @@ def adamw(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
     for i in range(params.shape[0]):
         params[i] *= decay
     _adam_step(params, grad, state, lr, hp[1], hp[2], hp[3], 0.0, hp[5] != 0.0, t)
+
+
+@jit
+def apply_rule(code: int, params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray,
+               t: int) -> None:  # fmt: skip
+    """Apply the update rule with registry ``code``, for the network and objective epochs.
+
+    The linear model's epoch (:func:`fastopt.linear.linear_epoch`) writes the
+    same dispatch inline, where a call costs more than its whole update.
+    """
+    if code == SGD:
+        sgd(params, grad, state, lr, hp, t)
+    elif code == MOMENTUM:
+        momentum(params, grad, state, lr, hp, t)
+    elif code == NESTEROV:
+        nesterov(params, grad, state, lr, hp, t)
+    elif code == RMSPROP:
+        rmsprop(params, grad, state, lr, hp, t)
+    elif code == ADAGRAD:
+        adagrad(params, grad, state, lr, hp, t)
+    elif code == ADAM:
+        adam(params, grad, state, lr, hp, t)
+    elif code == ADAMW:
+        adamw(params, grad, state, lr, hp, t)

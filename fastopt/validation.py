@@ -17,8 +17,11 @@ from typing import Any
 import numpy as np
 
 from .checks import check_flag, check_integer, check_real
-from .kernels import _all_finite
+from .kernels import LINEAR_SQUARED, NETWORK, OBJECTIVE, _all_finite
+from .losses import SQUARED_ERROR, Loss, check_targets, get_loss
 from .methods import NON_NEGATIVE, Method, get_method
+from .models import Architecture, architecture
+from .objective import Objective
 from .schedules import Schedule
 from .shuffle import new_state
 
@@ -38,13 +41,17 @@ class InvalidParameterError(ValueError, TypeError):
 class Problem:
     """A validated fit: arrays in the kernel's layout and resolved settings."""
 
-    X: np.ndarray  # float64[n, d], C-contiguous; may share memory with the caller's x (never written)
-    y: np.ndarray  # float64[n]
+    X: np.ndarray  # read-only float64[n, d], C-contiguous; may share memory with the caller's x
+    y: np.ndarray  # read-only float64[n]; class labels 0.0 .. K-1 for classification losses
+    model: Architecture | Objective  # the resolved model, or the user's objective
+    loss: Loss  # squared error for an objective (unused there)
+    spec: np.ndarray  # int64, the kernels' encoding of model and loss (see fastopt.network)
+    n_classes: int  # 1 for regression
     method: Method
     hyperparameters: Mapping[str, float | bool | None]  # resolved, registry order
     hp: np.ndarray  # float64[h], kernel encoding (None -> inf, flags -> 1.0 / 0.0)
     schedule: Schedule | None
-    init: np.ndarray  # float64[d + 1], a fresh copy
+    init: np.ndarray  # float64[n_params], a fresh copy
     epochs: int
     batch_size: int
     threshold: float
@@ -74,7 +81,11 @@ def _check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
         raise ValueError(f"{name} must be {shapes}, got an array of shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); fit needs at least one row and one feature")
-    array = np.ascontiguousarray(array, dtype=np.float64)
+    # Read-only views: the caller's array is never written, and every kernel
+    # sees one array type whether the caller passed a writable array, a
+    # read-only one or a pandas column (one compiled signature each).
+    array = np.ascontiguousarray(array, dtype=np.float64).view()
+    array.flags.writeable = False
     # A compiled scan: np.isfinite would allocate a mask as large as the data.
     if not _all_finite(array.ravel()):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
@@ -168,6 +179,10 @@ def prepare(
     record_path: Any = False,
     schedule: Any = None,
     hyperparameters: Mapping[str, Any],
+    model: Any = "linear",
+    loss: Any = "squared_error",
+    objective: Any = None,
+    n_classes: Any = None,
     data_checked: bool = False,
 ) -> Problem:
     """Validate the arguments of ``fit`` and resolve defaults and seeds.
@@ -187,19 +202,29 @@ def prepare(
     record_path = check_flag("record_path", record_path)
     seed = _seed(seed)
     init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
-    n_params = X.shape[1] + 1
-    if init is None:
-        start = np.random.default_rng(init_seq).standard_normal(n_params)
+    resolved, loss_row, spec, n_classes = _model(model, loss, objective, n_classes, X, Y)
+    n_params = resolved.n_params
+    if init is None and isinstance(resolved, Objective) and resolved.init is not None:
+        start = np.array(resolved.init)
+    elif init is None:
+        rng = np.random.default_rng(init_seq)
+        start = resolved.init(rng) if isinstance(resolved, Architecture) else rng.standard_normal(n_params)
     else:
         start = _check_array("init", init, (1,)).copy()
         if start.shape != (n_params,):
-            raise ValueError(
-                f"init must have shape ({n_params},) = d + 1 for d = {n_params - 1} feature(s) "
-                f"([w_1 .. w_d, b]), got shape {start.shape}"
+            layout = (
+                f" = d + 1 for d = {n_params - 1} feature(s) ([w_1 .. w_d, b])"
+                if spec[0] == LINEAR_SQUARED
+                else f", the parameters of {getattr(resolved, 'name', 'the objective')}"
             )
+            raise ValueError(f"init must have shape ({n_params},){layout}, got shape {start.shape}")
     return Problem(
         X=X,
         y=Y,
+        model=resolved,
+        loss=loss_row,
+        spec=spec,
+        n_classes=n_classes,
         method=row,
         hyperparameters=MappingProxyType(hyper),
         hp=kernel_hyperparameters(hyper),
@@ -213,3 +238,23 @@ def prepare(
         rng_state=new_state(shuffle_seq),
         record_path=record_path,
     )
+
+
+def _model(
+    model: Any, loss: Any, objective: Any, n_classes: Any, X: np.ndarray, y: np.ndarray
+) -> tuple[Architecture | Objective, Loss, np.ndarray, int]:
+    """Resolve ``model``, ``loss`` and ``objective``: ``(model, loss row, kernel spec, classes)``."""
+    if objective is not None:
+        if not isinstance(objective, Objective):
+            raise TypeError(f"objective must be a fastopt.Objective, got {type(objective).__name__}")
+        if not (isinstance(model, str) and model == "linear") or get_loss(loss).code != SQUARED_ERROR:
+            raise ValueError("objective= replaces model= and loss=; pass one or the other")
+        if n_classes is not None:
+            raise ValueError("n_classes is for the built-in classification losses, not objective=")
+        return objective, get_loss("squared_error"), np.array([OBJECTIVE, 0, 0, 1, 1], dtype=np.int64), 1
+    loss_row = get_loss(loss)
+    classes = check_targets(loss_row, y, n_classes)
+    arch = architecture(model, X.shape[1], loss_row.n_outputs(classes))
+    kind = LINEAR_SQUARED if arch.is_linear and loss_row.code == SQUARED_ERROR else NETWORK
+    spec = np.array([kind, loss_row.code, arch.activation_code, *arch.sizes], dtype=np.int64)
+    return arch, loss_row, spec, classes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fastopt.loss import LOSS_RTOL, epoch_loss, moments, mse, use_moments
+from fastopt.linear import LOSS_RTOL, epoch_loss, moments, mse, use_moments
 
 from conftest import linear_problem
 
