@@ -5,16 +5,14 @@ compares ``z`` with the row's target and enters the backward pass only
 through ``dL/dz``. The training objective is the mean of ``L`` over the rows
 of a batch (or, for the epoch loss, over all rows).
 
-=================  ====================================================  ===========================  ==========================
-name (aliases)     L(z, y) for one row                                   dL/dz                        PyTorch
-=================  ====================================================  ===========================  ==========================
-``squared_error``  ``(z - y)**2``                                        ``2 (z - y)``                ``MSELoss``
-(``mse``)
-``huber``          ``(z - y)**2 / 2`` if ``|z - y| <= 1``, else           ``clip(z - y, -1, 1)``       ``HuberLoss(delta=1)``
-                   ``|z - y| - 1/2``
-``log_loss``       ``max(z, 0) - z y + log(1 + exp(-|z|))``, y in {0, 1}  ``sigmoid(z) - y``          ``BCEWithLogitsLoss``
-``cross_entropy``  ``logsumexp(z) - z_y``, y in {0 .. K-1}, K outputs     ``softmax(z) - onehot(y)``   ``CrossEntropyLoss``
-=================  ====================================================  ===========================  ==========================
+- ``squared_error`` (alias ``mse``): ``L = (z - y)**2``, ``dL/dz = 2 (z - y)``;
+  PyTorch ``MSELoss``.
+- ``huber``: ``L = (z - y)**2 / 2`` where ``|z - y| <= 1``, else ``|z - y| - 1/2``;
+  ``dL/dz = clip(z - y, -1, 1)``; PyTorch ``HuberLoss(delta=1)``.
+- ``log_loss``: ``L = max(z, 0) - z y + log(1 + exp(-|z|))`` with y in {0, 1};
+  ``dL/dz = sigmoid(z) - y``; PyTorch ``BCEWithLogitsLoss``.
+- ``cross_entropy``: ``L = logsumexp(z) - z_y`` over K outputs, y in {0 .. K-1};
+  ``dL/dz = softmax(z) - onehot(y)``; PyTorch ``CrossEntropyLoss``.
 
 ``log_loss`` takes the logit ``z`` (the model has one output) and is exact
 for any finite logit; ``cross_entropy`` subtracts ``max(z)`` before the

@@ -15,6 +15,7 @@ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's default ``nn.Linear`` init.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ class Architecture:
 
     @property
     def n_params(self) -> int:
-        return sum((n_in + 1) * n_out for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True))
+        return sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(self.sizes))
 
     @property
     def name(self) -> str:
@@ -102,7 +103,7 @@ class Architecture:
         if self.is_linear:
             return rng.standard_normal(self.n_params)
         parts = []
-        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+        for n_in, n_out in itertools.pairwise(self.sizes):
             bound = 1.0 / math.sqrt(n_in)
             parts.append(rng.uniform(-bound, bound, n_out * n_in))
             parts.append(rng.uniform(-bound, bound, n_out))
@@ -125,7 +126,7 @@ def architecture(model: Any, n_features: int, n_outputs: int) -> Architecture:
 def layer_views(params: np.ndarray, sizes: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
     """``[(weight, bias), ...]`` views into ``params``; weight of shape ``(out, in)`` as in torch."""
     layers, offset = [], 0
-    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+    for n_in, n_out in itertools.pairwise(sizes):
         weight = params[offset : offset + n_out * n_in].reshape(n_out, n_in)
         offset += n_out * n_in
         layers.append((weight, params[offset : offset + n_out]))

@@ -38,13 +38,13 @@ SPEC_HEADER = 3
 
 @jit
 def work_size(spec: np.ndarray, batch: int) -> int:
-    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, one transpose."""
+    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, a transpose, a row."""
     total = 0
     widest = 0
     for i in range(SPEC_HEADER, spec.shape[0]):
         total += spec[i]
         widest = max(widest, spec[i])
-    return batch * (total + 3 * widest)
+    return batch * (total + 3 * widest) + widest
 
 
 @jit(inline="always")
@@ -146,19 +146,39 @@ def _batch_gradient(
         gW = grad[p : p + n_out * n_in].reshape((n_out, n_in))
         gb = grad[p + n_out * n_in : p_end]
         p_end = p
-        T = _view(work, transpose, B, n_in)
-        for i in range(n_in):
-            for b in range(B):
-                T[b, i] = A_in[i, b]
-        for o in range(n_out):
+        # gW[o, i] = sum over b of dZ[o, b] * A_in[i, b], summed in row order
+        # either way; the inner loop runs along the longer of inputs and outputs.
+        if n_out > n_in:
+            T = _view(work, transpose, B, n_out)
+            for o in range(n_out):
+                for b in range(B):
+                    T[b, o] = dZ[o, b]
+            row = work[transpose + capacity * widest : transpose + capacity * widest + n_out]
             for i in range(n_in):
-                gW[o, i] = 0.0
+                for o in range(n_out):
+                    row[o] = 0.0
+                for b in range(B):
+                    a = A_in[i, b]
+                    for o in range(n_out):
+                        row[o] += a * T[b, o]
+                for o in range(n_out):
+                    gW[o, i] = row[o]
+        else:
+            T = _view(work, transpose, B, n_in)
+            for i in range(n_in):
+                for b in range(B):
+                    T[b, i] = A_in[i, b]
+            for o in range(n_out):
+                for i in range(n_in):
+                    gW[o, i] = 0.0
+                for b in range(B):
+                    c = dZ[o, b]
+                    for i in range(n_in):
+                        gW[o, i] += c * T[b, i]
+        for o in range(n_out):
             s = 0.0
             for b in range(B):
-                c = dZ[o, b]
-                s += c
-                for i in range(n_in):
-                    gW[o, i] += c * T[b, i]
+                s += dZ[o, b]
             gb[o] = s
         if layer > 0:
             dA = _view(work, other, n_in, B)

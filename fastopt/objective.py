@@ -128,15 +128,15 @@ def _check_compiled(name: str, function: Any, signature: Any) -> None:
     try:
         function.compile(signature)
     except Exception as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        # Numba's first line names the compiler pass; the second says what failed to type.
+        first_line = (lines[1] if len(lines) > 1 and lines[0].startswith("Failed in") else lines[0]) if lines else ""
         raise TypeError(
-            f"Objective {name} {function.__name__!r} does not compile as {_SIGNATURE_TEXT[name]} "
+            f"Objective {name} {getattr(function, '__name__', '')!r} does not compile as {_SIGNATURE_TEXT[name]} "
             f"with params float64[p], X read-only float64[n, d], y read-only float64[n]"
-            f"{', rows int64[batch], grad float64[p]' if name == 'gradient' else ''}: {first_line}"
+            f"{', rows int64[batch], grad float64[p]' if name == 'gradient' else ''}: "
+            f"{first_line or type(error).__name__}"
         ) from None
-    returned = function.overloads[signature.args].signature.return_type
-    if returned != types.float64:
-        raise TypeError(f"Objective {name} {function.__name__!r} must return a float, returns {returned}")
 
 
 @jit

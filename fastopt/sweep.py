@@ -348,7 +348,8 @@ def sweep(
     defaults = dict(epochs=epochs, batch_size=batch_size, stopping_threshold=stopping_threshold, shuffle=shuffle)
     problems, settings = [], []
     for i, config in enumerate(configurations):
-        full = {"learning_rate": None, "seed": 0, "schedule": None, "model": "linear", "loss": "squared_error"}
+        full: dict[str, Any] = {"learning_rate": None, "seed": 0, "schedule": None, "model": "linear"}
+        full["loss"] = "squared_error"
         full.update({**defaults, **config})
         run = {k: full.pop(k) for k in RUN_KEYS}
         try:

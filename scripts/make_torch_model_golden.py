@@ -1,0 +1,207 @@
+"""Write ``tests/data/torch_models_golden.json``: torch.nn + torch.optim runs of the built-in models and losses.
+
+The companion of ``make_torch_golden.py`` (the linear squared-error model),
+with the same training loop and the same optimizer and scheduler
+constructors (imported from it), for the models and losses of
+``fastopt.fit(model=..., loss=...)``:
+
+* the model is ``nn.Sequential(Linear(d, h_1), act, ..., Linear(h_L, out))``
+  in float64, its parameters set from the case's flat ``init`` with
+  ``torch.nn.utils.vector_to_parameters`` (fastopt's layout is
+  ``parameters_to_vector``'s);
+* the loss is ``MSELoss``, ``HuberLoss(delta=1)``, ``BCEWithLogitsLoss`` (on
+  the single output) or ``CrossEntropyLoss`` (targets as class indices), all
+  with mean reduction;
+* each epoch walks the rows in order in batches (the last may be short):
+  zero the gradients, backpropagate, clamp the gradients when clipping is
+  on, ``optimizer.step()``; after the epoch it records the loss over all
+  rows and, at the epochs listed in ``path_epochs``, the parameter vector;
+  then steps the scheduler once.
+
+It does not import fastopt. The first case is the tutorial's network,
+``Linear(10, 50), ReLU(), Linear(50, 1)``, trained by ``Adam(lr=0.001)``
+with ``StepLR(step_size=30, gamma=0.1)`` for 32 epochs.
+
+Run it by hand from the repository root (``pip install torch==2.13.0``) and
+commit the JSON it writes::
+
+    python scripts/make_torch_model_golden.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_torch_golden import DEFAULTS, make_optimizer, make_scheduler
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO_ROOT / "tests" / "data" / "torch_models_golden.json"
+
+
+def case(name, method, *, seed, n, d, hidden, loss, batch_size, epochs, learning_rate, activation="relu",
+         n_classes=1, schedule=None, path_every=1, **hyperparameters):  # fmt: skip
+    epochs_recorded = sorted({*range(0, epochs, path_every), epochs - 1})
+    return dict(
+        name=name, method=method, seed=seed, n=n, d=d, hidden=list(hidden), activation=activation, loss=loss,
+        n_classes=n_classes, batch_size=batch_size, epochs=epochs, learning_rate=learning_rate,
+        hyperparameters={**DEFAULTS[method], **hyperparameters}, schedule=schedule, path_epochs=epochs_recorded,
+    )  # fmt: skip
+
+
+STEP_30 = {"kind": "step", "step_size": 30, "gamma": 0.1}
+COSINE = {"kind": "cosine", "t_max": 4, "eta_min": 0.0}
+EXPONENTIAL = {"kind": "exponential", "gamma": 0.8}
+
+CASES = [
+    case("tutorial-mlp-10-50-1-adam-steplr30", "adam", seed=0, n=45, d=10, hidden=(50,), loss="squared_error",
+         batch_size=16, epochs=32, learning_rate=0.001, schedule=STEP_30, path_every=10),
+    case("logistic-sgd", "sgd", seed=1, n=30, d=3, hidden=(), loss="log_loss", n_classes=2, batch_size=8, epochs=8,
+         learning_rate=0.5),
+    case("softmax3-adam", "adam", seed=2, n=33, d=4, hidden=(), loss="cross_entropy", n_classes=3, batch_size=8,
+         epochs=8, learning_rate=0.05),
+    case("softmax4-sgd-wd", "sgd", seed=3, n=28, d=2, hidden=(), loss="cross_entropy", n_classes=4, batch_size=6,
+         epochs=8, learning_rate=0.3, weight_decay=0.05),
+    case("huber-linear-momentum-clip", "momentum", seed=4, n=26, d=3, hidden=(), loss="huber", batch_size=5,
+         epochs=8, learning_rate=0.05, clip_value=0.3),
+    case("huber-mlp-tanh-rmsprop", "rmsprop", seed=5, n=31, d=3, hidden=(4,), activation="tanh", loss="huber",
+         batch_size=8, epochs=8, learning_rate=0.01),
+    case("mse-mlp-tanh-5-3-adamw", "adamw", seed=6, n=29, d=4, hidden=(5, 3), activation="tanh",
+         loss="squared_error", batch_size=7, epochs=8, learning_rate=0.02, weight_decay=0.1),
+    case("ce3-mlp-relu-nesterov-cosine", "nesterov", seed=7, n=36, d=3, hidden=(6,), loss="cross_entropy",
+         n_classes=3, batch_size=8, epochs=10, learning_rate=0.1, weight_decay=0.01, schedule=COSINE),
+    case("logloss-mlp-relu-4-3-adagrad", "adagrad", seed=8, n=30, d=3, hidden=(4, 3), loss="log_loss", n_classes=2,
+         batch_size=7, epochs=8, learning_rate=0.1),
+    case("mse-mlp-relu-sgd-clip", "sgd", seed=9, n=27, d=2, hidden=(5,), loss="squared_error", batch_size=6,
+         epochs=8, learning_rate=0.1, clip_value=0.2),
+    case("mse-mlp-relu-momentum", "momentum", seed=10, n=25, d=2, hidden=(5,), loss="squared_error", batch_size=5,
+         epochs=8, learning_rate=0.02),
+    case("logloss-mlp-tanh-adam-amsgrad-exp", "adam", seed=11, n=32, d=3, hidden=(6,), activation="tanh",
+         loss="log_loss", n_classes=2, batch_size=8, epochs=8, learning_rate=0.05, amsgrad=True,
+         schedule=EXPONENTIAL),
+    case("mse-mlp-relu-3-layers-rmsprop", "rmsprop", seed=12, n=30, d=3, hidden=(6, 5, 4), loss="squared_error",
+         batch_size=8, epochs=8, learning_rate=0.005, weight_decay=0.01),
+]  # fmt: skip
+
+
+def make_problem(spec):
+    """Features N(0, 1); targets from a random nonlinear teacher; init as PyTorch's nn.Linear draws it."""
+    rng = np.random.default_rng(spec["seed"])
+    n, d = spec["n"], spec["d"]
+    x = rng.normal(size=(n, d))
+    score = np.tanh(x @ rng.normal(size=(d, max(spec["n_classes"], 1)))) + 0.3 * rng.normal(size=(n, 1))
+    if spec["loss"] in ("squared_error", "huber"):
+        y = 2.0 * score[:, 0]
+    elif spec["loss"] == "log_loss":
+        y = (score[:, 0] > 0).astype(np.float64)
+    else:
+        y = np.argmax(score, axis=1).astype(np.float64)
+    sizes = [d, *spec["hidden"], spec["n_classes"] if spec["loss"] == "cross_entropy" else 1]
+    parts = []
+    for n_in, n_out in itertools.pairwise(sizes):
+        bound = 1 / np.sqrt(n_in)
+        parts += [rng.uniform(-bound, bound, n_out * n_in), rng.uniform(-bound, bound, n_out)]
+    return x, y, np.concatenate(parts), sizes
+
+
+def make_model(sizes, activation):
+    layers = []
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+        layers.append(torch.nn.Linear(n_in, n_out, dtype=torch.float64))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU() if activation == "relu" else torch.nn.Tanh())
+    return torch.nn.Sequential(*layers)
+
+
+def make_loss(name):
+    return {
+        "squared_error": torch.nn.MSELoss(),
+        "huber": torch.nn.HuberLoss(delta=1.0),
+        "log_loss": torch.nn.BCEWithLogitsLoss(),
+        "cross_entropy": torch.nn.CrossEntropyLoss(),
+    }[name]
+
+
+def evaluate(model, loss_fn, name, x, y):
+    out = model(x)
+    if name == "cross_entropy":
+        return loss_fn(out, y.long())
+    return loss_fn(out[:, 0], y)
+
+
+def run_torch(spec, x_np, y_np, init_np, sizes):
+    model = make_model(sizes, spec["activation"])
+    torch.nn.utils.vector_to_parameters(torch.tensor(init_np, dtype=torch.float64), model.parameters())
+    params = list(model.parameters())
+    hp = spec["hyperparameters"]
+    optimizer = make_optimizer(spec["method"], params, spec["learning_rate"], hp)
+    scheduler = make_scheduler(optimizer, spec["schedule"])
+    loss_fn = make_loss(spec["loss"])
+    x = torch.tensor(x_np, dtype=torch.float64)
+    y = torch.tensor(y_np, dtype=torch.float64)
+    clip = hp.get("clip_value")
+    with torch.no_grad():
+        initial_loss = float(evaluate(model, loss_fn, spec["loss"], x, y))
+    losses, path = [], []
+    for epoch in range(spec["epochs"]):
+        for start in range(0, spec["n"], spec["batch_size"]):
+            stop = start + spec["batch_size"]
+            loss = evaluate(model, loss_fn, spec["loss"], x[start:stop], y[start:stop])
+            optimizer.zero_grad()
+            loss.backward()
+            if clip is not None:
+                for p in params:
+                    p.grad.clamp_(-clip, clip)
+            optimizer.step()
+        with torch.no_grad():
+            losses.append(float(evaluate(model, loss_fn, spec["loss"], x, y)))
+        if epoch in spec["path_epochs"]:
+            path.append(torch.nn.utils.parameters_to_vector(params).detach().tolist())
+        if scheduler is not None:
+            scheduler.step()
+    if not (np.all(np.isfinite(losses)) and losses[-1] < initial_loss):
+        raise AssertionError(f"{spec['name']}: the loss does not decrease ({initial_loss} -> {losses[-1]})")
+    if np.max(np.abs(np.array(path[-1]) - init_np)) < 0.01:
+        raise AssertionError(f"{spec['name']}: parameters barely move")
+    return dict(loss_history=losses, path=path, initial_loss=initial_loss)
+
+
+def build():
+    torch.set_num_threads(1)
+    cases = []
+    for spec in CASES:
+        x, y, init, sizes = make_problem(spec)
+        record = run_torch(spec, x, y, init, sizes)
+        cases.append({**spec, "x": x.tolist(), "y": y.tolist(), "init": init.tolist(), **record})
+    return {
+        "description": "torch.nn + torch.optim runs (float64, CPU, no shuffling) of MLPs and linear models with "
+        "MSE, Huber, BCEWithLogits and CrossEntropy losses; path[i] = parameters_to_vector after epoch "
+        "path_epochs[i], loss_history[k] = mean loss over all rows after epoch k. Written by "
+        "scripts/make_torch_model_golden.py; read by tests/test_models.py.",
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "cases": cases,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    data = build()
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    args.out.write_text(text + "\n", encoding="utf-8")
+    print(f"wrote {len(data['cases'])} cases, {len(text) + 1:,} bytes, to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
