@@ -1,0 +1,150 @@
+"""Models: the tutorial's network and logistic regression, per epoch, against the NumPy reference and torch.optim.
+
+The tutorial's network ``Linear(10, 50), ReLU(), Linear(50, 1)`` on 16,000
+rows, batch 32, Adam, a fresh permutation every epoch. Targets: at least 30x
+faster per epoch than torch.optim (float64, one thread, eager) and at least
+2x faster than ``fastopt.reference``. The summary table prints the ratios of
+one run (``method`` column: ``mlp-adam``, ``logistic-adam``).
+
+Run: ``python -m pytest bench/test_models.py --benchmark-enable`` (torch rows
+appear when torch is installed; it is no dependency).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import fastopt
+
+from conftest import record_per_epoch
+
+ROWS, FEATURES, BATCH = 16_000, 10, 32
+MLP = fastopt.MLP(hidden=(50,))
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(ROWS, FEATURES))
+    y = np.tanh(X @ rng.normal(size=FEATURES)) + 0.1 * rng.normal(size=ROWS)
+    return X, y
+
+
+CASES = {
+    "mlp-adam": dict(model=MLP, loss="squared_error", learning_rate=0.001),
+    "logistic-adam": dict(model="linear", loss="log_loss", learning_rate=0.01),
+}
+
+
+def labels(case, y):
+    return (y > np.median(y)).astype(float) if CASES[case]["loss"] == "log_loss" else y
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_fastopt_per_epoch(benchmark, data, case):
+    X, y = data
+    epochs = 20
+    kwargs = dict(epochs=epochs, batch_size=BATCH, stopping_threshold=0, seed=0, **CASES[case])
+    benchmark.group = f"{case}: 16,000 rows, batch 32, per run of {epochs} epochs"
+    fastopt.fit(X, labels(case, y), "adam", **{**kwargs, "epochs": 1})
+    benchmark.pedantic(fastopt.fit, args=(X, labels(case, y), "adam"), kwargs=kwargs, rounds=5)
+    record_per_epoch(benchmark, "fastopt", case, epochs)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_reference_per_epoch(benchmark, data, case):
+    X, y = data
+    epochs = 2
+    kwargs = dict(epochs=epochs, batch_size=BATCH, stopping_threshold=0, seed=0, **CASES[case])
+    benchmark.group = f"{case}: NumPy reference, {epochs} epochs"
+    benchmark.pedantic(fastopt.reference.fit, args=(X, labels(case, y), "adam"), kwargs=kwargs, rounds=3)
+    record_per_epoch(benchmark, "reference", case, epochs)
+
+
+def _torch_epochs(X, y, case, epochs):
+    """The same minibatch loop with torch.nn and torch.optim.Adam, float64, one thread."""
+    import torch
+
+    torch.set_num_threads(1)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    if case == "mlp-adam":
+        model = torch.nn.Sequential(torch.nn.Linear(10, 50), torch.nn.ReLU(), torch.nn.Linear(50, 1)).double()
+        loss_fn = torch.nn.MSELoss()
+    else:
+        model = torch.nn.Linear(10, 1).double()
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=CASES[case]["learning_rate"])
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(epochs):
+        order = torch.randperm(len(yt), generator=generator)
+        for start in range(0, len(yt), BATCH):
+            rows = order[start : start + BATCH]
+            loss = loss_fn(model(Xt[rows])[:, 0], yt[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            loss_fn(model(Xt)[:, 0], yt)  # the epoch loss fastopt reports
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_torch_per_epoch(benchmark, data, case):
+    pytest.importorskip("torch")
+    X, y = data
+    benchmark.group = f"{case}: torch.optim, 1 epoch"
+    benchmark.pedantic(_torch_epochs, args=(X, labels(case, y), case, 1), rounds=3)
+    record_per_epoch(benchmark, "torch", case, 1)
+
+
+COLD = (
+    "import time, numpy as np; t = time.perf_counter(); import fastopt; "
+    "x = np.random.default_rng(0).normal(size=(100, 10)); "
+    "fastopt.fit(x, x[:, 0], 'adam', model=fastopt.MLP((50,)), epochs=2, seed=0); "
+    "print(time.perf_counter() - t)"
+)
+
+
+def test_first_use_of_the_mlp_in_a_new_process(benchmark):
+    """Import and one MLP fit in a new process, the compiled code loaded from Numba's cache."""
+    benchmark.group = "cold start, MLP"
+    command = [sys.executable, "-c", COLD]
+    subprocess.run(command, check=True)  # fills the cache if this install never compiled
+    benchmark.pedantic(subprocess.run, args=(command,), kwargs={"check": True}, rounds=5)
+
+
+def test_where_the_mlp_epoch_goes(data):
+    """Not timed by pytest-benchmark: splits one epoch into its parts and prints them."""
+    from fastopt.network import _batch_gradient, _forward, network_loss, work_size
+    from fastopt.update_rules import apply_rule
+
+    X, y = (a.copy() for a in data)
+    X.flags.writeable = y.flags.writeable = False
+    spec = np.array([1, 0, 0, FEATURES, 50, 1], dtype=np.int64)
+    capacity = 256
+    work = np.empty(work_size(spec, capacity))
+    params = fastopt.fit(X[:10], y[:10], "adam", model=MLP, epochs=0, seed=0).init.copy()
+    grad, state = np.zeros_like(params), np.zeros((4, len(params)))
+    hp = np.array([0.001, 0.9, 0.999, 1e-8, 0.0, 0.0])
+    index = np.arange(ROWS, dtype=np.uint32)
+
+    def timed(function):
+        function()
+        start = time.perf_counter()
+        function()
+        return time.perf_counter() - start
+
+    forward = timed(lambda: [_forward(X, index, s, s + BATCH, spec, params, work, capacity)
+                             for s in range(0, ROWS, BATCH)])  # fmt: skip
+    both = timed(lambda: [_batch_gradient(X, y, index, s, s + BATCH, spec, params, grad, work, capacity)
+                          for s in range(0, ROWS, BATCH)])  # fmt: skip
+    update = timed(lambda: [apply_rule(5, params, grad, state, 0.0, hp, k + 1) for k in range(ROWS // BATCH)])
+    loss = timed(lambda: network_loss(X, y, spec, params, work, capacity, index))
+    print(
+        f"\nper epoch (Python calls per batch included): forward {forward * 1e3:.2f} ms, "
+        f"backward {(both - forward) * 1e3:.2f} ms, Adam updates {update * 1e3:.2f} ms, epoch loss {loss * 1e3:.2f} ms"
+    )
