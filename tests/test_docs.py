@@ -39,3 +39,20 @@ def test_optimizer_page_is_generated_from_the_registry():
     assert page == module.render(), "docs/optimizers.md is stale: run python scripts/make_optimizer_docs.py"
     for name in fastopt.METHODS:
         assert f"## `{name}`" in page
+
+
+@pytest.mark.jit
+def test_readme_models_section_runs():
+    """The code blocks of the README's "Models and losses" section run as written, in order."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = text.split("## Models and losses", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.+?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 2
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["r"].params.shape == (601,)
+    assert namespace["soft"].n_classes == 3
