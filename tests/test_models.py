@@ -324,3 +324,25 @@ def test_bad_objectives_are_rejected():
     objective = fastopt.Objective(_line_gradient, _line_loss, 2)
     with pytest.raises(ValueError, match="objective= replaces model= and loss="):
         fastopt.fit(np.arange(3.0), np.arange(3.0), objective=objective, model=fastopt.MLP((2,)))
+
+
+@pytest.mark.jit
+def test_one_compiled_signature_whatever_the_input_flavour():
+    """Writable arrays, read-only arrays and pandas columns reach the same compiled code (no recompiles)."""
+    import pandas as pd
+
+    from fastopt import kernels, linear, network
+
+    X, y = targets("squared_error", 300, seed=8)
+    for model in ("linear", fastopt.MLP((3,))):
+        fastopt.fit(X, y, "adam", model=model, epochs=20, seed=0)
+    dispatchers = [kernels.fit_kernel.dispatcher, linear.moments, linear.mse, linear.epoch_loss,
+                   network._forward, network.network_loss]  # fmt: skip
+    before = [len(d.signatures) for d in dispatchers]
+    read_only = X.copy()
+    read_only.flags.writeable = False
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    for x_in, y_in in [(read_only, y), (frame, pd.Series(y)), (frame[["a"]], frame["b"]), (X.astype(np.float32), y)]:
+        for model in ("linear", fastopt.MLP((3,))):
+            fastopt.fit(x_in, y_in, "adam", model=model, epochs=20, seed=0)
+    assert [len(d.signatures) for d in dispatchers] == before
