@@ -37,13 +37,20 @@ SPEC_HEADER = 3
 
 
 @jit
-def work_size(spec: np.ndarray, batch: int) -> int:
-    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, a transpose, a row."""
+def _units(spec: np.ndarray) -> tuple[int, int]:
+    """``(sum of all layer sizes, largest layer size)``: the scratch buffer's layout follows from them."""
     total = 0
     widest = 0
     for i in range(SPEC_HEADER, spec.shape[0]):
         total += spec[i]
         widest = max(widest, spec[i])
+    return total, widest
+
+
+@jit
+def work_size(spec: np.ndarray, batch: int) -> int:
+    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, a transpose, a row."""
+    total, widest = _units(spec)
     return batch * (total + 3 * widest) + widest
 
 
@@ -118,11 +125,7 @@ def _batch_gradient(
     B = stop - start
     n_layers = spec.shape[0] - SPEC_HEADER - 1
     _forward(X, index, start, stop, spec, params, work, capacity)
-    units = 0
-    widest = 0
-    for i in range(SPEC_HEADER, spec.shape[0]):
-        units += spec[i]
-        widest = max(widest, spec[i])
+    units, widest = _units(spec)
     layer_offset = capacity * (units - spec[spec.shape[0] - 1])  # the output layer's activations
     delta = capacity * units  # two delta buffers, then the transpose
     other = delta + capacity * widest
@@ -208,9 +211,7 @@ def network_loss(X: np.ndarray, y: np.ndarray, spec: np.ndarray, params: np.ndar
                  order: np.ndarray) -> float:  # fmt: skip
     """Mean loss over all rows, in row order (``order`` is ``arange(n)``), ``capacity`` rows at a time."""
     n = X.shape[0]
-    units = 0
-    for i in range(SPEC_HEADER, spec.shape[0]):
-        units += spec[i]
+    units, _ = _units(spec)
     n_out = spec[spec.shape[0] - 1]
     total = 0.0
     for start in range(0, n, capacity):

@@ -27,7 +27,7 @@ from .schedules import Schedule
 from .shuffle import shuffle as shuffle_in_place
 from .validation import Problem, prepare
 
-__all__ = ["fit", "STEPS", "learning_rates"]
+__all__ = ["fit", "STEPS", "learning_rates", "mean_loss"]
 
 Hyper = dict  # name -> value, as in FitResult.hyperparameters
 
@@ -142,9 +142,9 @@ def _gradient_of(problem: Problem, params: np.ndarray, rows: np.ndarray) -> np.n
     return backward(params, model, outputs, output_gradients(problem.loss.code, outputs[-1], yb) / len(rows))
 
 
-def _loss_of(problem: Problem, params: np.ndarray) -> float:
-    """Mean loss over all rows."""
-    X, y, model = problem.X, problem.y, problem.model
+def mean_loss(problem: Problem, params: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+    """Mean of ``problem``'s loss over the rows of ``X``, ``y`` with ``params``, in NumPy (the objective's own)."""
+    model = problem.model
     if isinstance(model, Objective):
         return float(model.loss(params, X, y))
     assert isinstance(model, Architecture)
@@ -173,7 +173,7 @@ def run_problem(problem: Problem) -> FitResult:
                 grad = _gradient_of(problem, params, index[start : start + problem.batch_size])
                 t += 1
                 step(params, grad, state, rates[epoch], hyper, t)
-            loss = _loss_of(problem, params)
+            loss = mean_loss(problem, params, problem.X, problem.y)
             losses.append(loss)
             path.append(params.copy())
             if not (np.isfinite(loss) and np.isfinite(params).all()):

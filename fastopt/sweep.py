@@ -24,10 +24,10 @@ import numpy as np
 
 from .kernels import LINEAR_SQUARED, RUNNING, STATUSES, sweep_kernel
 from .linear import moments_for, mse, use_moments
-from .losses import SQUARED_ERROR, loss_values
+from .losses import SQUARED_ERROR
 from .methods import REGISTRY, get_method
-from .models import Architecture, forward
 from .objective import BUILT_IN, Objective
+from .reference import mean_loss
 from .schedules import kernel_schedule
 from .validation import InvalidParameterError, Problem, check_data, prepare
 
@@ -247,11 +247,8 @@ def _test_loss(problem: Problem, params: np.ndarray, X: np.ndarray, y: np.ndarra
     """Mean loss on test data (inf or NaN for diverged parameters)."""
     if problem.spec[0] == LINEAR_SQUARED:
         return float(mse(X, y, params))
-    if isinstance(problem.model, Objective):
-        return float(problem.model.loss(params, X, y))
-    assert isinstance(problem.model, Architecture)
     with np.errstate(all="ignore"):
-        return float(np.mean(loss_values(problem.loss.code, forward(params, problem.model, X)[-1], y)))
+        return mean_loss(problem, params, X, y)
 
 
 def _n_jobs(n_jobs: Any) -> int:
