@@ -7,8 +7,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from .benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
+from .benchmark import MLP_EPOCHS, TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
 from .methods import METHODS
+from .models import ACTIVATIONS
 
 __all__ = ["main", "build_parser"]
 
@@ -63,11 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     compare = commands.add_parser(
         "compare",
-        help="the tutorial's benchmark: every method on the diamonds line fit",
+        help="the tutorial's benchmark: every method on the diamonds line fit (or the tutorial's network)",
         description=(
             "Fit the diamonds carat->price line with each method (the tutorial's settings), "
             "print runtime, epochs, train MSE, test RMSE ($) and the speed-up over the NumPy "
-            "reference, and with --out write results.csv, results.json and three figures."
+            "reference, and with --out write results.csv, results.json and the figures. "
+            "--model mlp trains the tutorial's network (50 ReLU units) on every diamonds column instead, "
+            "with a linear model and closed-form OLS on the same columns as rows to beat."
         ),
     )
     compare.add_argument(
@@ -79,7 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"methods to compare, from: {', '.join(METHODS)} (default: the tutorial's four)",
     )
     compare.add_argument(
-        "--epochs", type=_positive_int, default=TUTORIAL_EPOCHS, help="epochs per run (default: %(default)s)"
+        "--model", choices=("linear", "mlp"), default="linear", help="the line, or the network (default: linear)"
+    )
+    compare.add_argument(
+        "--hidden",
+        nargs="+",
+        type=_positive_int,
+        metavar="N",
+        help="with --model mlp: units per hidden layer (default: 50, the tutorial's network)",
+    )
+    compare.add_argument(
+        "--activation", choices=ACTIVATIONS, help="with --model mlp: hidden activation (default: relu)"
+    )
+    compare.add_argument(
+        "--epochs",
+        type=_positive_int,
+        help=f"epochs per run (default: {TUTORIAL_EPOCHS:,} for the line, {MLP_EPOCHS} for the network)",
     )
     compare.add_argument(
         "--batch-size",
@@ -98,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--reference-epochs",
         type=_positive_int,
-        default=DEFAULT_REFERENCE_EPOCHS,
-        help="epochs to time the NumPy reference for; its runtime is scaled (default: %(default)s)",
+        help=f"epochs to time the NumPy reference for; its runtime is scaled (default: {DEFAULT_REFERENCE_EPOCHS}, "
+        "or --epochs when fewer)",
     )
     compare.add_argument("--no-reference", action="store_true", help="skip the NumPy reference")
     compare.add_argument("--peers", action="store_true", help="add torch.optim and scikit-learn rows when installed")
@@ -163,11 +181,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _compared_model(args: argparse.Namespace) -> Any:
+    """``--model``, with ``--hidden`` and ``--activation`` for a network."""
+    if args.model == "linear":
+        if args.hidden or args.activation:
+            raise ValueError("--hidden and --activation go with --model mlp")
+        return "linear"
+    from .models import MLP
+
+    return MLP(hidden=tuple(args.hidden or (50,)), activation=args.activation or "relu")
+
+
 def _run_compare(args: argparse.Namespace) -> None:
     from .compare import compare, format_table
 
     table = compare(
         args.methods,
+        model=_compared_model(args),
         epochs=args.epochs,
         batch_size=args.batch_size,
         stopping_threshold=args.stopping_threshold,
@@ -181,7 +211,7 @@ def _run_compare(args: argparse.Namespace) -> None:
     )
     print(format_table(table))
     if args.out:
-        print(f"wrote results.csv, results.json, comparison.png, loss_curves.png and paths.png to {args.out}")
+        print(f"wrote {', '.join(table.attrs['files'])} to {args.out}")
 
 
 def _sweep_data(args: argparse.Namespace) -> tuple[Any, str]:

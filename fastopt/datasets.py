@@ -13,7 +13,11 @@ import numpy as np
 if TYPE_CHECKING:  # pandas and seaborn load lazily: importing fastopt stays fast
     import pandas as pd
 
-__all__ = ["load_diamonds", "tutorial_split", "standardized_split", "TutorialSplit"]
+__all__ = ["load_diamonds", "tutorial_split", "standardized_split", "TutorialSplit", "DIAMONDS_FEATURES"]
+
+#: Every diamonds column but the price, as the tutorial's network would see
+#: them: six numbers and the ordinal codes of cut, color and clarity.
+DIAMONDS_FEATURES = ("carat", "cut", "color", "clarity", "depth", "table", "x", "y", "z")
 
 
 def _plotnine_data_dir() -> Path | None:
@@ -160,12 +164,36 @@ def standardized_split(
     )
 
 
-def tutorial_split(dataset_size: int = 20_000, train_fraction: float = 0.8, seed: int = 42) -> TutorialSplit:
-    """Sample, standardize and split the diamonds data exactly as SPEC.md says.
+def _diamonds_table(features: Any) -> np.ndarray:
+    """``[features..., price]`` as float64; categorical columns become their codes in seaborn's order."""
+    if isinstance(features, str) or not hasattr(features, "__iter__"):
+        raise TypeError(f"features must be a sequence of column names, e.g. ('carat',), got {features!r}")
+    features = list(features)
+    unknown = [name for name in features if name not in DIAMONDS_FEATURES]
+    if not features or unknown:
+        raise ValueError(f"features must name diamonds columns from: {', '.join(DIAMONDS_FEATURES)}; got {features!r}")
+    if len(set(features)) != len(features):
+        raise ValueError(f"features has a repeated column: {features!r}")
+    import pandas as pd
+
+    frame = load_diamonds()
+    columns = [
+        frame[name].cat.codes if isinstance(frame[name].dtype, pd.CategoricalDtype) else frame[name]
+        for name in [*features, "price"]
+    ]
+    return np.column_stack([np.asarray(column, dtype=np.float64) for column in columns])
+
+
+def tutorial_split(
+    dataset_size: int = 20_000, train_fraction: float = 0.8, seed: int = 42, features: Any = ("carat",)
+) -> TutorialSplit:
+    """Sample, standardize and split the diamonds data exactly as the tutorial does.
 
     :func:`standardized_split` of ``[[carat, price], ...]``: seed NumPy's
     global generator, shuffle the rows, keep the first ``dataset_size``,
-    standardize both columns, split the standardized rows.
+    standardize every column, split the standardized rows. The sampled
+    rows depend only on ``dataset_size`` and ``seed``, so every choice of
+    ``features`` sees the same diamonds in the same order.
 
     Parameters
     ----------
@@ -175,8 +203,10 @@ def tutorial_split(dataset_size: int = 20_000, train_fraction: float = 0.8, seed
         Share of the sampled rows used for training.
     seed : int, default 42
         Seed of NumPy's legacy global generator, as in the tutorial.
+    features : sequence of str, default ("carat",)
+        Feature columns, from :data:`DIAMONDS_FEATURES` (all of them is the
+        data of ``fastopt compare --model mlp``). Cut, color and clarity
+        enter as their ordinal codes (0 = best: Ideal, D, IF).
     """
     _check_fraction(train_fraction)
-    return standardized_split(
-        load_diamonds()[["carat", "price"]].to_numpy(dtype=np.float64), dataset_size, train_fraction, seed
-    )
+    return standardized_split(_diamonds_table(features), dataset_size, train_fraction, seed)

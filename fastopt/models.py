@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MLP", "Architecture", "ACTIVATIONS", "architecture", "forward", "backward", "layer_views"]
+__all__ = [
+    "MLP", "Architecture", "ACTIVATIONS", "architecture", "forward", "backward", "layer_views", "mean_squared_error",
+]  # fmt: skip
 
 #: Hidden-layer activations; the kernel receives the index.
 ACTIVATIONS = ("relu", "tanh")
@@ -149,6 +151,11 @@ def forward(params: np.ndarray, arch: Architecture, X: np.ndarray) -> list[np.nd
         Z = outputs[-1] @ weight.T + bias
         outputs.append(Z if i == len(layers) - 1 else _activate(Z, arch.activation))
     return outputs
+
+
+def mean_squared_error(params: np.ndarray, arch: Architecture, X: np.ndarray, y: np.ndarray) -> float:
+    """Mean of ``(f(x) - y)**2`` over the rows of ``X`` (n, d) for a one-output model, in NumPy."""
+    return float(np.mean((forward(params, arch, X)[-1][:, 0] - y) ** 2))
 
 
 def backward(params: np.ndarray, arch: Architecture, outputs: list[np.ndarray], dZ: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ fastopt: both are imported only here, only when asked for.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .models import Architecture
 
 __all__ = ["PeerRun", "installed", "torch_fit", "sklearn_fit", "TORCH_OPTIMIZERS"]
 
@@ -35,7 +38,7 @@ TORCH_OPTIMIZERS = {
 
 @dataclass(frozen=True)
 class PeerRun:
-    """A timed run of another library: final ``[w_1 .. w_d, b]`` and seconds for ``epochs``."""
+    """A timed run of another library: final flat parameters (fastopt's layout) and seconds for ``epochs``."""
 
     label: str
     implementation: str
@@ -66,31 +69,49 @@ def _torch_optimizer(torch: Any, method: str, parameters: list, hyper: Mapping[s
     raise ValueError(f"no torch.optim equivalent for method {method!r}")
 
 
+def _torch_network(torch: Any, arch: Architecture, init: np.ndarray) -> Any:
+    """``nn.Sequential(Linear, act, ..., Linear)`` in float64 with ``init`` as its parameter vector."""
+    layers: list[Any] = []
+    for n_in, n_out in itertools.pairwise(arch.sizes):
+        if layers:
+            layers.append(torch.nn.ReLU() if arch.activation == "relu" else torch.nn.Tanh())
+        layers.append(torch.nn.Linear(n_in, n_out, dtype=torch.float64))
+    network = torch.nn.Sequential(*layers)
+    torch.nn.utils.vector_to_parameters(torch.tensor(init, dtype=torch.float64), network.parameters())
+    return network
+
+
 def torch_fit(
     x: np.ndarray,
     y: np.ndarray,
     method: str,
-    hyperparameters: Mapping[str, float | None],
+    hyperparameters: Mapping[str, float | bool | None],
     *,
     epochs: int,
     batch_size: int,
     init: np.ndarray,
     seed: int,
+    model: Architecture | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> PeerRun:
     """Run ``epochs`` epochs of the tutorial's minibatch loop with ``torch.optim`` (float64, CPU).
 
-    ``hyperparameters`` are fastopt's resolved ones for ``method``; clipping
-    (``clip_value``) clamps each gradient element before the step, as the
-    tutorial does for sgd and momentum.
+    The model is ``nn.Sequential`` of ``nn.Linear`` layers for ``model``'s
+    layer sizes (default: the linear model, one ``nn.Linear(d, 1)``),
+    starting from the flat ``init`` in fastopt's (and
+    ``parameters_to_vector``'s) order; the loss is the mean squared error.
+    ``hyperparameters`` are fastopt's resolved ones for ``method``;
+    clipping (``clip_value``) clamps each gradient element before the
+    step, as the tutorial does for sgd and momentum.
     """
     import torch
 
     X = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64).reshape(len(y), -1))
     Y = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float64))
-    w = torch.tensor(init[:-1], dtype=torch.float64, requires_grad=True)
-    b = torch.tensor(init[-1:], dtype=torch.float64, requires_grad=True)
-    optimizer = _torch_optimizer(torch, method, [w, b], hyperparameters)
+    arch = Architecture((X.shape[1], 1)) if model is None else model
+    network = _torch_network(torch, arch, init)
+    parameters = list(network.parameters())
+    optimizer = _torch_optimizer(torch, method, parameters, hyperparameters)
     clip = hyperparameters.get("clip_value")
     generator = torch.Generator().manual_seed(seed)
     n = len(Y)
@@ -100,17 +121,16 @@ def torch_fit(
         for first in range(0, n, batch_size):
             rows = order[first : first + batch_size]
             optimizer.zero_grad()
-            loss = ((X[rows] @ w + b - Y[rows]) ** 2).mean()
+            loss = ((network(X[rows])[:, 0] - Y[rows]) ** 2).mean()
             loss.backward()
             if clip is not None:
-                for tensor in (w, b):
-                    assert tensor.grad is not None  # set by backward()
+                for tensor in parameters:
                     tensor.grad.clamp_(-clip, clip)
             optimizer.step()
         if progress is not None:
             progress(epoch + 1)
     seconds = time.perf_counter() - start
-    params = np.concatenate([w.detach().numpy(), b.detach().numpy()])
+    params = torch.nn.utils.parameters_to_vector(network.parameters()).detach().numpy().copy()
     return PeerRun(f"torch.optim.{TORCH_OPTIMIZERS[method]}", "torch", params, epochs, seconds)
 
 

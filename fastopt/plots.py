@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .closed_form import least_squares
+from .models import Architecture, mean_squared_error
+from .validation import as_features
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,10 +43,11 @@ def comparison(table: pd.DataFrame) -> Figure:
     plt, sns = _pyplot()
     runs = table[table["implementation"] != "numpy.linalg.lstsq"]
     fastopt_rows = runs[runs["implementation"] == "fastopt"]
-    titles = dict(zip(fastopt_rows["method"], fastopt_rows["label"], strict=True))
+    # Peers share the label of fastopt's run of the same method on the same model.
+    titles = {(r.method, r.model): r.label for r in fastopt_rows.itertuples()}
     runtime = [
         {
-            "method": titles.get(r.method, r.label),
+            "method": titles.get((r.method, r.model), r.label),
             "implementation": r.implementation + (" (estimate)" if r.runtime_is_estimate else ""),
             "seconds": r.runtime_s,
         }
@@ -98,12 +101,13 @@ def _mse_surface(split: TutorialSplit) -> Callable[[Any, Any], Any]:
 
 
 def loss_curves(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
-    """Training MSE from the start (epoch 0) through every epoch, one line per method, log scales."""
+    """Training MSE from the start (epoch 0) through every epoch, one line per run, log scales."""
     plt, _ = _pyplot()
-    surface = _mse_surface(split)
+    X = as_features(split.x_train)
     figure, axis = plt.subplots(figsize=(8, 4.8))
     for method, result in results.items():
-        start = surface(result.init[0], result.init[-1]) if result.init.shape[0] == 2 else np.nan
+        assert isinstance(result.model, Architecture)
+        start = mean_squared_error(result.init, result.model, X, split.y_train)
         losses = np.concatenate([[start], result.loss_history])
         axis.plot(np.arange(losses.shape[0]), losses, label=method, linewidth=1.0, alpha=0.8)
     best = min(float(np.min(r.loss_history)) for r in results.values() if r.epochs_run)

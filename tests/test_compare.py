@@ -117,6 +117,82 @@ def test_compare_rejects_bad_arguments(kwargs, pattern):
         compare(**kwargs)
 
 
+@pytest.fixture(scope="module")
+def every_column():
+    return fastopt.datasets.tutorial_split(features=fastopt.datasets.DIAMONDS_FEATURES)
+
+
+@pytest.fixture(scope="module")
+def network_run(every_column, tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare_mlp")
+    table = compare(model="mlp", epochs=10, reference_epochs=1, out=out, split=every_column)
+    return table, out
+
+
+def test_network_table_has_the_linear_and_ols_rows_to_beat(network_run):
+    table, out = network_run
+    assert list(table["method"]) == ["sgd", "momentum", "rmsprop", "adam", "adam", "ols"]
+    assert list(table["model"]) == ["MLP(hidden=(50,), activation='relu')"] * 4 + ["linear", "linear"]
+    assert table["label"].iloc[4] == "Linear model, Adam"
+    runs = table[table["implementation"] == "fastopt"]
+    assert (runs["epochs"] == 10).all() and (runs["speedup_vs_reference"] > 1).all()
+    # The tutorial's learning rates train the network on every column past the best line there is.
+    ols = table["test_rmse_dollars"].iloc[-1]
+    assert 1_000 < ols < 1_400
+    assert table["test_rmse_dollars"].iloc[4] == pytest.approx(ols, rel=0.05)
+    for method in ("sgd", "rmsprop", "adam"):
+        assert runs.loc[runs["method"] == method, "test_rmse_dollars"].iloc[0] < 0.8 * ols
+    assert sorted(p.name for p in out.iterdir()) == sorted(n for n in FILES if n != "paths.png")
+    assert table.attrs["files"] == ["results.csv", "results.json", "comparison.png", "loss_curves.png"]
+    assert table.attrs["settings"]["model"] == "MLP(hidden=(50,), activation='relu')"
+
+
+def test_network_rows_report_the_train_mse_fastopt_trained(network_run, every_column):
+    table, _ = network_run
+    adam = table[(table["method"] == "adam") & (table["model"] != "linear")].iloc[0]
+    again = fastopt.fit(every_column.x_train, every_column.y_train, "adam", model=fastopt.MLP((50,)), epochs=10,
+                        batch_size=64, learning_rate=0.01, stopping_threshold=0, seed=0)  # fmt: skip
+    assert adam["train_mse"] == again.loss_history[-1]
+    assert adam["test_rmse_dollars"] == pytest.approx(every_column.rmse_dollars(again), rel=1e-12)
+
+
+@pytest.mark.skipif(not peers.installed("torch"), reason="torch is not installed (an optional peer)")
+def test_torch_peer_builds_the_same_network_from_the_same_parameters(every_column):
+    """One full-batch SGD epoch: the shuffle order cannot matter, so torch must agree to rounding."""
+    x, y = every_column.x_train[:500], every_column.y_train[:500]
+    mlp = fastopt.MLP((7, 5), activation="tanh")
+    fast = fastopt.fit(x, y, "sgd", model=mlp, learning_rate=0.1, epochs=1, batch_size=500, seed=3)
+    run = peers.torch_fit(x, y, "sgd", fast.hyperparameters, epochs=1, batch_size=500, init=fast.init, seed=0,
+                          model=fast.model)  # fmt: skip
+    np.testing.assert_allclose(run.params, fast.params, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.skipif(not peers.installed("torch"), reason="torch is not installed (an optional peer)")
+def test_torch_peer_trains_the_compared_network(every_column):
+    table = compare(["adam"], model="mlp", epochs=3, reference=False, peers=True, peer_epochs=3, split=every_column)
+    assert list(table["implementation"]) == ["fastopt", "fastopt", "torch", "numpy.linalg.lstsq"]
+    fast, torch_row = table.iloc[0], table.iloc[2]
+    assert torch_row["model"] == fast["model"] and torch_row["label"] == "torch.optim.Adam"
+    assert torch_row["test_rmse_dollars"] == pytest.approx(fast["test_rmse_dollars"], rel=0.15)
+
+
+def test_compare_rejects_an_unknown_model():
+    with pytest.raises(ValueError, match="model must be 'linear', 'mlp' or a fastopt.MLP, got 'cnn'"):
+        compare(model="cnn")
+
+
+def test_command_line_compares_a_network(tmp_path, capsys):
+    result = run_cli(capsys, "compare", "--model", "mlp", "--hidden", "8", "--activation", "tanh", "--methods",
+                     "sgd", "--epochs", "2", "--reference-epochs", "1", "--quiet", "--out", str(tmp_path))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("SGD ") and lines[2].startswith("Linear model, SGD")
+    assert lines[3].startswith("Closed-form OLS")
+    assert "wrote results.csv, results.json, comparison.png, loss_curves.png to" in lines[4]
+    csv = pd.read_csv(tmp_path / "results.csv")
+    assert csv["model"].iloc[0] == "MLP(hidden=(8,), activation='tanh')"
+
+
 def cli(*args):
     return subprocess.run([sys.executable, "-m", "fastopt", *args], capture_output=True, text=True, timeout=300)
 
@@ -150,6 +226,9 @@ def test_command_line_end_to_end(tmp_path):
         (["--epochs", "ten"], "argument --epochs: expected a whole number"),
         (["--stopping-threshold", "-1"], "must be a finite number >= 0"),
         (["--out", "FILE/sub"], "is not writable"),
+        (["--hidden", "20"], "--hidden and --activation go with --model mlp"),
+        (["--model", "mlp", "--hidden", "0"], "argument --hidden: must be >= 1, got 0"),
+        (["--model", "cnn"], "invalid choice: 'cnn'"),
     ],
 )
 def test_command_line_bad_options_fail_with_one_line(tmp_path, capsys, args, message):

@@ -9,7 +9,7 @@ import seaborn
 import seaborn.utils
 
 from fastopt import datasets
-from fastopt.datasets import load_diamonds, tutorial_split
+from fastopt.datasets import DIAMONDS_FEATURES, load_diamonds, tutorial_split
 
 from conftest import least_squares
 
@@ -103,6 +103,37 @@ def test_tutorial_split_restores_the_global_random_state():
 def test_tutorial_split_rejects_bad_arguments(kwargs, exception, pattern):
     with pytest.raises(exception, match=pattern):
         tutorial_split(**kwargs)
+
+
+def test_every_column_split_samples_the_same_diamonds(split):
+    every = tutorial_split(features=DIAMONDS_FEATURES)
+    assert every.x_train.shape == (16_000, 9) and every.x_test.shape == (4_000, 9)
+    np.testing.assert_array_equal(every.x_train[:, 0], split.x_train)
+    np.testing.assert_array_equal(every.y_test, split.y_test)
+    # Categorical columns enter as their codes (0 = best): recompute cut's from the raw data.
+    frame = load_diamonds()
+    codes = frame["cut"].map({"Ideal": 0, "Premium": 1, "Very Good": 2, "Good": 3, "Fair": 4}).astype(float)
+    order = np.arange(len(frame))
+    state = np.random.get_state()
+    np.random.seed(42)
+    np.random.shuffle(order)
+    np.random.set_state(state)
+    sample = codes.to_numpy()[order[:20_000]]
+    np.testing.assert_allclose(every.x_train[:, 1] * every.std[1] + every.mean[1], sample[:16_000], atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "features, exception, pattern",
+    [
+        ("carat", TypeError, "features must be a sequence of column names"),
+        (("carat", "price"), ValueError, "features must name diamonds columns from: carat, cut"),
+        ((), ValueError, "features must name diamonds columns"),
+        (("carat", "carat"), ValueError, "repeated column"),
+    ],
+)
+def test_tutorial_split_rejects_bad_features(features, exception, pattern):
+    with pytest.raises(exception, match=pattern):
+        tutorial_split(features=features)
 
 
 def test_rmse_dollars_checks_the_prediction_shape(split):
