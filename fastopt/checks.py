@@ -33,7 +33,10 @@ def check_real(name: str, value: Any, valid: Interval | None = None) -> float:
     """A finite real number, inside ``valid`` when given; bools are refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float64's range, e.g. 10**400
+        raise ValueError(f"{name} must be a finite number, got an integer too large for float64") from None
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     if valid is not None and value not in valid:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -51,9 +52,12 @@ def _non_negative_float(text: str) -> float:
 
 
 def _positive_float(text: str) -> float:
-    value = _non_negative_float(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value
 
 
@@ -194,21 +198,26 @@ def _compared_model(args: argparse.Namespace) -> Any:
 
 def _run_compare(args: argparse.Namespace) -> None:
     from .compare import compare, format_table
+    from .output import OutputError
 
-    table = compare(
-        args.methods,
-        model=_compared_model(args),
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        stopping_threshold=args.stopping_threshold,
-        seed=args.seed,
-        reference=not args.no_reference,
-        reference_epochs=args.reference_epochs,
-        peers=args.peers,
-        peer_epochs=args.peer_epochs,
-        out=args.out,
-        progress=not args.quiet,
-    )
+    try:
+        table = compare(
+            args.methods,
+            model=_compared_model(args),
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            stopping_threshold=args.stopping_threshold,
+            seed=args.seed,
+            reference=not args.no_reference,
+            reference_epochs=args.reference_epochs,
+            peers=args.peers,
+            peer_epochs=args.peer_epochs,
+            out=args.out,
+            progress=not args.quiet,
+        )
+    except OutputError as error:  # computed, not written: show the table, then the error
+        print(format_table(error.result))
+        raise
     print(format_table(table))
     if args.out:
         print(f"wrote {', '.join(table.attrs['files'])} to {args.out}")
@@ -230,18 +239,30 @@ def _sweep_data(args: argparse.Namespace) -> tuple[Any, str]:
     missing = [c for c in [*args.x, args.y] if c not in frame.columns]
     if missing:
         raise ValueError(f"--csv {args.csv} has no column(s) {', '.join(missing)}; it has {', '.join(frame.columns)}")
+    if args.y in args.x:
+        raise ValueError(f"--y {args.y} is also a feature in --x; the target cannot be one of its own features")
+    if len(set(args.x)) != len(args.x):
+        raise ValueError(f"--x names a column twice: {' '.join(args.x)}")
     columns = frame[[*args.x, args.y]]
+    if len(columns) < 2:
+        raise ValueError(f"{args.csv} has {len(columns)} data row(s); a train and a test set need at least 2")
+    # One rule with fastopt.fit: booleans are refused, not silently read as 0/1.
+    booleans = [c for c in columns.columns if pd.api.types.is_bool_dtype(columns[c])]
+    if booleans:
+        raise ValueError(f"column(s) {', '.join(booleans)} of {args.csv} hold True/False; write them as 0/1")
     non_numeric = [c for c in columns.columns if not pd.api.types.is_numeric_dtype(columns[c])]
     if non_numeric:
         raise ValueError(f"column(s) {', '.join(non_numeric)} of {args.csv} are not numeric")
     if columns.isna().any().any():
         raise ValueError(f"{args.csv} has missing values in {', '.join(columns.columns[columns.isna().any()])}")
-    return standardized_split(columns.to_numpy(dtype=float)), f"test RMSE ({args.y})"
+    data = columns.to_numpy(dtype=float)
+    return standardized_split(data, columns=list(columns.columns), name=args.csv), f"test RMSE ({args.y})"
 
 
 def _run_sweep(args: argparse.Namespace) -> None:
+    import numpy as np
 
-    from .compare import output_folder
+    from .output import output_folder, save_png, write_file
     from .sweep import sweep
 
     folder = output_folder(args.out)
@@ -264,25 +285,39 @@ def _run_sweep(args: argparse.Namespace) -> None:
         )
         .reset_index()
     )
-    best = summary.loc[summary.groupby("method", sort=False)["test_rmse"].idxmin().dropna()]
+    # A method whose every configuration diverged has no finite RMSE: it is named, not ranked.
+    finite = summary[np.isfinite(summary["test_rmse"])]
+    best = finite.loc[finite.groupby("method", sort=False)["test_rmse"].idxmin()]
     print(f"{len(table)} fits; best configuration per method ({label}, mean over {args.seeds} seed(s)):")
-    print(best.to_string(index=False, formatters={"test_rmse": "{:,.2f}".format, "epochs_run": "{:,.1f}".format,
-                                                  "seconds": "{:.4f}".format}))  # fmt: skip
+    formats = {"test_rmse": "{:,.2f}".format, "epochs_run": "{:,.1f}".format, "seconds": "{:.4f}".format}
+    if len(best):
+        print(best.to_string(index=False, formatters=formats))
+    for method in dict.fromkeys(summary["method"]):
+        if method not in set(best["method"]):
+            print(f"{method}: every configuration diverged (no finite {label})")
     if folder is not None:
         from . import plots
 
-        table.assign(params=[list(map(float, p)) for p in table["params"]]).to_csv(folder / "sweep.csv", index=False)
-        plots.sweep_heatmap(table, "test_rmse", label).savefig(folder / "sweep.png", dpi=120)
-        plots.close_all()
+        csv = table.assign(params=[list(map(float, p)) for p in table["params"]])
+        figure = plots.sweep_heatmap(table, "test_rmse", label)
+        try:
+            write_file(folder / "sweep.csv", lambda path: csv.to_csv(path, index=False))
+            write_file(folder / "sweep.png", functools.partial(save_png, figure))
+        finally:
+            plots.close_all()
         print(f"wrote sweep.csv and sweep.png to {folder}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (errors are one line on stderr)."""
+    """Run the command line; returns the exit code (errors are one line on stderr; 130 after Ctrl-C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         args.run(args)
+    except KeyboardInterrupt:
+        # Runs stop within a fraction of a second (fastopt.chunks); files are written whole or not at all.
+        print(f"fastopt {args.command}: interrupted", file=sys.stderr)
+        return 130
     except (ValueError, TypeError, RuntimeError, OSError) as error:
         print(f"fastopt {args.command}: error: {error}", file=sys.stderr)
         return 1

@@ -12,6 +12,7 @@ written there.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -33,6 +34,7 @@ from .datasets import DIAMONDS_FEATURES, TutorialSplit, tutorial_split
 from .methods import METHODS, get_method
 from .models import MLP, Architecture, mean_squared_error
 from .optimize import fit, run_problem
+from .output import OutputError, output_folder, save_png, write_file
 from .reference import run_problem as run_reference
 from .result import FitResult
 from .validation import Problem, as_features, prepare
@@ -40,7 +42,7 @@ from .validation import Problem, as_features, prepare
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["compare", "DEFAULT_REFERENCE_EPOCHS", "DEFAULT_PEER_EPOCHS", "COLUMNS"]
+__all__ = ["compare", "format_table", "DEFAULT_REFERENCE_EPOCHS", "DEFAULT_PEER_EPOCHS", "COLUMNS"]
 
 #: The NumPy reference costs about 3-4 ms per epoch here: 200 epochs keep
 #: the whole default command well under 20 s.
@@ -67,21 +69,6 @@ COLUMNS = (
     "timed_epochs",
     "hyperparameters",
 )
-
-
-def output_folder(out: str | os.PathLike | None) -> Path | None:
-    """Create ``out`` and make sure it is writable, before any work is done (None: no folder)."""
-    if out is None:
-        return None
-    folder = Path(out)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".fastopt-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as error:
-        raise ValueError(f"out folder {str(folder)!r} is not writable: {error.strerror or error}") from None
-    return folder
 
 
 def machine_info() -> dict[str, Any]:
@@ -162,8 +149,8 @@ def compare(
 
     Parameters
     ----------
-    methods : sequence of str, optional
-        Methods to compare; default the tutorial's four (``sgd``,
+    methods : str or sequence of str, optional
+        Method(s) to compare; default the tutorial's four (``sgd``,
         ``momentum``, ``rmsprop``, ``adam``). Each uses the tutorial's
         learning rate (:data:`fastopt.benchmark.TUTORIAL_SETTINGS`) or, for
         methods outside the tutorial, its own defaults.
@@ -208,12 +195,14 @@ def compare(
         One row per method (and the linear row, and per peer), then the
         closed-form OLS row; columns :data:`COLUMNS`. ``attrs`` holds
         ``machine`` and ``settings``. Runtimes are in seconds, train MSE
-        in standardized units, test RMSE in US dollars, speed-ups are per
+        in standardized units, test RMSE in the target's units (the column
+        is named ``test_rmse_dollars`` after the diamonds' prices;
+        ``attrs["settings"]["units"]`` says which), speed-ups are per
         epoch over the NumPy reference.
     """
     import pandas as pd
 
-    methods = list(TUTORIAL_SETTINGS) if methods is None else list(methods)
+    methods = list(TUTORIAL_SETTINGS) if methods is None else [methods] if isinstance(methods, str) else list(methods)
     if not methods:
         raise ValueError(f"methods must name at least one of: {', '.join(METHODS)}")
     for name in methods:
@@ -323,10 +312,13 @@ def compare(
         methods=methods, model=rows[0]["model"], epochs=epochs, batch_size=batch_size,
         stopping_threshold=stopping_threshold, seed=seed,
         reference_epochs=reference_epochs if reference else None, peer_epochs=peer_epochs if peers else None,
-        train_rows=len(split.y_train), test_rows=len(split.y_test),
+        train_rows=len(split.y_train), test_rows=len(split.y_test), units=split.units,
     )  # fmt: skip
     if folder is not None:
-        table.attrs["files"] = write_outputs(folder, table, results, split)
+        try:
+            table.attrs["files"] = write_outputs(folder, table, results, split)
+        except OSError as error:
+            raise OutputError(str(error), table) from None
     return table
 
 
@@ -396,7 +388,9 @@ def _peer_rows(
 
 
 def format_table(table: pd.DataFrame) -> str:
-    """The console table: one line per row, estimates marked with ``~``."""
+    """The console table: one line per row, estimates marked with ``~``; RMSE in the split's units."""
+    units = table.attrs.get("settings", {}).get("units", "$")
+    rmse = f"Test RMSE ({units})" if units else "Test RMSE"
 
     def seconds(value: float, estimate: bool) -> str:
         if value != value:  # NaN
@@ -404,7 +398,7 @@ def format_table(table: pd.DataFrame) -> str:
         return ("~" if estimate else "") + (f"{value:.2f}" if value < 100 else f"{value:,.0f}")
 
     lines = [
-        f"{'Method':<38} {'Runtime (s)':>11} {'Epochs':>7} {'Train MSE':>10} {'Test RMSE ($)':>14} "
+        f"{'Method':<38} {'Runtime (s)':>11} {'Epochs':>7} {'Train MSE':>10} {rmse:>14} "
         f"{'NumPy ref. (s, est.)':>21} {'vs NumPy reference':>19}"
     ]
     for row in table.itertuples(index=False):
@@ -433,17 +427,20 @@ def write_outputs(folder: Path, table: pd.DataFrame, results: dict[str, FitResul
     """
     from . import plots
 
-    table.to_csv(folder / "results.csv", index=False)
     payload = {
         "machine": table.attrs.get("machine", {}),
         "settings": table.attrs.get("settings", {}),
         "rows": json.loads(table.to_json(orient="records")),
     }
-    (folder / "results.json").write_text(json.dumps(payload, indent=2) + "\n")
+    # Every figure is drawn before the first file is written.
     figures = {"comparison.png": plots.comparison(table), "loss_curves.png": plots.loss_curves(results, split)}
     if all(result.params.shape == (2,) for result in results.values()):
         figures["paths.png"] = plots.paths(results, split)
-    for name, figure in figures.items():
-        figure.savefig(folder / name, dpi=120)
-    plots.close_all()
+    try:
+        write_file(folder / "results.csv", lambda path: table.to_csv(path, index=False))
+        write_file(folder / "results.json", lambda path: path.write_text(json.dumps(payload, indent=2) + "\n"))
+        for name, figure in figures.items():
+            write_file(folder / name, functools.partial(save_png, figure))
+    finally:
+        plots.close_all()
     return ["results.csv", "results.json", *figures]

@@ -1,9 +1,10 @@
-"""The diamonds data and the tutorial's train/test split (SPEC.md, "The problem")."""
+"""The diamonds data and the tutorial's train/test split, and the same recipe for any table."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +80,8 @@ class TutorialSplit:
         Column means and standard deviations (ddof=0) of ``[x_1 .. x_d, y]``
         over the sampled rows, before the split (for diamonds
         ``[carat, price]``, price in US dollars).
+    units : str
+        The target's units, for labels (``"$"`` for diamonds; may be empty).
     """
 
     x_train: np.ndarray
@@ -87,6 +90,7 @@ class TutorialSplit:
     y_test: np.ndarray
     mean: np.ndarray
     std: np.ndarray
+    units: str = ""
 
     def to_original(self, y_standardized: Any) -> np.ndarray:
         """Map standardized targets back to the target's own units (dollars for diamonds)."""
@@ -117,8 +121,19 @@ def _check_fraction(train_fraction: Any) -> float:
     return float(train_fraction)
 
 
+def _columns(names: list[str]) -> str:
+    """``column 'a'`` or ``columns 'a', 'b'``, for messages."""
+    return ("column " if len(names) == 1 else "columns ") + ", ".join(repr(name) for name in names)
+
+
 def standardized_split(
-    data: np.ndarray, dataset_size: int | None = None, train_fraction: float = 0.8, seed: int = 42
+    data: np.ndarray,
+    dataset_size: int | None = None,
+    train_fraction: float = 0.8,
+    seed: int = 42,
+    columns: Sequence[str] | None = None,
+    units: str = "",
+    name: str = "data",
 ) -> TutorialSplit:
     """The tutorial's recipe for any table whose last column is the target.
 
@@ -126,12 +141,28 @@ def standardized_split(
     first ``dataset_size`` rows (all by default), standardize every column
     with its mean and std (ddof=0), and split the standardized rows: the
     first ``train_fraction`` train, the rest test. NumPy's global random
-    state is restored afterwards.
+    state is restored afterwards. ``columns`` names the columns in error
+    messages (default: their indices) and ``name`` the table (e.g. a file
+    name); ``units`` are the target's, for labels (e.g. ``"$"``).
+
+    Raises
+    ------
+    ValueError
+        Naming the column: a NaN or infinite cell, a constant column, or
+        values too large to standardize in float64 (beyond about 1e154).
     """
     train_fraction = _check_fraction(train_fraction)
     data = np.array(data, dtype=np.float64)
     if data.ndim != 2 or data.shape[1] < 2:
         raise ValueError(f"data must be a table of feature columns and a target column, got shape {data.shape}")
+    names = [str(i) for i in range(data.shape[1])] if columns is None else [str(c) for c in columns]
+    if len(names) != data.shape[1]:
+        raise ValueError(f"columns names {len(names)} column(s) but data has {data.shape[1]}")
+    if data.shape[0] < 2:
+        raise ValueError(f"{name} has {data.shape[0]} row(s); a train and a test set need at least 2")
+    bad = [names[i] for i in np.flatnonzero(~np.isfinite(data).all(axis=0))]
+    if bad:
+        raise ValueError(f"{_columns(bad)} of {name} has NaN or infinite values; remove or impute them first")
     dataset_size = data.shape[0] if dataset_size is None else dataset_size
     if isinstance(dataset_size, bool) or not isinstance(dataset_size, (int, np.integer)):
         raise TypeError(f"dataset_size must be an integer, got {type(dataset_size).__name__}")
@@ -148,10 +179,17 @@ def standardized_split(
     finally:
         np.random.set_state(saved)  # noqa: NPY002
     sample = data[:dataset_size]
-    mean, std = sample.mean(axis=0), sample.std(axis=0)
-    if not (std > 0).all():
-        constant = [int(i) for i in np.flatnonzero(std == 0)]
-        raise ValueError(f"column(s) {constant} are constant over the sampled rows and cannot be standardized")
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = sample.mean(axis=0), sample.std(axis=0)
+    huge = [names[i] for i in np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)))]
+    if huge:
+        raise ValueError(
+            f"{_columns(huge)} of {name} has values too large to standardize in float64 (their squares "
+            "overflow); rescale them first, e.g. to other units"
+        )
+    constant = [names[i] for i in np.flatnonzero(std == 0)]
+    if constant:
+        raise ValueError(f"{_columns(constant)} of {name} is constant over the sampled rows and cannot be standardized")
     standardized = (sample - mean) / std
     features = standardized[:, 0] if data.shape[1] == 2 else standardized[:, :-1]
     return TutorialSplit(
@@ -161,6 +199,7 @@ def standardized_split(
         y_test=standardized[n_train:, -1].copy(),
         mean=mean,
         std=std,
+        units=units,
     )
 
 
@@ -209,4 +248,6 @@ def tutorial_split(
         enter as their ordinal codes (0 = best: Ideal, D, IF).
     """
     _check_fraction(train_fraction)
-    return standardized_split(_diamonds_table(features), dataset_size, train_fraction, seed)
+    return standardized_split(
+        _diamonds_table(features), dataset_size, train_fraction, seed, columns=[*features, "price"], units="$"
+    )

@@ -10,9 +10,11 @@
 - no ``fastmath``: it lets ``isfinite`` return True for NaN and would
   silently disable the divergence check.
 - a damaged cache file counts as a cache miss (the function compiles again)
-  instead of breaking every call; set ``NUMBA_CACHE_DIR`` to move the cache
-  when the install folder is read-only (Numba otherwise falls back to a
-  per-user cache folder).
+  instead of breaking every call; a cache that cannot be saved (full disk)
+  costs the next process a compile, with one warning; with no writable
+  cache folder at all (read-only install and home) fastopt compiles in
+  memory, with one warning. ``NUMBA_CACHE_DIR`` moves the cache (Numba
+  otherwise uses ``__pycache__`` next to the source, or a per-user folder).
 - with ``NUMBA_DISABLE_JIT=1`` (CI's coverage run) functions run as plain
   Python with the same semantics (see :func:`_as_compiled`).
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -43,7 +46,21 @@ def jit(function: Callable[..., Any] | None = None, *, inline: Literal["never", 
     def compile_(f: Callable[..., Any]) -> Any:
         if getattr(numba.config, "DISABLE_JIT", False):
             return _as_compiled(f)
-        return _tolerate_broken_cache(njit(f, cache=True, nogil=True, error_model="numpy", inline=inline))
+
+        def compiled(cache: bool) -> Any:
+            return njit(f, cache=cache, nogil=True, error_model="numpy", inline=inline)
+
+        try:
+            return _tolerate_broken_cache(compiled(cache=True))
+        except RuntimeError as error:  # "cannot cache function ...: no locator available"
+            if "no locator available" not in str(error):
+                raise
+            _warn_once(
+                "fastopt: Numba finds no writable folder for its cache (a read-only install and home folder?), "
+                "so fastopt compiles in memory, again in every process; set NUMBA_CACHE_DIR to a writable "
+                "folder to keep the compiled code"
+            )
+            return compiled(cache=False)
 
     return compile_ if function is None else compile_(function)
 
@@ -117,6 +134,29 @@ class _TolerantCacheFile(IndexDataCacheFile):
             return dict(super()._load_index())
         except Exception:
             return {}
+
+    def save(self, key: Any, data: Any) -> None:
+        # Saving is best effort: a full disk or a lost folder must not fail the fit that compiled.
+        try:
+            super().save(key, data)
+        except OSError as error:
+            _warn_once(
+                f"fastopt: could not save compiled code to Numba's cache ({error.strerror or error}); "
+                "this process runs normally, the next one compiles again"
+            )
+
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(message: str) -> None:
+    """One ``RuntimeWarning`` per message and process (there are dozens of compiled functions)."""
+    with _warned_lock:
+        if message in _warned:
+            return
+        _warned.add(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def _tolerate_broken_cache(dispatcher: Any) -> Any:

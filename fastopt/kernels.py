@@ -238,9 +238,9 @@ def fit_kernel(
 
 
 @one_signature(
-    types.none(
+    _I(
         _X, _Y, types.int64[:, ::1], _I1, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, types.boolean[::1], _I1, _F2, _I1,
-        _F2, _F2, _F2, _U32, _U64, _I1, _F1, _I1, _B, _F2, _I1, _I1, _I1, _F1,
+        _F2, _F2, _F2, _U32, _U64, _I1, _F1, _I1, _B, _F2, _I1, _I1, _I1, _F1, _I, _I,
     )
 )  # fmt: skip
 def sweep_kernel(
@@ -271,8 +271,10 @@ def sweep_kernel(
     steps: np.ndarray,
     statuses: np.ndarray,
     last_loss: np.ndarray,
-) -> None:
-    """Run K configurations that share one permutation stream, epoch by epoch.
+    start_epoch: int,
+    stop_epoch: int,
+) -> int:
+    """Run epochs ``start_epoch .. stop_epoch - 1`` of K configurations that share one permutation stream.
 
     Each epoch draws one permutation (when ``shuffle_rows``) and every
     configuration still running trains on it, so configurations that share
@@ -294,12 +296,21 @@ def sweep_kernel(
         Registry code of each configuration's update rule.
     epochs : int64[K]
         Maximum epochs of each configuration.
-    loss_history : float64[K, max(epochs)] or float64[K, 0]
-        Per-epoch losses, kept only when it has columns.
+    loss_history : float64[K, stop_epoch - start_epoch] or float64[K, 0]
+        This call's per-epoch losses (column 0 is ``start_epoch``), kept
+        only when it has columns.
     epochs_run, steps, statuses : int64[K]
         Outputs; ``statuses`` must start at ``RUNNING``.
     last_loss : float64[K]
         Output: the loss after the last epoch run (NaN before any).
+    start_epoch, stop_epoch : int
+        As for :func:`fit_kernel`: a sweep may be split into consecutive
+        calls (for Ctrl-C and progress) with the same result.
+
+    Returns
+    -------
+    int
+        Configurations still running.
     """
     K = codes.shape[0]
     n = X.shape[0]
@@ -320,12 +331,15 @@ def sweep_kernel(
     previous = np.full(K, np.inf)
     active = 0
     for k in range(K):
-        if epochs[k] == 0:
+        if statuses[k] == RUNNING and epochs[k] == 0:
             statuses[k] = MAX_EPOCHS
-        else:
+        if statuses[k] == RUNNING:
             active += 1
-    epoch = 0
-    while active > 0:
+            if epochs_run[k] > 0:
+                previous[k] = last_loss[k]
+    for epoch in range(start_epoch, stop_epoch):
+        if active == 0:
+            break
         if shuffle_rows:
             shuffle(index, rng_state)
         for k in range(K):
@@ -351,7 +365,7 @@ def sweep_kernel(
             epochs_run[k] = epoch + 1
             last_loss[k] = loss_value
             if keep_history:
-                loss_history[k, epoch] = loss_value
+                loss_history[k, epoch - start_epoch] = loss_value
             status = epoch_status(loss_value, own_params, previous[k], thresholds[k])
             if status == RUNNING and epoch + 1 == epochs[k]:
                 status = MAX_EPOCHS
@@ -359,4 +373,4 @@ def sweep_kernel(
                 statuses[k] = status
                 active -= 1
             previous[k] = loss_value
-        epoch += 1
+    return active

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .chunks import epoch_chunks
 from .kernels import LINEAR_SQUARED, MAX_EPOCHS, fit_kernel
 from .linear import NO_MOMENTS, moments_for
 from .objective import BUILT_IN, Objective
@@ -147,9 +148,10 @@ def fit(
 def run_problem(problem: Problem, progress: Callable[[int], None] | None = None) -> FitResult:
     """Run a validated :class:`~fastopt.validation.Problem` in the compiled kernel.
 
-    With ``progress``, the run is split into chunks of epochs (a few
-    milliseconds each) and ``progress(epochs_done)`` is called after each;
-    the result is identical to an unsplit run.
+    The run is split into chunks of epochs (:mod:`fastopt.chunks`), so
+    Ctrl-C stops it within a fraction of a second; with ``progress``,
+    ``progress(epochs_done)`` is called after each chunk. The result is
+    identical to an unsplit run.
     """
     X, y = problem.X, problem.y
     n_rows = X.shape[0]
@@ -163,14 +165,12 @@ def run_problem(problem: Problem, progress: Callable[[int], None] | None = None)
     M, M_abs = moments_for(X, y, [problem.epochs]) if linear else (NO_MOMENTS, NO_MOMENTS)
     gradient, loss = (problem.model.gradient, problem.model.loss) if isinstance(problem.model, Objective) else BUILT_IN
     schedule_code, schedule_args = kernel_schedule(problem.schedule)
-    chunk = problem.epochs if progress is None else max(1, _PROGRESS_WORK // (n_rows * params.shape[0]))
     epochs_done, n_steps, status = 0, 0, MAX_EPOCHS
-    while epochs_done < problem.epochs:
-        stop = min(epochs_done + chunk, problem.epochs)
+    for start, stop in epoch_chunks(0, problem.epochs, n_rows * params.shape[0]):
         epochs_done, n_steps, status = fit_kernel(
             X, y, problem.spec, gradient, loss, M, M_abs, problem.method.code, problem.hp, schedule_code, schedule_args,
             params, state, index, rng_state, problem.batch_size, problem.threshold, problem.shuffle,
-            loss_history, path, epochs_done, stop, n_steps,
+            loss_history, path, start, stop, n_steps,
         )  # fmt: skip
         if progress is not None:
             progress(epochs_done)
@@ -182,7 +182,3 @@ def run_problem(problem: Problem, progress: Callable[[int], None] | None = None)
 def new_state(problem: Problem) -> np.ndarray:
     """The rule's zero state, ``(rows, max(p, 2))``: Adam keeps two scalars in a row."""
     return np.zeros((len(problem.method.state_names), max(problem.init.shape[0], 2)))
-
-
-# Rows x parameters per progress chunk: a few milliseconds of the linear model's work.
-_PROGRESS_WORK = 4_000_000

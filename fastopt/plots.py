@@ -37,8 +37,16 @@ def _pyplot() -> tuple[Any, Any]:
 
 
 def comparison(table: pd.DataFrame) -> Figure:
-    """The tutorial's bar chart: runtime per method (log scale) and test RMSE per method (log scale)."""
+    """The tutorial's bar chart: runtime per method (log scale) and test RMSE per method (log scale).
+
+    RMSE is in the target's units, ``table.attrs["settings"]["units"]`` (dollars by default).
+    """
     import pandas as pd
+
+    units = table.attrs.get("settings", {}).get("units", "$")
+
+    def money(value: float) -> str:
+        return f"${value:,.2f}" if units == "$" else f"{value:,.2f} {units}".strip()
 
     plt, sns = _pyplot()
     runs = table[table["implementation"] != "numpy.linalg.lstsq"]
@@ -71,11 +79,11 @@ def comparison(table: pd.DataFrame) -> Figure:
     ols = table[table["implementation"] == "numpy.linalg.lstsq"]["test_rmse_dollars"]
     if len(ols):
         right.axhline(
-            float(ols.iloc[0]), color="black", linestyle="--", label=f"closed-form OLS (${float(ols.iloc[0]):,.2f})"
+            float(ols.iloc[0]), color="black", linestyle="--", label=f"closed-form OLS ({money(float(ols.iloc[0]))})"
         )
         right.legend(loc="lower right")
     right.set_yscale("log")
-    right.set(xlabel="", ylabel="test RMSE ($, log scale)", title="Test RMSE (fastopt)")
+    right.set(xlabel="", ylabel=f"test RMSE ({units + ', ' if units else ''}log scale)", title="Test RMSE (fastopt)")
     right.tick_params(axis="x", rotation=15)
     figure.tight_layout()
     return figure
@@ -180,8 +188,12 @@ def sweep_heatmap(table: pd.DataFrame, value: str, label: str) -> Figure:
     from matplotlib.colors import LogNorm, Normalize
 
     # A log colour scale when diverging settings blow the values up by orders of magnitude.
-    norm = LogNorm(low, high) if low > 0 and high / low > 10 else Normalize(low, high)
+    norm = LogNorm(low, high) if 0 < low < np.inf and high / low > 10 else Normalize(low, high)
     for axis, (method, grid) in zip(axes, grids.items(), strict=True):
+        if not np.isfinite(grid.to_numpy(dtype=float)).any():
+            axis.text(0.5, 0.5, "every configuration diverged", ha="center", va="center", transform=axis.transAxes)
+            axis.set(title=method, xticks=[], yticks=[])
+            continue
         sns.heatmap(grid, annot=True, fmt=",.2f", cmap="viridis_r", ax=axis, norm=norm,
                     cbar_kws={"label": label}, annot_kws={"fontsize": 8})  # fmt: skip
         axis.set(title=method, xlabel="batch size", ylabel="learning rate")

@@ -11,7 +11,6 @@ permutations from the same generator as the kernel (:mod:`fastopt.shuffle`).
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -23,11 +22,11 @@ from .losses import loss_values, output_gradients
 from .models import Architecture, backward, forward
 from .objective import Objective
 from .result import FitResult, finish
-from .schedules import Schedule
+from .schedules import kernel_schedule, learning_rate_at
 from .shuffle import shuffle as shuffle_in_place
 from .validation import Problem, prepare
 
-__all__ = ["fit", "STEPS", "learning_rates", "mean_loss"]
+__all__ = ["fit", "STEPS", "mean_loss"]
 
 Hyper = dict  # name -> value, as in FitResult.hyperparameters
 
@@ -101,32 +100,6 @@ STEPS: dict[str, Callable[..., None]] = {
 }
 
 
-def learning_rates(schedule: Schedule | None, base: float, epochs: int) -> list[float]:
-    """Learning rate of each epoch, computed the way PyTorch's schedulers do: recursively.
-
-    The kernel evaluates closed forms (:func:`fastopt.schedules.learning_rate_at`),
-    so this is an independent check of them.
-    """
-    rates, lr = [], base
-    for k in range(epochs):
-        if schedule is not None and k > 0:
-            if schedule.name == "step":
-                step_size, gamma = schedule.args
-                lr = lr * gamma if k % int(step_size) == 0 else lr
-            elif schedule.name == "exponential":
-                lr = lr * schedule.args[0]
-            else:  # cosine, as CosineAnnealingLR.get_lr
-                t_max, eta_min = schedule.args
-                if (k - 1 - t_max) % (2 * t_max) == 0:
-                    lr = lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
-                else:
-                    lr = (1 + math.cos(math.pi * k / t_max)) / (1 + math.cos(math.pi * (k - 1) / t_max)) * (
-                        lr - eta_min
-                    ) + eta_min
-        rates.append(lr)
-    return rates
-
-
 def _gradient_of(problem: Problem, params: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Gradient of the mean loss over ``rows``, in matrix form (the tutorial's, for the linear model)."""
     X, y, model = problem.X, problem.y, problem.model
@@ -164,15 +137,18 @@ def run_problem(problem: Problem) -> FitResult:
     status = MAX_EPOCHS
     previous = np.inf
     t = 0
-    rates = learning_rates(problem.schedule, float(problem.hp[0]), problem.epochs)
+    # The kernel's closed forms, so that both take their rates from the same values (the
+    # tests check them against PyTorch's recursions separately, over 10,000 epochs).
+    schedule_code, schedule_args = kernel_schedule(problem.schedule)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
         for epoch in range(problem.epochs):
+            lr = learning_rate_at(schedule_code, schedule_args, float(problem.hp[0]), epoch)
             if problem.shuffle:
                 shuffle_in_place(index, rng_state)
             for start in range(0, n, problem.batch_size):
                 grad = _gradient_of(problem, params, index[start : start + problem.batch_size])
                 t += 1
-                step(params, grad, state, rates[epoch], hyper, t)
+                step(params, grad, state, lr, hyper, t)
             loss = mean_loss(problem, params, problem.X, problem.y)
             losses.append(loss)
             path.append(params.copy())

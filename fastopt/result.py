@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import FrameType
+from types import FrameType, MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -147,12 +148,26 @@ class FitResult:
             return E / E.sum(axis=1, keepdims=True)
         raise TypeError(f"predict_proba is for classification losses, not loss={self.loss!r}")
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # The read-only hyperparameter view does not pickle; a dict of the fields does.
+        fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        fields["hyperparameters"] = dict(self.hyperparameters)
+        return _rebuild, (fields,)
+
     def __repr__(self) -> str:
         loss = f"{self.loss_history[-1]:.6g}" if self.epochs_run else "n/a"
         return (
             f"FitResult(method={self.method!r}, status={self.status!r}, epochs_run={self.epochs_run}, "
             f"n_steps={self.n_steps}, final_loss={loss}, params={np.array2string(self.params, precision=6)})"
         )
+
+
+def _rebuild(fields: dict[str, Any]) -> FitResult:
+    """Unpickle (or deep-copy) a :class:`FitResult`: read-only arrays and hyperparameters again."""
+    arrays = {name: _frozen(fields[name]) for name in ("params", "loss_history", "init")}
+    path = None if fields["path"] is None else _frozen(fields["path"])
+    hyperparameters = MappingProxyType(dict(fields["hyperparameters"]))
+    return FitResult(**{**fields, **arrays, "path": path, "hyperparameters": hyperparameters})
 
 
 def _caller_stacklevel() -> int:

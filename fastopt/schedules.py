@@ -27,13 +27,13 @@ constant: under a schedule, ``"momentum"`` keeps the tutorial's form and
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import check_integer
+from .checks import check_integer, check_real
 from .jit import jit
+from .methods import NON_NEGATIVE, POSITIVE
 
 __all__ = ["Schedule", "step", "exponential", "cosine", "CONSTANT", "STEP", "EXPONENTIAL", "COSINE"]
 
@@ -64,12 +64,7 @@ class Schedule:
 
 
 def _number(name: str, value: object, *, positive: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or (value <= 0 if positive else value < 0):
-        raise ValueError(f"{name} must be a finite number {'> 0' if positive else '>= 0'}, got {value!r}")
-    return value
+    return check_real(name, value, POSITIVE if positive else NON_NEGATIVE)
 
 
 def step(step_size: int, gamma: float = 0.1) -> Schedule:

@@ -12,23 +12,22 @@ is and whichever group finishes first.
 from __future__ import annotations
 
 import itertools
-import math
 import os
-import time
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .kernels import LINEAR_SQUARED, RUNNING, STATUSES, sweep_kernel
-from .linear import moments_for, mse, use_moments
+from .checks import check_flag
+from .groups import Task, make_tasks, run_task
+from .kernels import LINEAR_SQUARED
+from .linear import moments_for, mse
 from .losses import SQUARED_ERROR
 from .methods import REGISTRY, get_method
-from .objective import BUILT_IN, Objective
+from .objective import Objective
 from .reference import mean_loss
-from .schedules import kernel_schedule
 from .validation import InvalidParameterError, Problem, check_data, prepare
 
 if TYPE_CHECKING:
@@ -77,9 +76,12 @@ def _check_key(key: Any, methods: Sequence[str]) -> None:
         )
     without = [m for m in methods if key not in get_method(m).defaults]
     if without:
+        takers = [m.name for m in REGISTRY if key in m.defaults]
+        having = [m for m in methods if m not in without] or takers[:1]
+        example = ", ".join([f"{m!r}: {{}}" for m in without] + [f"{m!r}: {{{key!r}: [...]}}" for m in having])
         raise InvalidParameterError(
-            f"grid key {key!r} is not a hyperparameter of {', '.join(map(repr, without))}; give it per method, "
-            f"e.g. grid={{'method': {{{without[0]!r}: {{}}, 'adam': {{{key!r}: [...]}}}}, ...}}"
+            f"grid key {key!r} is not a hyperparameter of {', '.join(map(repr, without))} (methods that take it: "
+            f"{', '.join(takers)}); give it per method, e.g. grid={{'method': {{{example}}}, ...}}"
         )
 
 
@@ -157,90 +159,6 @@ def expand_grid(grid: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[d
     if not configurations:
         raise ValueError("grid is an empty list; give at least one configuration")
     return configurations
-
-
-@dataclass
-class _Task:
-    """Configurations (by index) that share a seed and so a permutation stream."""
-
-    indices: list[int]
-    problems: list[Problem]
-
-
-def _tasks(problems: list[Problem], n_jobs: int, share_permutations: bool = True) -> list[_Task]:
-    groups: dict[Any, list[int]] = {}
-    for i, problem in enumerate(problems):
-        groups.setdefault((problem.seed, problem.shuffle) if share_permutations else i, []).append(i)
-    # Split groups so the threads have similar work; each part replays the
-    # same permutation stream, so results do not change.
-    most = max(1, math.ceil(len(problems) / (2 * n_jobs)))
-    tasks = []
-    for indices in groups.values():
-        for start in range(0, len(indices), most):
-            part = indices[start : start + most]
-            tasks.append(_Task(part, [problems[i] for i in part]))
-    tasks.sort(key=lambda task: -sum(p.epochs * math.ceil(p.X.shape[0] / p.batch_size) for p in task.problems))
-    return tasks
-
-
-def _run_task(task: _Task, M: np.ndarray, M_abs: np.ndarray, keep_history: bool) -> list[dict[str, Any]]:
-    """Run one task in :func:`sweep_kernel`; one result dict per configuration."""
-    problems = task.problems
-    first = problems[0]
-    X, y = first.X, first.y
-    K = len(problems)
-    n_params = np.array([len(q.init) for q in problems], dtype=np.int64)
-    spec_lengths = np.array([len(q.spec) for q in problems], dtype=np.int64)
-    hps = _stacked([q.hp for q in problems])
-    specs = _stacked([q.spec for q in problems]).astype(np.int64)
-    params = _stacked([q.init for q in problems])
-    state_rows = max(1, max(len(q.method.state_names) for q in problems))
-    states = np.zeros((K, state_rows * max(int(n_params.max()), 2)))
-    gradient, loss = (first.model.gradient, first.model.loss) if isinstance(first.model, Objective) else BUILT_IN
-    epochs = np.array([q.epochs for q in problems], dtype=np.int64)
-    history = np.full((K, int(epochs.max()) if keep_history else 0), np.nan)
-    epochs_run = np.zeros(K, dtype=np.int64)
-    steps = np.zeros(K, dtype=np.int64)
-    statuses = np.full(K, RUNNING, dtype=np.int64)
-    last_loss = np.full(K, np.nan)
-    schedules = [kernel_schedule(q.schedule) for q in problems]
-    start = time.perf_counter()
-    sweep_kernel(
-        X, y, specs, spec_lengths, n_params, gradient, loss, M, M_abs,
-        np.array([q.spec[0] == LINEAR_SQUARED and use_moments(X.shape[0], X.shape[1], q.epochs) for q in problems]),
-        np.array([q.method.code for q in problems], dtype=np.int64),
-        hps,
-        np.array([code for code, _ in schedules], dtype=np.int64),
-        np.array([args for _, args in schedules]),
-        params, states, np.arange(X.shape[0], dtype=np.uint32), first.rng_state.copy(),
-        np.array([q.batch_size for q in problems], dtype=np.int64),
-        np.array([q.threshold for q in problems]),
-        epochs, first.shuffle, history, epochs_run, steps, statuses, last_loss,
-    )  # fmt: skip
-    seconds = time.perf_counter() - start
-    total_steps = max(int(steps.sum()), 1)
-    rows = []
-    for k in range(K):
-        row = dict(
-            epochs_run=int(epochs_run[k]),
-            n_steps=int(steps[k]),
-            status=STATUSES[statuses[k]],
-            train_loss=float(last_loss[k]),
-            runtime_s=seconds * steps[k] / total_steps,
-            params=params[k, : n_params[k]].copy(),
-        )
-        if keep_history:
-            row["loss_history"] = history[k, : epochs_run[k]].copy()
-        rows.append(row)
-    return rows
-
-
-def _stacked(arrays: list[np.ndarray]) -> np.ndarray:
-    """Rows of different lengths as one zero-padded C-contiguous 2-D array."""
-    out = np.zeros((len(arrays), max(len(a) for a in arrays)), dtype=arrays[0].dtype)
-    for k, a in enumerate(arrays):
-        out[k, : len(a)] = a
-    return out
 
 
 def _test_loss(problem: Problem, params: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
@@ -326,7 +244,9 @@ def sweep(
         its group's wall time), ``params`` (final ``[w_1 .. w_d, b]``) and
         ``loss_history`` (when kept). A diverging configuration does not stop
         the sweep: its row says ``status == "diverged"``.
-        ``attrs["configurations"]`` holds the keyword arguments of each row.
+        ``attrs["configurations"][i]`` holds the complete keyword arguments
+        of row i: ``fastopt.fit(x, y, **attrs["configurations"][i])`` runs it
+        again, bit for bit (the sweep's defaults and seed 0 filled in).
         When a configuration trains another loss than the squared error (or
         an objective), the two loss columns are ``train_loss`` and
         ``test_loss``: each row's own training loss, mean over rows.
@@ -342,6 +262,13 @@ def sweep(
         if X_test.shape[1] != X.shape[1]:
             raise ValueError(f"x_test has {X_test.shape[1]} feature(s) but x has {X.shape[1]}")
     n_jobs = _n_jobs(n_jobs)
+    keep_history = check_flag("keep_history", keep_history)
+    progress = check_flag("progress", progress)
+    share_permutations = check_flag("share_permutations", share_permutations)
+    if client is not None:
+        from .cluster import check_client
+
+        check_client(client)
     defaults = dict(epochs=epochs, batch_size=batch_size, stopping_threshold=stopping_threshold, shuffle=shuffle)
     problems, settings = [], []
     for i, config in enumerate(configurations):
@@ -369,21 +296,17 @@ def sweep(
                 **problem.hyperparameters,
             )
         )
-    tasks = _tasks(problems, n_jobs, share_permutations)
+    tasks = make_tasks(problems, n_jobs, share_permutations)
     results: list[dict[str, Any]] = [{} for _ in problems]
     bar = _progress_bar(len(problems), progress)
     try:
         if client is not None:
-            outputs = _run_on_dask(client, X, Y, tasks, keep_history, n_jobs)
+            from .cluster import run_on_dask
+
+            outputs = run_on_dask(client, X, Y, tasks, keep_history, n_jobs)
             bar.update(len(problems))
         else:
-            M, M_abs = moments_for(X, Y, [q.epochs for q in problems])
-            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                futures = [pool.submit(_run_task, task, M, M_abs, keep_history) for task in tasks]
-                outputs = []
-                for future in futures:
-                    outputs.append(future.result())
-                    bar.update(len(outputs[-1]))
+            outputs = _run_in_threads(tasks, moments_for(X, Y, [q.epochs for q in problems]), keep_history, n_jobs, bar)
         for task, rows in zip(tasks, outputs, strict=True):
             for i, row in zip(task.indices, rows, strict=True):
                 results[i] = row
@@ -404,8 +327,35 @@ def sweep(
     order += ["epochs_run", "n_steps", "status", train_column] + ([test_column] if x_test is not None else [])
     order += ["runtime_s", "params"] + (["loss_history"] if keep_history else [])
     table = table[order]
-    table.attrs["configurations"] = configurations
+    # Complete keyword arguments: fit(x, y, **configurations[i]) runs row i again.
+    extras = {k: v for k, v in (("objective", objective), ("n_classes", n_classes)) if v is not None}
+    table.attrs["configurations"] = [{"seed": 0, **defaults, **config, **extras} for config in configurations]
     return table
+
+
+def _run_in_threads(
+    tasks: list[Task], moments: tuple[np.ndarray, np.ndarray], keep_history: bool, n_jobs: int, bar: Any
+) -> list[list[dict[str, Any]]]:
+    """Run the tasks on ``n_jobs`` threads (the kernels release the GIL); rows in task order.
+
+    On Ctrl-C (or any error) the running tasks stop after their current
+    chunk of epochs, queued ones never start, and every thread has ended
+    before the exception leaves this function.
+    """
+    cancel = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=n_jobs)
+    try:
+        futures = [pool.submit(run_task, task, *moments, keep_history, cancel.is_set) for task in tasks]
+        outputs = []
+        for future in futures:
+            outputs.append(future.result())
+            bar.update(len(outputs[-1]))
+        return outputs
+    except BaseException:
+        cancel.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
@@ -414,40 +364,3 @@ def _progress_bar(total: int, enabled: bool) -> Any:
     # delay: nothing appears for sweeps that finish within a second;
     # disable=None: nothing appears when the output is not a terminal.
     return tqdm(total=total, unit="fit", desc="sweep", delay=1.0, disable=None if enabled else True)
-
-
-def _run_on_dask(
-    client: Any, X: np.ndarray, Y: np.ndarray, tasks: list[_Task], keep_history: bool, n_jobs: int
-) -> list[list[dict[str, Any]]]:
-    """Send chunks of tasks to the cluster; the data goes once to every worker."""
-    workers = max(1, len(client.scheduler_info().get("workers", {})) or n_jobs)
-    X_remote, Y_remote = client.scatter([X, Y], broadcast=True)
-    chunks = [tasks[i::workers] for i in range(workers)]
-    chunks = [chunk for chunk in chunks if chunk]
-    # Tasks travel without their arrays; the worker re-attaches its copy of the data.
-    futures = [
-        client.submit(_remote_chunk, X_remote, Y_remote, _strip(chunk), keep_history, pure=False) for chunk in chunks
-    ]
-    outputs = client.gather(futures)
-    by_task = {}
-    for chunk, chunk_outputs in zip(chunks, outputs, strict=True):
-        for task, rows in zip(chunk, chunk_outputs, strict=True):
-            by_task[id(task)] = rows
-    return [by_task[id(task)] for task in tasks]
-
-
-def _strip(chunk: list[_Task]) -> list[_Task]:
-    import dataclasses
-
-    return [
-        _Task(task.indices, [dataclasses.replace(q, X=None, y=None) for q in task.problems])  # type: ignore[arg-type]
-        for task in chunk
-    ]
-
-
-def _remote_chunk(X: np.ndarray, Y: np.ndarray, chunk: list[_Task], keep_history: bool) -> list[list[dict[str, Any]]]:
-    import dataclasses
-
-    tasks = [_Task(t.indices, [dataclasses.replace(q, X=X, y=Y) for q in t.problems]) for t in chunk]
-    M, M_abs = moments_for(X, Y, [q.epochs for t in tasks for q in t.problems])  # once per worker's share
-    return [_run_task(task, M, M_abs, keep_history) for task in tasks]

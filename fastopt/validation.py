@@ -65,6 +65,11 @@ def _check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
     """Return ``value`` as a finite float64 array with one of ``ndims`` dimensions."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got a {type(value).__name__}")
+    if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop the mask and keep the masked values
+        raise TypeError(
+            f"{name} is a masked array and fastopt does not honour masks: drop the masked rows first "
+            f"(e.g. keep = ~np.ma.getmaskarray({name}), then pass the .data[keep] rows of x and y)"
+        )
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as error:  # ragged nested lists

@@ -12,7 +12,7 @@ import pytest
 
 import fastopt
 from fastopt import peers
-from fastopt.compare import COLUMNS, compare
+from fastopt.compare import COLUMNS, compare, format_table
 
 from conftest import run_cli
 
@@ -252,3 +252,39 @@ def test_command_line_in_process_writes_the_table(tmp_path, capsys):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1].startswith("Adam")
     assert "wrote results.csv" in result.stdout
+
+
+def test_a_string_is_one_method(split):
+    table = compare("adam", epochs=5, reference=False, split=split)
+    assert list(table["method"]) == ["adam", "ols"]
+
+
+def test_multi_feature_split_in_its_own_units(tmp_path):
+    from fastopt.datasets import standardized_split
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 2))
+    split = standardized_split(np.column_stack([X, X @ [1.0, 2.0] + 0.1 * rng.normal(size=400)]), units="kg")
+    table = compare(["adam", "sgd"], epochs=50, reference_epochs=2, split=split, out=tmp_path)
+    assert table.attrs["settings"]["units"] == "kg"
+    assert "Test RMSE (kg)" in format_table(table).splitlines()[0]
+    # The (m, b) plane is for one feature: no paths.png, and every file that is there is complete.
+    assert table.attrs["files"] == ["results.csv", "results.json", "comparison.png", "loss_curves.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(table.attrs["files"])
+
+
+def test_compare_out_on_a_full_disk_prints_the_table_and_names_the_file(tmp_path, capsys, monkeypatch):
+    import errno
+
+    def full_disk(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    result = run_cli(capsys, "compare", "--methods", "adam", "--epochs", "20", "--no-reference", "--quiet",
+                     "--out", str(tmp_path))  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[1].startswith("Adam")
+    assert result.stderr.strip() == (
+        f"fastopt compare: error: could not write {tmp_path / 'results.csv'}: No space left on device"
+    )
+    assert list(tmp_path.iterdir()) == []

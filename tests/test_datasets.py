@@ -146,3 +146,20 @@ def test_rmse_from_mse_matches_test_rmse(split):
     mse = np.mean((predictions - split.y_test) ** 2)
     assert split.rmse_from_mse(mse) == pytest.approx(split.test_rmse(predictions), rel=1e-12)
     assert split.rmse_from_mse(0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    "data, pattern",
+    [
+        ([[1.0, 2.0], [3.0, np.inf], [4.0, 5.0]], r"column 'target' of data has NaN or infinite values"),
+        ([[1e200, 2.0], [3e200, 4.0], [5.0, 6.0]], r"column 'size' of data has values too large to standardize"),
+        ([[1.0, 2.0], [1.0, 3.0], [1.0, 4.0]], r"column 'size' of data is constant"),
+        ([[1.0, 2.0]], r"data has 1 row\(s\); a train and a test set need at least 2"),
+    ],
+    ids=["inf", "overflow", "constant", "one row"],
+)
+def test_standardized_split_names_the_column(data, pattern):
+    from fastopt.datasets import standardized_split
+
+    with pytest.raises(ValueError, match=pattern):
+        standardized_split(np.array(data), columns=["size", "target"])

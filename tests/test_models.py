@@ -202,7 +202,7 @@ def test_sweep_has_model_and_loss_dimensions():
     table = fastopt.sweep(X, y, grid, epochs=6, n_jobs=2, x_test=X, y_test=y, progress=False)
     assert {"model", "loss", "train_loss", "test_loss"} <= set(table.columns)
     for i, config in enumerate(table.attrs["configurations"]):
-        r = fastopt.fit(X, y, epochs=6, **config)
+        r = fastopt.fit(X, y, **config)
         assert np.array_equal(r.params, table.params[i]) and r.loss_history[-1] == table.train_loss[i]
 
 

@@ -92,3 +92,13 @@ def test_weight_decay_and_flags_parity(method):
     assert_same_run(fast, ref)
     plain = fastopt.fit(X, y, method, batch_size=16, epochs=30, stopping_threshold=0, seed=6)
     assert not np.allclose(plain.params, fast.params, rtol=1e-6)  # the switches change the run
+
+
+def test_chaotic_schedule_settings_agree_epoch_by_epoch():
+    """Kernel and reference take each epoch's rate from the same closed form: chaotic dynamics cannot part them."""
+    x, y = linear_problem(40, 1, seed=5)
+    kwargs = dict(learning_rate=0.5, momentum=0.9, clip_value=0.1, batch_size=1, epochs=28, stopping_threshold=0,
+                  seed=1, schedule=fastopt.schedules.cosine(7, 1e-4))  # fmt: skip
+    kernel, reference = fastopt.fit(x, y, "momentum", **kwargs), fastopt.reference.fit(x, y, "momentum", **kwargs)
+    np.testing.assert_allclose(kernel.loss_history, reference.loss_history, rtol=1e-10)
+    np.testing.assert_allclose(kernel.params, reference.params, rtol=1e-10)

@@ -133,3 +133,85 @@ def test_cache_folder_can_move_and_a_corrupted_cache_is_recompiled(tmp_path):
     for path in cached:
         path.write_bytes(b"corrupted" * 10)
     assert fit_in_new_process(env) == first
+
+
+NO_LOCATOR = """
+import warnings
+import numba.core.caching as caching
+for cls in caching.CacheImpl._locator_classes:  # as on a read-only install with an unwritable home
+    cls.from_function = classmethod(lambda cls, *args: None)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import numpy as np, fastopt
+    r = fastopt.fit(np.linspace(-1, 1, 50), np.linspace(-1, 1, 50) * 2 + 1, "adam", epochs=5, seed=0)
+print(r.status, len(caught))
+print(caught[0].message if caught else "")
+"""
+
+FULL_DISK = """
+import errno, warnings
+import numba.core.caching as caching
+def full(self, *args):
+    raise OSError(errno.ENOSPC, "No space left on device")
+caching.IndexDataCacheFile._save_data = full
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import numpy as np, fastopt
+    r = fastopt.fit(np.linspace(-1, 1, 50), np.linspace(-1, 1, 50) * 2 + 1, "adam", epochs=5, seed=0)
+print(r.status, len(caught))
+print(caught[0].message if caught else "")
+"""
+
+
+@pytest.mark.jit
+@pytest.mark.parametrize(
+    "script, message",
+    [
+        (NO_LOCATOR, "Numba finds no writable folder for its cache"),
+        (FULL_DISK, "could not save compiled code to Numba's cache (No space left on device)"),
+    ],
+    ids=["no-cache-folder", "full-disk"],
+)
+def test_fit_runs_with_one_warning_when_the_cache_cannot_be_written(tmp_path, script, message):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))  # empty: everything compiles, and is saved
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    status, warning = result.stdout.splitlines()
+    assert status == "max_epochs 1" and message in warning
+
+
+def test_fit_result_pickles_and_deep_copies():
+    import copy
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    result = fastopt.fit(X, Y, "adamw", epochs=5, seed=0, record_path=True, schedule=fastopt.schedules.cosine(3))
+    copies = [pickle.loads(pickle.dumps(result)), copy.deepcopy(result)]
+    with ProcessPoolExecutor(1) as pool:
+        copies.append(pool.submit(run, dict(method="adamw", epochs=5, seed=0, record_path=True,
+                                            schedule=fastopt.schedules.cosine(3))).result())  # fmt: skip
+    for other in copies:
+        for field in ("method", "epochs_run", "n_steps", "status", "seed", "schedule", "model", "loss", "n_classes"):
+            assert getattr(other, field) == getattr(result, field), field
+        assert dict(other.hyperparameters) == dict(result.hyperparameters)
+        for field in ("params", "loss_history", "init", "path"):
+            np.testing.assert_array_equal(getattr(other, field), getattr(result, field))
+            assert not getattr(other, field).flags.writeable
+        with pytest.raises(TypeError):
+            other.hyperparameters["learning_rate"] = 1.0  # type: ignore[index]
+
+
+def test_sweep_history_memory_follows_the_epochs_run():
+    """keep_history with a huge epoch budget and early stopping: memory for the epochs run, not the budget."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        table = fastopt.sweep(X, Y, {"method": ["adam", "sgd"]}, epochs=10**8, stopping_threshold=1e-3,
+                              keep_history=True, progress=False, n_jobs=1)  # fmt: skip
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (table["status"] == "converged").all()
+    assert peak < 50e6, f"peak {peak / 1e6:.0f} MB"  # 10**8 epochs of history would be 1.6 GB
+    assert [len(h) for h in table["loss_history"]] == list(table["epochs_run"])

@@ -9,7 +9,6 @@ import pytest
 
 import fastopt
 from fastopt import schedules
-from fastopt.reference import learning_rates
 from fastopt.schedules import NO_SCHEDULE_ARGS, learning_rate_at
 
 from conftest import linear_problem
@@ -23,6 +22,39 @@ SCHEDULES = {
 }
 
 
+def pytorch_rates(schedule, base, epochs, dtype=np.float64):
+    """Learning rate of each epoch, computed the way PyTorch's schedulers do: recursively.
+
+    The kernel and the reference evaluate closed forms (``learning_rate_at``),
+    so this is an independent check of them. ``dtype=np.longdouble`` runs
+    the recursion in extended precision, so that its own rounding does not
+    pile up over thousands of epochs.
+    """
+    pi, one, base = (
+        np.pi if dtype is np.float64 else dtype("3.14159265358979323846264338327950288"),
+        dtype(1),
+        dtype(base),
+    )
+    rates, lr = [], base
+    for k in range(epochs):
+        if schedule is not None and k > 0:
+            if schedule.name == "step":
+                step_size, gamma = schedule.args
+                lr = lr * dtype(gamma) if k % int(step_size) == 0 else lr
+            elif schedule.name == "exponential":
+                lr = lr * dtype(schedule.args[0])
+            else:  # cosine, as CosineAnnealingLR.get_lr
+                t_max, eta_min = (dtype(a) for a in schedule.args)
+                if (k - 1 - t_max) % (2 * t_max) == 0:
+                    lr = lr + (base - eta_min) * (one - np.cos(pi / t_max)) / 2
+                else:
+                    lr = (one + np.cos(pi * k / t_max)) / (one + np.cos(pi * (k - 1) / t_max)) * (
+                        lr - eta_min
+                    ) + eta_min
+        rates.append(float(lr))
+    return rates
+
+
 def kernel_rates(schedule, base, epochs):
     return [learning_rate_at(schedule.code, schedule.kernel_args(), base, k) for k in range(epochs)]
 
@@ -30,10 +62,12 @@ def kernel_rates(schedule, base, epochs):
 @pytest.mark.parametrize("name", SCHEDULES)
 def test_closed_forms_match_pytorch_recursions(name):
     schedule = SCHEDULES[name]
-    # 45 epochs: past cosine's t_max several times, where it is periodic.
-    np.testing.assert_allclose(
-        kernel_rates(schedule, 0.1, 45), learning_rates(schedule, 0.1, 45), rtol=1e-12, atol=1e-17
-    )
+    closed = kernel_rates(schedule, 0.1, 10_000)  # past cosine's t_max many times, where it is periodic
+    # The recursion in extended precision: the closed forms are right to 1e-12 of the base rate over
+    # 10,000 epochs (measured: 1.3e-13; relative to a rate near cosine's minimum, 2e-12).
+    np.testing.assert_allclose(closed, pytorch_rates(schedule, 0.1, 10_000, np.longdouble), rtol=0, atol=1e-12 * 0.1)
+    # PyTorch's own float64 recursion drifts (3e-12 of the base rate by epoch 10,000 for cosine).
+    np.testing.assert_allclose(closed, pytorch_rates(schedule, 0.1, 10_000), rtol=0, atol=5e-12 * 0.1)
 
 
 def test_closed_form_values():
@@ -118,12 +152,12 @@ def test_schedule_parity_with_reference(name, method):
     [
         (lambda: schedules.step(0), ValueError, "step_size must be >= 1, got 0"),
         (lambda: schedules.step(2.5), TypeError, "step_size must be an integer"),
-        (lambda: schedules.step(3, gamma=0), ValueError, "gamma must be a finite number > 0"),
-        (lambda: schedules.step(3, gamma=float("nan")), ValueError, "gamma must be a finite number > 0"),
-        (lambda: schedules.exponential(-0.5), ValueError, "gamma must be a finite number > 0"),
+        (lambda: schedules.step(3, gamma=0), ValueError, "gamma must be (a finite number|> 0)"),
+        (lambda: schedules.step(3, gamma=float("nan")), ValueError, "gamma must be (a finite number|> 0)"),
+        (lambda: schedules.exponential(-0.5), ValueError, "gamma must be (a finite number|> 0)"),
         (lambda: schedules.exponential("0.5"), TypeError, "gamma must be a real number"),
         (lambda: schedules.cosine(0), ValueError, "t_max must be >= 1"),
-        (lambda: schedules.cosine(10, eta_min=-1e-3), ValueError, "eta_min must be a finite number >= 0"),
+        (lambda: schedules.cosine(10, eta_min=-1e-3), ValueError, "eta_min must be >= 0"),
         (lambda: schedules.cosine(True), TypeError, "t_max must be an integer"),
     ],
 )

@@ -24,15 +24,16 @@ GRID = {
 }
 
 
-def fit_config(config, **defaults):
+def fit_config(config):
+    """The README's promise: fit(x, y, **configurations[i]) runs row i again, with nothing added."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return fastopt.fit(X, Y, **{"seed": 0, **defaults, **config})
+        return fastopt.fit(X, Y, **config)
 
 
-def assert_rows_equal_fits(table, **defaults):
+def assert_rows_equal_fits(table):
     for i, config in enumerate(table.attrs["configurations"]):
-        fit = fit_config(config, **defaults)
+        fit = fit_config(config)
         row = table.iloc[i]
         assert (row.epochs_run, row.n_steps, row.status) == (fit.epochs_run, fit.n_steps, fit.status), config
         np.testing.assert_array_equal(row.params, fit.params)
@@ -43,7 +44,7 @@ def assert_rows_equal_fits(table, **defaults):
 def test_rows_equal_individual_fits_bit_for_bit(n_jobs):
     table = fastopt.sweep(X, Y, GRID, epochs=40, n_jobs=n_jobs, progress=False, x_test=X_TEST, y_test=Y_TEST)
     assert len(table) == 4 * 3 * 2 * 3
-    assert_rows_equal_fits(table, epochs=40)
+    assert_rows_equal_fits(table)
     params = np.stack(table["params"])
     expected = np.mean((X_TEST @ params[:, :-1].T + params[:, -1] - Y_TEST[:, None]) ** 2, axis=0)
     np.testing.assert_allclose(table["test_mse"], expected, rtol=1e-12)
@@ -87,7 +88,7 @@ def test_list_of_dicts_gives_explicit_configurations():
     configs = [{"method": "sgd", "learning_rate": 0.05}, {"method": "adam", "beta2": 0.99, "seed": 7}]
     table = fastopt.sweep(X, Y, configs, epochs=10, progress=False)
     assert list(table["method"]) == ["sgd", "adam"] and list(table["seed"]) == [0, 7]
-    assert_rows_equal_fits(table, epochs=10)
+    assert_rows_equal_fits(table)
 
 
 def test_diverging_configuration_does_not_stop_the_sweep():
@@ -119,7 +120,8 @@ def test_history_is_kept_only_when_asked():
         ({"method": "adam"}, r"grid\['method'\] must be a list of values, got str"),
         (
             {"method": ["sgd", "adam"], "beta1": [0.9]},
-            r"grid key 'beta1' is not a hyperparameter of 'sgd'; give it per method",
+            r"grid key 'beta1' is not a hyperparameter of 'sgd' \(methods that take it: adam, adamw\); give it per "
+            r"method, e.g. grid=\{'method': \{'sgd': \{\}, 'adam': \{'beta1': \[...\]\}\}",
         ),
         ({"method": {"sgd": {"beta1": [0.9]}}}, r"grid key 'beta1' is not a hyperparameter of 'sgd'"),
         ({"method": ["lbfgs"]}, r"unknown method 'lbfgs'"),
@@ -237,7 +239,8 @@ def test_sweep_command_on_a_csv_file(tmp_path, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--learning-rate", "0"], "argument --learning-rate: must be > 0"),
+        (["--learning-rate", "0"], "argument --learning-rate: must be a finite number > 0, got 0"),
+        (["--learning-rate", "-0.1"], "argument --learning-rate: must be a finite number > 0, got -0.1"),
         (["--method", "lbfgs"], "invalid choice: 'lbfgs'"),
         (["--seeds", "0"], "argument --seeds: must be >= 1"),
         (["--csv", "nope.csv"], "--csv needs --x"),
@@ -288,3 +291,81 @@ def test_sweep_command_bad_csv(tmp_path, capsys, content, args, message):
     result = run_cli(capsys, "sweep", "--csv", str(tmp_path / "data.csv"), *args, "--epochs", "2", "--quiet")
     assert result.returncode == 1 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("flag", ["keep_history", "progress", "share_permutations"])
+@pytest.mark.parametrize("value", [1, "yes", None])
+def test_sweep_checks_its_flags(flag, value):
+    with pytest.raises(TypeError, match=rf"{flag} must be True or False, got"):
+        fastopt.sweep(X, Y, {"method": ["sgd"]}, epochs=1, **{"progress": False, flag: value})
+
+
+def test_grid_key_no_method_takes_names_the_methods_that_do():
+    with pytest.raises(ValueError, match=r"not a hyperparameter of 'sgd', 'adam' \(methods that take it: rmsprop\)"):
+        fastopt.sweep(X, Y, {"method": ["sgd", "adam"], "beta": [0.9]}, progress=False)
+
+
+def test_client_that_is_not_a_dask_client_is_refused():
+    with pytest.raises(TypeError, match=r"client must be a dask.distributed.Client \(or None to use threads\), got str"):
+        fastopt.sweep(X, Y, {"method": ["sgd"]}, client="tcp://localhost:8786", progress=False)
+
+
+@pytest.mark.jit
+def test_repeated_dask_sweeps_on_the_same_data_never_lose_their_data():
+    """The data is scattered under a fresh key each time (hash=False): no race with the previous release."""
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    grid = {"method": ["adam", "sgd"], "seed": [0, 1]}
+    expected = fastopt.sweep(X, Y, grid, epochs=3, progress=False)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        for _ in range(20):
+            table = fastopt.sweep(X, Y, grid, epochs=3, client=client, progress=False)
+            np.testing.assert_array_equal(np.stack(table["params"]), np.stack(expected["params"]))
+
+
+def test_sweep_command_reports_a_method_whose_every_run_diverged(tmp_path, capsys):
+    result = run_cli(capsys, "sweep", "--method", "nesterov", "adam", "--learning-rate", "1000", "--seeds", "1",
+                     "--epochs", "20", "--quiet", "--out", str(tmp_path))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "nesterov: every configuration diverged (no finite test RMSE ($))" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.csv", "sweep.png"]
+
+
+@pytest.mark.parametrize(
+    "csv, args, message",
+    [
+        ("a,b\n", ["--x", "a", "--y", "b"], "data.csv has 0 data row(s); a train and a test set need at least 2"),
+        ("a,b\n1,2\n", ["--x", "a", "--y", "b"], "data.csv has 1 data row(s)"),
+        ("a,b\n1,2\n2,3\n", ["--x", "a", "--y", "a"], "--y a is also a feature in --x"),
+        ("a,b,f\n1,2,True\n2,3,False\n3,5,True\n", ["--x", "a", "f", "--y", "b"],
+         "column(s) f of data.csv hold True/False; write them as 0/1"),
+        ("a,b\n1,2\n2,inf\n3,4\n", ["--x", "a", "--y", "b"], "column 'b' of data.csv has NaN or infinite values"),
+        ("a,b\n1e200,2\n3e200,3\n4,5\n", ["--x", "a", "--y", "b"],
+         "column 'a' of data.csv has values too large to standardize in float64"),
+        ("a,b\n1,2\n1,3\n1,4\n", ["--x", "a", "--y", "b"], "column 'a' of data.csv is constant"),
+    ],
+    ids=["header only", "one row", "target is a feature", "booleans", "inf", "overflow", "constant"],
+)  # fmt: skip
+def test_sweep_command_names_what_is_wrong_with_a_csv(tmp_path, capsys, monkeypatch, csv, args, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.csv").write_text(csv)
+    result = run_cli(capsys, "sweep", "--csv", "data.csv", *args, "--epochs", "2", "--quiet")
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sweep_command_writing_to_a_full_disk_prints_the_table_and_names_the_file(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import pandas as pd
+
+    def full_disk(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    result = run_cli(capsys, "sweep", "--method", "adam", "--seeds", "1", "--epochs", "5", "--quiet",
+                     "--out", str(tmp_path))  # fmt: skip
+    assert result.returncode == 1
+    assert "best configuration per method" in result.stdout
+    assert f"could not write {tmp_path / 'sweep.csv'}: No space left on device" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no partial file

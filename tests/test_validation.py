@@ -146,7 +146,48 @@ BAD_INPUTS = [
     ("negative seed", X, Y, dict(seed=-1), ValueError, r"seed must be >= 0"),
     ("float seed", X, Y, dict(seed=1.5), TypeError, r"seed must be an integer"),
     ("shuffle not bool", X, Y, dict(shuffle="yes"), TypeError, r"shuffle must be True or False"),
+    *(
+        (f"huge int {name}", X, Y, {name: 10**400, **extra}, ValueError, rf"{name} must be a finite number, got an "
+         "integer too large for float64")
+        for name, extra in [("learning_rate", {}), ("weight_decay", {}), ("clip_value", dict(method="sgd")),
+                            ("stopping_threshold", {})]
+    ),  # fmt: skip
+    ("huge int epochs", X, Y, dict(epochs=10**400), ValueError, r"epochs must be <= "),
+    (
+        "masked x",
+        np.ma.masked_array([1.0, 2.0, 1e6], mask=[False, False, True]),
+        [1.0, 2.0, 3.0],
+        {},
+        TypeError,
+        r"x is a masked array and fastopt does not honour masks: drop the masked rows first",
+    ),
+    (
+        "masked y",
+        [1.0, 2.0, 3.0],
+        np.ma.masked_invalid([1.0, 2.0, np.nan]),
+        {},
+        TypeError,
+        r"y is a masked array",
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda: fastopt.schedules.step(3, gamma=10**400), "gamma"),
+        (lambda: fastopt.schedules.exponential(10**400), "gamma"),
+        (lambda: fastopt.schedules.cosine(3, eta_min=10**400), "eta_min"),
+    ],
+)
+def test_huge_ints_in_schedules_name_the_argument(make, name):
+    with pytest.raises(ValueError, match=rf"{name} must be a finite number, got an integer too large for float64"):
+        make()
+
+
+def test_huge_int_in_a_sweep_keeps_the_configuration_prefix():
+    with pytest.raises(ValueError, match=r"configuration 0 .*weight_decay must be a finite number, got an integer"):
+        fastopt.sweep(X, Y, {"method": ["adamw"], "weight_decay": [10**400]}, progress=False)
 
 
 @pytest.mark.parametrize("fit", [fastopt.fit, fastopt.reference.fit], ids=["kernel", "reference"])
