@@ -10,7 +10,7 @@ holds the plain NumPy versions of the same algorithms, :mod:`fastopt.datasets`
 the diamonds data of the tutorial this library grew from.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from . import datasets, reference, schedules
 from .closed_form import least_squares
@@ -20,8 +20,9 @@ from .methods import METHODS
 from .models import MLP
 from .objective import Objective
 from .optimize import fit
-from .result import FitResult
+from .result import ConvergenceWarning, FitResult
 from .sweep import sweep
+from .validation import UnscaledDataWarning
 
 __all__ = [
     "fit",
@@ -29,6 +30,8 @@ __all__ = [
     "compare",
     "least_squares",
     "FitResult",
+    "ConvergenceWarning",
+    "UnscaledDataWarning",
     "MLP",
     "Objective",
     "METHODS",

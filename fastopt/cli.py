@@ -61,11 +61,27 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _add_methods(command: argparse.ArgumentParser, what: str) -> None:
+    """``--methods`` (alias ``--method``), names in any case; the same option in every command."""
+    command.add_argument(
+        "--methods",
+        "--method",
+        nargs="+",
+        type=str.lower,
+        choices=METHODS,
+        default=list(TUTORIAL_SETTINGS),
+        metavar="METHOD",
+        help=f"{what}, from: {', '.join(METHODS)}, in any case (default: the tutorial's four)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
     from .compare import DEFAULT_PEER_EPOCHS, DEFAULT_REFERENCE_EPOCHS
 
     parser = _Parser(prog="fastopt", description="First-order optimizers as Numba kernels.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"fastopt {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     compare = commands.add_parser(
         "compare",
         help="the tutorial's benchmark: every method on the diamonds line fit (or the tutorial's network)",
@@ -77,14 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
             "with a linear model and closed-form OLS on the same columns as rows to beat."
         ),
     )
-    compare.add_argument(
-        "--methods",
-        nargs="+",
-        choices=METHODS,
-        default=list(TUTORIAL_SETTINGS),
-        metavar="METHOD",
-        help=f"methods to compare, from: {', '.join(METHODS)} (default: the tutorial's four)",
-    )
+    _add_methods(compare, "methods to compare")
     compare.add_argument(
         "--model", choices=("linear", "mlp"), default="linear", help="the line, or the network (default: linear)"
     )
@@ -143,14 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
             "(a heatmap of test RMSE per method) and print the best configuration of each method."
         ),
     )
-    sweep.add_argument(
-        "--method",
-        nargs="+",
-        choices=METHODS,
-        default=list(TUTORIAL_SETTINGS),
-        metavar="METHOD",
-        help=f"methods, from: {', '.join(METHODS)} (default: the tutorial's four)",
-    )
+    _add_methods(sweep, "methods to sweep")
     sweep.add_argument(
         "--learning-rate",
         nargs="+",
@@ -167,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="batch sizes (default: 32 64)",
     )
-    sweep.add_argument("--seeds", type=_positive_int, default=3, help="seeds 0 .. N-1 per configuration (default: 3)")
+    sweep.add_argument("--seed", type=_non_negative_int, default=0, help="the first seed (default: %(default)s)")
+    sweep.add_argument(
+        "--seeds", type=_positive_int, default=3, help="how many seeds, from --seed on, per configuration (default: 3)"
+    )
     sweep.add_argument("--epochs", type=_positive_int, default=1000, help="epochs per fit (default: %(default)s)")
     sweep.add_argument(
         "--stopping-threshold",
@@ -267,8 +272,8 @@ def _run_sweep(args: argparse.Namespace) -> None:
 
     folder = output_folder(args.out)
     split, label = _sweep_data(args)
-    grid = {"method": args.method, "learning_rate": args.learning_rate, "batch_size": args.batch_size,
-            "seed": list(range(args.seeds))}  # fmt: skip
+    grid = {"method": args.methods, "learning_rate": args.learning_rate, "batch_size": args.batch_size,
+            "seed": list(range(args.seed, args.seed + args.seeds))}  # fmt: skip
     table = sweep(
         split.x_train, split.y_train, grid, epochs=args.epochs, stopping_threshold=args.stopping_threshold,
         x_test=split.x_test, y_test=split.y_test, n_jobs=args.n_jobs, progress=not args.quiet,
@@ -312,6 +317,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (errors are one line on stderr; 130 after Ctrl-C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:  # a bare `fastopt`: say what there is
+        parser.print_help()
+        return 0
     try:
         args.run(args)
     except KeyboardInterrupt:

@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .groups import Cancelled, Task, run_task
-from .linear import moments_for
+from .groups import Cancelled, Task, data_key, moments_by_data, run_task
 
 __all__ = ["check_client", "run_on_dask"]
 
@@ -36,27 +35,27 @@ def check_client(client: Any) -> None:
         )
 
 
-def run_on_dask(
-    client: Any, X: np.ndarray, Y: np.ndarray, tasks: list[Task], keep_history: bool, n_jobs: int
-) -> list[list[dict[str, Any]]]:
+def run_on_dask(client: Any, tasks: list[Task], keep_history: bool, n_jobs: int) -> list[list[dict[str, Any]]]:
     """Send chunks of tasks to the cluster and gather their rows, in task order.
 
-    The data is scattered under a fresh key each call (``hash=False``): a
-    key derived from the content would be shared with the previous call on
-    the same data, whose release races this upload. Interrupted (Ctrl-C),
-    the workers stop between chunks of epochs and the futures are cancelled.
+    Every distinct data array the tasks train on (the data, or its
+    standardized versions) goes to every worker once. It is scattered under
+    a fresh key each call (``hash=False``): a key derived from the content
+    would be shared with the previous call on the same data, whose release
+    races this upload. Interrupted (Ctrl-C), the workers stop between chunks
+    of epochs and the futures are cancelled.
     """
     from distributed import Event
 
     workers = max(1, len(client.scheduler_info().get("workers", {})) or n_jobs)
-    X_remote, Y_remote = client.scatter([X, Y], broadcast=True, hash=False)
+    arrays = {id(a): a for task in tasks for a in (task.problems[0].X, task.problems[0].y)}
+    remote = dict(zip(arrays, client.scatter(list(arrays.values()), broadcast=True, hash=False), strict=True))
     chunks = [tasks[i::workers] for i in range(workers)]
     chunks = [chunk for chunk in chunks if chunk]
     cancel_name = f"fastopt-sweep-{uuid.uuid4().hex}"
-    # Tasks travel without their arrays; the worker re-attaches its copy of the data.
+    # Tasks travel without their arrays (by id); the worker re-attaches its copies.
     futures = [
-        client.submit(_remote_chunk, X_remote, Y_remote, _strip(chunk), keep_history, cancel_name, pure=False)
-        for chunk in chunks
+        client.submit(_remote_chunk, remote, _strip(chunk), keep_history, cancel_name, pure=False) for chunk in chunks
     ]
     try:
         outputs = client.gather(futures)
@@ -65,7 +64,7 @@ def run_on_dask(
         client.cancel(futures)
         raise
     finally:
-        client.cancel([X_remote, Y_remote])
+        client.cancel(list(remote.values()))
     by_task = {}
     for chunk, chunk_outputs in zip(chunks, outputs, strict=True):
         for task, rows in zip(chunk, chunk_outputs, strict=True):
@@ -73,15 +72,16 @@ def run_on_dask(
     return [by_task[id(task)] for task in tasks]
 
 
-def _strip(chunk: list[Task]) -> list[Task]:
+def _strip(chunk: list[Task]) -> list[tuple[Task, int, int]]:
+    """Tasks without their arrays, with the ids of the arrays to re-attach."""
     return [
-        Task(task.indices, [dataclasses.replace(q, X=None, y=None) for q in task.problems])  # type: ignore[arg-type]
+        (Task(task.indices, [dataclasses.replace(q, X=None, y=None) for q in task.problems]), *data_key(task))  # type: ignore[arg-type]
         for task in chunk
     ]
 
 
 def _remote_chunk(
-    X: np.ndarray, Y: np.ndarray, chunk: list[Task], keep_history: bool, cancel_name: str
+    arrays: dict[int, np.ndarray], chunk: list[tuple[Task, int, int]], keep_history: bool, cancel_name: str
 ) -> list[list[dict[str, Any]]] | None:
     from distributed import Event
 
@@ -95,9 +95,12 @@ def _remote_chunk(
         last_look[0] = now
         return bool(cancel.is_set())
 
-    tasks = [Task(t.indices, [dataclasses.replace(q, X=X, y=Y) for q in t.problems]) for t in chunk]
-    M, M_abs = moments_for(X, Y, [q.epochs for t in tasks for q in t.problems])  # once per worker's share
+    tasks = [
+        Task(t.indices, [dataclasses.replace(q, X=arrays[x_id], y=arrays[y_id]) for q in t.problems])
+        for t, x_id, y_id in chunk
+    ]
+    moments = moments_by_data(tasks)  # once per worker's share
     try:
-        return [run_task(task, M, M_abs, keep_history, should_stop) for task in tasks]
+        return [run_task(task, *moments[data_key(task)], keep_history, should_stop) for task in tasks]
     except Cancelled:
         return None

@@ -20,12 +20,12 @@ import numpy as np
 
 from .chunks import epoch_chunks
 from .kernels import LINEAR_SQUARED, MAX_EPOCHS, RUNNING, STATUSES, sweep_kernel
-from .linear import use_moments
+from .linear import moments_for, use_moments
 from .objective import BUILT_IN, Objective
 from .schedules import kernel_schedule
 from .validation import Problem
 
-__all__ = ["Task", "make_tasks", "run_task", "Cancelled"]
+__all__ = ["Task", "make_tasks", "run_task", "Cancelled", "data_key", "moments_by_data"]
 
 
 @dataclass
@@ -36,10 +36,26 @@ class Task:
     problems: list[Problem]
 
 
+def data_key(task: Task) -> tuple[int, int]:
+    """Which arrays a task trains on (every problem of a task shares its ``X`` and ``y``)."""
+    return id(task.problems[0].X), id(task.problems[0].y)
+
+
+def moments_by_data(tasks: list[Task]) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
+    """The linear epoch loss's moments (:func:`fastopt.linear.moments_for`) once per distinct data."""
+    epochs: dict[tuple[int, int], list[int]] = {}
+    for task in tasks:
+        epochs.setdefault(data_key(task), []).extend(q.epochs for q in task.problems)
+    first = {data_key(task): task.problems[0] for task in tasks}
+    return {key: moments_for(first[key].X, first[key].y, runs) for key, runs in epochs.items()}
+
+
 def make_tasks(problems: list[Problem], n_jobs: int, share_permutations: bool = True) -> list[Task]:
     groups: dict[Any, list[int]] = {}
     for i, problem in enumerate(problems):
-        groups.setdefault((problem.seed, problem.shuffle) if share_permutations else i, []).append(i)
+        # Together only on the very same arrays (a standardized sweep has two versions of y).
+        key = (problem.seed, problem.shuffle, id(problem.X), id(problem.y))
+        groups.setdefault(key if share_permutations else i, []).append(i)
     # Split groups so the threads have similar work; each part replays the
     # same permutation stream, so results do not change.
     most = max(1, math.ceil(len(problems) / (2 * n_jobs)))

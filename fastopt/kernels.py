@@ -35,7 +35,7 @@ from .shuffle import shuffle
 
 __all__ = [
     "STATUSES",
-    "CONVERGED",
+    "STALLED",
     "MAX_EPOCHS",
     "DIVERGED",
     "RUNNING",
@@ -46,8 +46,8 @@ __all__ = [
 ]
 
 # Status codes returned by the kernel; STATUSES[code] is the user-facing name.
-STATUSES = ("converged", "max_epochs", "diverged")
-CONVERGED, MAX_EPOCHS, DIVERGED = range(3)
+STATUSES = ("stalled", "max_epochs", "diverged")
+STALLED, MAX_EPOCHS, DIVERGED = range(3)
 RUNNING = -1  # inside the kernels only
 
 #: ``spec[0]``: which epoch function runs.
@@ -65,11 +65,11 @@ def _all_finite(values: np.ndarray) -> bool:
 
 @jit
 def epoch_status(loss: float, params: np.ndarray, previous: float, threshold: float) -> int:
-    """``DIVERGED`` if the loss or a parameter is not finite, ``CONVERGED`` by the stopping rule, else ``RUNNING``."""
+    """``DIVERGED`` if the loss or a parameter is not finite, ``STALLED`` by the stopping rule, else ``RUNNING``."""
     if not (math.isfinite(loss) and _all_finite(params)):
         return DIVERGED
     if abs(previous - loss) < threshold:
-        return CONVERGED
+        return STALLED
     return RUNNING
 
 

@@ -33,6 +33,8 @@ from .jit import jit
 __all__ = ["Loss", "REGISTRY", "LOSSES", "get_loss", "check_targets", "loss_values", "output_gradients"]
 
 SQUARED_ERROR, HUBER, LOG_LOSS, CROSS_ENTROPY = range(4)
+#: Losses whose targets are numbers (``standardize=True`` scales them), not class labels.
+REGRESSION_LOSSES = (SQUARED_ERROR, HUBER)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def get_loss(name: object) -> Loss:
     if not isinstance(name, str):
         raise TypeError(f"loss must be a string, one of {', '.join(LOSSES)}; got {type(name).__name__} {name!r}")
     try:
-        return _BY_NAME[name]
+        return _BY_NAME[name.lower()]
     except KeyError:
         raise ValueError(f"unknown loss {name!r}; valid losses are: {', '.join(LOSSES)} (alias 'mse')") from None
 

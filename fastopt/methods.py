@@ -226,10 +226,10 @@ _BY_NAME = {m.name: m for m in REGISTRY}
 
 
 def get_method(name: object) -> Method:
-    """Return the registry row for ``name``; raise a clear error for anything else."""
+    """Return the registry row for ``name`` (any case: ``"Adam"`` is ``"adam"``); a clear error otherwise."""
     if not isinstance(name, str):
         raise TypeError(f"method must be a string, one of {', '.join(METHODS)}; got {type(name).__name__}")
     try:
-        return _BY_NAME[name]
+        return _BY_NAME[name.lower()]
     except KeyError:
         raise ValueError(f"unknown method {name!r}; valid methods are: {', '.join(METHODS)}") from None

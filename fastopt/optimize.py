@@ -36,9 +36,10 @@ def fit(
     loss: str = "squared_error",
     objective: Objective | None = None,
     n_classes: int | None = None,
+    standardize: bool = False,
     **hyperparameters: float | bool | None,
 ) -> FitResult:
-    """Fit ``f(X) = X @ w + b`` to ``y`` by minibatch gradient descent on the MSE.
+    """Fit a model to ``y`` by minibatch gradient descent: by default ``f(X) = X @ w + b`` on the MSE.
 
     Each epoch draws a fresh permutation of the rows (unless ``shuffle`` is
     False), walks it in consecutive batches of ``batch_size`` rows (the last
@@ -88,6 +89,21 @@ def fit(
         :func:`~fastopt.schedules.exponential` or
         :func:`~fastopt.schedules.cosine` (PyTorch's StepLR, ExponentialLR,
         CosineAnnealingLR stepped once per epoch). None keeps it constant.
+    model : "linear" or MLP, default "linear"
+        The model: see :class:`fastopt.MLP`.
+    loss : str, default "squared_error"
+        ``"squared_error"`` (alias ``"mse"``), ``"huber"``, ``"log_loss"``
+        or ``"cross_entropy"`` (see :mod:`fastopt.losses`).
+    objective : Objective, optional
+        Your own model instead of ``model`` and ``loss``.
+    n_classes : int, optional
+        Classes for ``cross_entropy`` (default: the largest label + 1).
+    standardize : bool, default False
+        Train on standardized features (and, for the regression losses,
+        targets), using the training data's means and standard deviations,
+        and return the model in the data's own units (see
+        :mod:`fastopt.scaling`). False trains on the data as given and
+        warns (:class:`UnscaledDataWarning`) when it is clearly unscaled.
     **hyperparameters
         The method's other hyperparameters (each method's list and defaults
         are in ``fastopt.methods.get_method(name).defaults``):
@@ -99,8 +115,9 @@ def fit(
     Returns
     -------
     FitResult
-        Parameters, per-epoch loss, epochs and steps run, and a status of
-        ``"converged"``, ``"max_epochs"`` or ``"diverged"``.
+        Parameters, per-epoch loss, epochs and steps run, the final
+        gradient norm, and a status of ``"stalled"`` (the tolerance rule
+        fired), ``"max_epochs"`` or ``"diverged"`` (see :class:`FitResult`).
 
     Raises
     ------
@@ -114,6 +131,12 @@ def fit(
     RuntimeWarning
         When the loss or parameters become non-finite; the run stops at that
         epoch with ``status == "diverged"``.
+    ConvergenceWarning
+        When ``stopping_threshold > 0`` and the epochs ran out while the loss
+        was still falling.
+    UnscaledDataWarning
+        When ``standardize=False`` and a feature or regression target has
+        |mean| or std above 5 (or std below 0.05).
 
     Examples
     --------
@@ -121,7 +144,7 @@ def fit(
     >>> x = np.linspace(-1, 1, 200)
     >>> r = fastopt.fit(x, 3 * x + 1, method="adam", learning_rate=0.01, epochs=500, seed=0)
     >>> r.status, np.round(r.params, 2)
-    ('converged', array([3., 1.]))
+    ('stalled', array([3., 1.]))
     """
     problem = prepare(
         x,
@@ -141,6 +164,7 @@ def fit(
         loss=loss,
         objective=objective,
         n_classes=n_classes,
+        standardize=standardize,
     )
     return run_problem(problem)
 

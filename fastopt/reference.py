@@ -17,16 +17,14 @@ from typing import Any
 import numpy as np
 
 from . import optimize
-from .kernels import CONVERGED, DIVERGED, LINEAR_SQUARED, MAX_EPOCHS
-from .losses import loss_values, output_gradients
-from .models import Architecture, backward, forward
-from .objective import Objective
+from .kernels import DIVERGED, MAX_EPOCHS, STALLED
+from .matrix_form import batch_gradient, mean_loss
 from .result import FitResult, finish
 from .schedules import kernel_schedule, learning_rate_at
 from .shuffle import shuffle as shuffle_in_place
 from .validation import Problem, prepare
 
-__all__ = ["fit", "STEPS", "mean_loss"]
+__all__ = ["fit", "STEPS"]
 
 Hyper = dict  # name -> value, as in FitResult.hyperparameters
 
@@ -100,30 +98,6 @@ STEPS: dict[str, Callable[..., None]] = {
 }
 
 
-def _gradient_of(problem: Problem, params: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Gradient of the mean loss over ``rows``, in matrix form (the tutorial's, for the linear model)."""
-    X, y, model = problem.X, problem.y, problem.model
-    if isinstance(model, Objective):
-        grad = np.empty_like(params)
-        model.gradient(params, X, y, rows.astype(np.int64), grad)
-        return grad
-    Xb, yb = X[rows], y[rows]
-    if problem.spec[0] == LINEAR_SQUARED:
-        residual = Xb @ params[:-1] + params[-1] - yb  # f(x) - y
-        return 2 * np.append(Xb.T @ residual, residual.sum()) / len(rows)
-    outputs = forward(params, model, Xb)
-    return backward(params, model, outputs, output_gradients(problem.loss.code, outputs[-1], yb) / len(rows))
-
-
-def mean_loss(problem: Problem, params: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
-    """Mean of ``problem``'s loss over the rows of ``X``, ``y`` with ``params``, in NumPy (the objective's own)."""
-    model = problem.model
-    if isinstance(model, Objective):
-        return float(model.loss(params, X, y))
-    assert isinstance(model, Architecture)
-    return float(np.mean(loss_values(problem.loss.code, forward(params, model, X)[-1], y)))
-
-
 def run_problem(problem: Problem) -> FitResult:
     """Run a validated problem with NumPy loops."""
     n = problem.X.shape[0]
@@ -146,7 +120,7 @@ def run_problem(problem: Problem) -> FitResult:
             if problem.shuffle:
                 shuffle_in_place(index, rng_state)
             for start in range(0, n, problem.batch_size):
-                grad = _gradient_of(problem, params, index[start : start + problem.batch_size])
+                grad = batch_gradient(problem, params, index[start : start + problem.batch_size])
                 t += 1
                 step(params, grad, state, lr, hyper, t)
             loss = mean_loss(problem, params, problem.X, problem.y)
@@ -156,7 +130,7 @@ def run_problem(problem: Problem) -> FitResult:
                 status = DIVERGED
                 break
             if abs(previous - loss) < problem.threshold:
-                status = CONVERGED
+                status = STALLED
                 break
             previous = loss
     epochs_run = len(losses)

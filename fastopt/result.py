@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
+import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import FrameType, MappingProxyType
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from .kernels import DIVERGED, STATUSES
+from .kernels import DIVERGED, MAX_EPOCHS, STATUSES
 from .losses import CROSS_ENTROPY, LOG_LOSS, get_loss
+from .matrix_form import full_gradient
 from .models import Architecture, forward, layer_views
 from .objective import Objective
+from .scaling import Scaling
 from .schedules import Schedule
-from .validation import Problem, as_features
+from .validation import Problem, as_features, caller_stacklevel
 
-__all__ = ["FitResult", "finish"]
+__all__ = ["FitResult", "finish", "ConvergenceWarning"]
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -47,17 +48,31 @@ class FitResult:
         :meth:`layers`).
     loss_history : ndarray of float64, shape (epochs_run,)
         Training loss (mean over all rows; for the squared error in squared
-        units of ``y``) after each epoch run.
+        units of ``y``) after each epoch run; with ``standardize=True``, of
+        the standardized data the run trained on.
     epochs_run : int
         Passes over the training data actually made.
     n_steps : int
         Parameter updates made (minibatches processed).
     status : str
-        ``"converged"`` (the stopping rule fired), ``"max_epochs"`` (all
-        epochs ran) or ``"diverged"`` (loss or parameters became non-finite;
-        ``params`` are then the non-finite values reached).
-    init : ndarray of float64, shape (d + 1,)
-        The starting parameters (given, or drawn from ``seed``).
+        Why the run stopped, nothing more:
+
+        - ``"stalled"``: the tolerance rule fired, two consecutive epoch
+          losses differed by less than ``stopping_threshold``. That happens
+          at an optimum, and also on a plateau or by coincidence far from
+          one; ``gradient_norm`` tells them apart. (Before 0.2 this status
+          was called ``"converged"``, which claimed too much.)
+        - ``"max_epochs"``: every epoch ran. When a tolerance was set and the
+          loss was still falling, ``fit`` warns (:class:`ConvergenceWarning`).
+        - ``"diverged"``: the loss or a parameter became non-finite;
+          ``params`` are the non-finite values reached (``RuntimeWarning``).
+    gradient_norm : float
+        Euclidean norm of the full-data gradient of the mean training loss
+        at the final parameters (of the data trained on; weight decay not
+        included; NaN when diverged): near 0 at an optimum.
+    init : ndarray of float64, shape (n_params,)
+        The starting parameters (given, or drawn from ``seed``), in the
+        same units as ``params``.
     seed : int
         The seed that reproduces this run (drawn from fresh entropy when
         ``fit`` was called with ``seed=None``).
@@ -71,6 +86,11 @@ class FitResult:
         The loss trained on (``"squared_error"`` for an objective, unused).
     n_classes : int
         Classes of a classification loss (1 for regression).
+    scaling : Scaling or None
+        With ``standardize=True``, the means and scales the run trained
+        through (:class:`fastopt.scaling.Scaling`); ``params``, ``init``,
+        ``path``, ``coef``, ``layers()`` and ``predict`` are all in the
+        data's own units.
     """
 
     method: str
@@ -87,6 +107,8 @@ class FitResult:
     model: Architecture | Objective | None = None
     loss: str = "squared_error"
     n_classes: int = 1
+    gradient_norm: float = math.nan
+    scaling: Scaling | None = None
 
     def _architecture(self, what: str) -> Architecture:
         if not isinstance(self.model, Architecture):
@@ -170,16 +192,6 @@ def _rebuild(fields: dict[str, Any]) -> FitResult:
     return FitResult(**{**fields, **arrays, "path": path, "hyperparameters": hyperparameters})
 
 
-def _caller_stacklevel() -> int:
-    """Stack level of the first frame outside this package, so warnings point at the user's call."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    frame: FrameType | None = sys._getframe(1)
-    level = 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def finish(
     problem: Problem,
     params: np.ndarray,
@@ -189,32 +201,58 @@ def finish(
     status: int,
     path: np.ndarray,
 ) -> FitResult:
-    """Package a finished run; warn (``RuntimeWarning``) when it diverged.
+    """Package a finished run; warn when it diverged or ran out of epochs while still improving.
 
     ``loss_history`` and ``path`` may be longer than ``epochs_run``; they are
-    cut to the epochs actually run.
+    cut to the epochs actually run. With ``problem.scaling`` the parameters
+    are mapped back to the data's units.
     """
+    losses = loss_history[:epochs_run]
+    gradient_norm = math.nan
+    if status != DIVERGED and np.isfinite(params).all():
+        gradient_norm = float(np.linalg.norm(full_gradient(problem, params)))
+    if status == MAX_EPOCHS and problem.threshold > 0 and epochs_run >= 2 and losses[-1] < losses[-2]:
+        warnings.warn(
+            f"{problem.method.name} used all {epochs_run} epochs while the training loss was still falling "
+            f"({losses[-2]:.6g} -> {losses[-1]:.6g}, gradient norm {gradient_norm:.3g}); raise epochs or the "
+            "learning rate, or check standardize=True",
+            ConvergenceWarning,
+            stacklevel=caller_stacklevel(),
+        )
+    init, path_out = problem.init, path[:epochs_run]
+    if problem.scaling is not None:
+        assert isinstance(problem.model, Architecture)
+        sizes = problem.model.sizes
+        params, init = problem.scaling.to_original(params, sizes), problem.scaling.to_original(init, sizes)
+        if problem.record_path:
+            path_out = np.array([problem.scaling.to_original(row, sizes) for row in path_out])
     if status == DIVERGED:
         warnings.warn(
             f"{problem.method.name} diverged at epoch {epochs_run} (training loss "
             f"{loss_history[epochs_run - 1]:g}); try a smaller learning_rate than "
             f"{problem.hyperparameters['learning_rate']:g} or standardize x and y",
             RuntimeWarning,
-            stacklevel=_caller_stacklevel(),
+            stacklevel=caller_stacklevel(),
         )
     return FitResult(
         method=problem.method.name,
         hyperparameters=problem.hyperparameters,
         params=_frozen(params),
-        loss_history=_frozen(loss_history[:epochs_run]),
+        loss_history=_frozen(losses),
         epochs_run=int(epochs_run),
         n_steps=int(n_steps),
         status=STATUSES[status],
-        init=_frozen(problem.init),
+        init=_frozen(init),
         seed=problem.seed,
-        path=_frozen(path[:epochs_run]) if problem.record_path else None,
+        path=_frozen(path_out.reshape(-1, params.shape[0])) if problem.record_path else None,
         schedule=problem.schedule,
         model=problem.model,
         loss=problem.loss.name,
         n_classes=problem.n_classes,
+        gradient_norm=gradient_norm,
+        scaling=problem.scaling,
     )
+
+
+class ConvergenceWarning(UserWarning):
+    """A run used all its epochs while its loss was still falling (scikit-learn has one of the same name)."""

@@ -11,6 +11,7 @@ is and whichever group finishes first.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import threading
@@ -21,14 +22,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .checks import check_flag
-from .groups import Task, make_tasks, run_task
+from .groups import Task, data_key, make_tasks, moments_by_data, run_task
 from .kernels import LINEAR_SQUARED
-from .linear import moments_for, mse
-from .losses import SQUARED_ERROR
+from .linear import mse
+from .losses import REGRESSION_LOSSES, SQUARED_ERROR, get_loss
+from .matrix_form import mean_loss
 from .methods import REGISTRY, get_method
+from .models import Architecture
 from .objective import Objective
-from .reference import mean_loss
-from .validation import InvalidParameterError, Problem, check_data, prepare
+from .scaling import Scaling
+from .validation import InvalidParameterError, Problem, check_data, column_names, prepare, warn_if_unscaled
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -196,6 +199,7 @@ def sweep(
     share_permutations: bool = True,
     objective: Objective | None = None,
     n_classes: int | None = None,
+    standardize: bool = False,
 ) -> pd.DataFrame:
     """Fit every configuration of ``grid`` and return one row per configuration.
 
@@ -231,6 +235,10 @@ def sweep(
         the grid then has no ``model`` or ``loss`` key.
     n_classes : int, optional
         Classes for the classification losses (default: inferred from ``y``).
+    standardize : bool, default False
+        As for :func:`fastopt.fit`: every configuration trains on the
+        standardized training data; ``params``, the train and test losses
+        are in the data's own units.
 
     Returns
     -------
@@ -270,6 +278,15 @@ def sweep(
 
         check_client(client)
     defaults = dict(epochs=epochs, batch_size=batch_size, stopping_threshold=stopping_threshold, shuffle=shuffle)
+    standardize = check_flag("standardize", standardize)
+    scaled: dict[bool, tuple[Scaling, np.ndarray, np.ndarray]] = {}  # by "targets scaled": computed once
+
+    def standardized(regression: bool) -> tuple[Scaling, np.ndarray, np.ndarray]:
+        if regression not in scaled:
+            scaling = Scaling.of(X, Y, scale_targets=regression)
+            scaled[regression] = scaling, scaling.features(X), scaling.targets(Y)
+        return scaled[regression]
+
     problems, settings = [], []
     for i, config in enumerate(configurations):
         full: dict[str, Any] = {"learning_rate": None, "seed": 0, "schedule": None, "model": "linear"}
@@ -277,8 +294,14 @@ def sweep(
         full.update({**defaults, **config})
         run = {k: full.pop(k) for k in RUN_KEYS}
         try:
-            problem = prepare(X, Y, init=None, record_path=False, hyperparameters=full, data_checked=True,
+            scaling, X_run, Y_run = None, X, Y
+            if standardize:
+                if objective is not None:
+                    raise ValueError("standardize=True is for the built-in models; scale the data of an objective")
+                scaling, X_run, Y_run = standardized(get_loss(run["loss"]).code in REGRESSION_LOSSES)
+            problem = prepare(X_run, Y_run, init=None, record_path=False, hyperparameters=full, data_checked=True,
                               objective=objective, n_classes=n_classes, **run)  # fmt: skip
+            problem = dataclasses.replace(problem, scaling=scaling)
         except (ValueError, TypeError) as error:
             raise type(error)(f"configuration {i} {config}: {error}") from None
         problems.append(problem)
@@ -296,6 +319,8 @@ def sweep(
                 **problem.hyperparameters,
             )
         )
+    if not standardize and objective is None:
+        warn_if_unscaled(X, Y if all(q.n_classes == 1 for q in problems) else None, column_names(x, X.shape[1]))
     tasks = make_tasks(problems, n_jobs, share_permutations)
     results: list[dict[str, Any]] = [{} for _ in problems]
     bar = _progress_bar(len(problems), progress)
@@ -303,10 +328,10 @@ def sweep(
         if client is not None:
             from .cluster import run_on_dask
 
-            outputs = run_on_dask(client, X, Y, tasks, keep_history, n_jobs)
+            outputs = run_on_dask(client, tasks, keep_history, n_jobs)
             bar.update(len(problems))
         else:
-            outputs = _run_in_threads(tasks, moments_for(X, Y, [q.epochs for q in problems]), keep_history, n_jobs, bar)
+            outputs = _run_in_threads(tasks, keep_history, n_jobs, bar)
         for task, rows in zip(tasks, outputs, strict=True):
             for i, row in zip(task.indices, rows, strict=True):
                 results[i] = row
@@ -316,6 +341,11 @@ def sweep(
     train_column, test_column = ("train_mse", "test_mse") if squared else ("train_loss", "test_loss")
     rows = []
     for problem, setting, result in zip(problems, settings, results, strict=True):
+        if problem.scaling is not None:  # back to the data's units, the train loss too
+            assert isinstance(problem.model, Architecture)
+            result["params"] = problem.scaling.to_original(result["params"], problem.model.sizes)
+            if result["status"] != "diverged":
+                result["train_loss"] = _test_loss(problem, result["params"], X, Y)
         row = {**setting, **result}
         row[train_column] = row.pop("train_loss")
         if x_test is not None:
@@ -329,13 +359,13 @@ def sweep(
     table = table[order]
     # Complete keyword arguments: fit(x, y, **configurations[i]) runs row i again.
     extras = {k: v for k, v in (("objective", objective), ("n_classes", n_classes)) if v is not None}
+    if standardize:
+        extras["standardize"] = True
     table.attrs["configurations"] = [{"seed": 0, **defaults, **config, **extras} for config in configurations]
     return table
 
 
-def _run_in_threads(
-    tasks: list[Task], moments: tuple[np.ndarray, np.ndarray], keep_history: bool, n_jobs: int, bar: Any
-) -> list[list[dict[str, Any]]]:
+def _run_in_threads(tasks: list[Task], keep_history: bool, n_jobs: int, bar: Any) -> list[list[dict[str, Any]]]:
     """Run the tasks on ``n_jobs`` threads (the kernels release the GIL); rows in task order.
 
     On Ctrl-C (or any error) the running tasks stop after their current
@@ -345,7 +375,8 @@ def _run_in_threads(
     cancel = threading.Event()
     pool = ThreadPoolExecutor(max_workers=n_jobs)
     try:
-        futures = [pool.submit(run_task, task, *moments, keep_history, cancel.is_set) for task in tasks]
+        moments = moments_by_data(tasks)
+        futures = [pool.submit(run_task, task, *moments[data_key(task)], keep_history, cancel.is_set) for task in tasks]
         outputs = []
         for future in futures:
             outputs.append(future.result())

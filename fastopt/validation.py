@@ -9,9 +9,12 @@ never modified.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
+from types import FrameType, MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -22,6 +25,7 @@ from .losses import SQUARED_ERROR, Loss, check_targets, get_loss
 from .methods import NON_NEGATIVE, Method, get_method
 from .models import Architecture, architecture
 from .objective import Objective
+from .scaling import Scaling, unscaled_columns
 from .schedules import Schedule
 from .shuffle import new_state
 
@@ -59,6 +63,7 @@ class Problem:
     seed: int  # the seed actually used (entropy drawn when seed=None)
     rng_state: np.ndarray  # uint64[4], fresh for this run
     record_path: bool
+    scaling: Scaling | None = None  # standardize=True: X, y and init above are standardized
 
 
 def _check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
@@ -188,16 +193,21 @@ def prepare(
     loss: Any = "squared_error",
     objective: Any = None,
     n_classes: Any = None,
+    standardize: Any = False,
     data_checked: bool = False,
 ) -> Problem:
     """Validate the arguments of ``fit`` and resolve defaults and seeds.
 
-    ``data_checked=True`` skips :func:`check_data` for arrays it returned.
+    ``data_checked=True`` skips :func:`check_data` for arrays it returned
+    (and the unscaled-data warning, which the caller gives once).
+    ``standardize=True`` standardizes ``X`` (and regression targets) and a
+    given ``init`` (see :mod:`fastopt.scaling`).
     """
     row = get_method(method)
     hyper = resolve_hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
     schedule = check_schedule(schedule)
     X, Y = (x, y) if data_checked else check_data(x, y)
+    standardize = check_flag("standardize", standardize)
     epochs = check_integer("epochs", epochs, 0, MAX_EPOCHS)
     batch_size = check_integer("batch_size", batch_size, 1)
     threshold = (
@@ -208,6 +218,15 @@ def prepare(
     seed = _seed(seed)
     init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
     resolved, loss_row, spec, n_classes = _model(model, loss, objective, n_classes, X, Y)
+    regression = n_classes == 1 and not isinstance(resolved, Objective)
+    scaling = None
+    if standardize:
+        if isinstance(resolved, Objective):
+            raise ValueError("standardize=True is for the built-in models; scale the data of an objective yourself")
+        scaling = Scaling.of(X, Y, scale_targets=regression)
+        X, Y = scaling.features(X), scaling.targets(Y)
+    elif not data_checked and not isinstance(resolved, Objective):
+        warn_if_unscaled(X, Y if regression else None, column_names(x, X.shape[1]))
     n_params = resolved.n_params
     if init is None and isinstance(resolved, Objective) and resolved.init is not None:
         start = np.array(resolved.init)
@@ -223,6 +242,9 @@ def prepare(
                 else f", the parameters of {getattr(resolved, 'name', 'the objective')}"
             )
             raise ValueError(f"init must have shape ({n_params},){layout}, got shape {start.shape}")
+        if scaling is not None:
+            assert isinstance(resolved, Architecture)
+            start = scaling.to_standardized(start, resolved.sizes)
     return Problem(
         X=X,
         y=Y,
@@ -242,7 +264,36 @@ def prepare(
         seed=seed,
         rng_state=new_state(shuffle_seq),
         record_path=record_path,
+        scaling=scaling,
     )
+
+
+class UnscaledDataWarning(UserWarning):
+    """The data is far from standardized, so a first-order method with a fixed budget may stop short."""
+
+
+def column_names(x: Any, d: int) -> list[str]:
+    """The feature names of ``x``: a DataFrame's columns, a Series' name, else ``x[:, j]``."""
+    columns = getattr(x, "columns", None)
+    if columns is not None and len(columns) == d:
+        return [str(c) for c in columns]
+    name = getattr(x, "name", None)
+    if d == 1 and name is not None:
+        return [str(name)]
+    return ["x" if d == 1 else f"x[:, {j}]" for j in range(d)]
+
+
+def warn_if_unscaled(X: np.ndarray, y: np.ndarray | None, names: list[str]) -> None:
+    """One :class:`UnscaledDataWarning` naming the clearly unscaled columns, if any (``y``: regression targets)."""
+    found = unscaled_columns(X, y, names)
+    if found:
+        warnings.warn(
+            f"the data is far from standardized: {', '.join(found)}; with a fixed learning rate and epoch "
+            "budget the fit may stop far from the optimum. Pass standardize=True (the model comes back in "
+            "your units), or scale the data yourself",
+            UnscaledDataWarning,
+            stacklevel=caller_stacklevel(),
+        )
 
 
 def _model(
@@ -263,3 +314,13 @@ def _model(
     kind = LINEAR_SQUARED if arch.is_linear and loss_row.code == SQUARED_ERROR else NETWORK
     spec = np.array([kind, loss_row.code, arch.activation_code, *arch.sizes], dtype=np.int64)
     return arch, loss_row, spec, classes
+
+
+def caller_stacklevel() -> int:
+    """Stack level of the first frame outside this package, so warnings point at the user's call."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -33,7 +33,7 @@ def test_tutorial_settings_reach_least_squares_rmse(split, method):
         seed=0,
         **TUTORIAL_SETTINGS[method],
     )
-    assert result.status in ("converged", "max_epochs")
+    assert result.status in ("stalled", "max_epochs")
     assert split.rmse_dollars(result) == pytest.approx(ols_rmse, rel=0.02)
 
 

@@ -95,7 +95,7 @@ def test_tiny_magnitudes_stay_finite():
     x = np.linspace(-1, 1, 50) * 1e-150
     y = 3 * x + 1e-150
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow, no invalid value (the scale is warned about)
         for method in fastopt.METHODS:
             result = fastopt.fit(x, y, method, learning_rate=0.01, epochs=20, seed=0, stopping_threshold=0)
             assert result.status == "max_epochs"
@@ -143,7 +143,8 @@ for cls in caching.CacheImpl._locator_classes:  # as on a read-only install with
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import numpy as np, fastopt
-    r = fastopt.fit(np.linspace(-1, 1, 50), np.linspace(-1, 1, 50) * 2 + 1, "adam", epochs=5, seed=0)
+    r = fastopt.fit(np.linspace(-1, 1, 50), np.linspace(-1, 1, 50) * 2 + 1, "adam", epochs=5, seed=0,
+                    stopping_threshold=0)
 print(r.status, len(caught))
 print(caught[0].message if caught else "")
 """
@@ -157,7 +158,8 @@ caching.IndexDataCacheFile._save_data = full
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import numpy as np, fastopt
-    r = fastopt.fit(np.linspace(-1, 1, 50), np.linspace(-1, 1, 50) * 2 + 1, "adam", epochs=5, seed=0)
+    r = fastopt.fit(np.linspace(-1, 1, 50), np.linspace(-1, 1, 50) * 2 + 1, "adam", epochs=5, seed=0,
+                    stopping_threshold=0)
 print(r.status, len(caught))
 print(caught[0].message if caught else "")
 """
@@ -212,6 +214,6 @@ def test_sweep_history_memory_follows_the_epochs_run():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert (table["status"] == "converged").all()
+    assert (table["status"] == "stalled").all()
     assert peak < 50e6, f"peak {peak / 1e6:.0f} MB"  # 10**8 epochs of history would be 1.6 GB
     assert [len(h) for h in table["loss_history"]] == list(table["epochs_run"])

@@ -1,0 +1,137 @@
+"""standardize=True: exact folding of the scaling into the parameters, real unscaled data, the warning, honest status."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import least_squares
+
+import fastopt
+from fastopt.models import Architecture, forward
+from fastopt.scaling import Scaling
+
+RNG = np.random.default_rng(0)
+X_RAW = RNG.normal(loc=[100.0, -3.0, 0.0], scale=[40.0, 0.01, 1.0], size=(300, 3))
+Y_RAW = X_RAW @ [0.5, 200.0, -3.0] + 1000.0 + RNG.normal(size=300)
+
+
+@pytest.mark.parametrize("sizes", [(3, 1), (3, 4, 1), (3, 5, 4, 2)])
+@pytest.mark.parametrize("scale_targets", [True, False])
+def test_scaling_folds_exactly_into_the_parameters(sizes, scale_targets):
+    arch = Architecture(sizes, "tanh")
+    scaling = Scaling.of(X_RAW, Y_RAW, scale_targets)
+    params = arch.init(np.random.default_rng(1))
+    trained = forward(params, arch, scaling.features(X_RAW))[-1] * scaling.y_scale + scaling.y_mean
+    original = forward(scaling.to_original(params, sizes), arch, X_RAW)[-1]
+    np.testing.assert_allclose(original, trained, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(scaling.to_standardized(scaling.to_original(params, sizes), sizes), params, atol=1e-12)
+
+
+def test_a_constant_column_keeps_scale_one():
+    X = np.column_stack([np.ones(10), np.arange(10.0)])
+    scaling = Scaling.of(X, np.arange(10.0), True)
+    assert scaling.x_scale[0] == 1.0 and np.isfinite(scaling.features(X)).all()
+
+
+@pytest.mark.parametrize("fit", [fastopt.fit, fastopt.reference.fit], ids=["kernel", "reference"])
+def test_standardized_fit_reaches_least_squares_in_the_data_units(fit):
+    # Full batch: no minibatch noise, so the answer is least squares to many digits, in the data's units
+    # (the raw columns span 4 orders of magnitude: 40 and 0.01 standard deviations).
+    r = fit(X_RAW, Y_RAW, "adam", standardize=True, learning_rate=0.01, epochs=3000, batch_size=300, seed=0,
+            stopping_threshold=0)
+    ols = least_squares(X_RAW, Y_RAW)
+    np.testing.assert_allclose(r.params, ols, rtol=1e-6)
+    np.testing.assert_allclose(r.coef, ols[:-1], rtol=1e-6)
+    np.testing.assert_allclose(r.predict(X_RAW), X_RAW @ ols[:-1] + ols[-1], rtol=1e-8)
+    assert r.scaling is not None and r.scaling.y_mean == pytest.approx(Y_RAW.mean())
+    assert r.gradient_norm < 1e-6
+
+
+def test_kernel_and_reference_agree_when_standardized():
+    kwargs = dict(model=fastopt.MLP((4,)), standardize=True, learning_rate=0.01, epochs=20, seed=3, record_path=True)
+    kernel, reference = fastopt.fit(X_RAW, Y_RAW, "adam", **kwargs), fastopt.reference.fit(X_RAW, Y_RAW, "adam", **kwargs)
+    np.testing.assert_allclose(kernel.params, reference.params, rtol=1e-10)
+    np.testing.assert_allclose(kernel.path, reference.path, rtol=1e-10)
+    np.testing.assert_array_equal(kernel.path[-1], kernel.params)
+
+
+def test_init_is_given_in_the_data_units():
+    start = least_squares(X_RAW, Y_RAW)
+    r = fastopt.fit(X_RAW, Y_RAW, "sgd", standardize=True, init=start, epochs=0)
+    np.testing.assert_allclose(r.init, start, rtol=1e-12)
+    np.testing.assert_allclose(r.params, start, rtol=1e-12)
+
+
+def test_classifier_scales_features_only():
+    labels = (Y_RAW > np.median(Y_RAW)).astype(float)
+    r = fastopt.fit(X_RAW, labels, "adam", loss="log_loss", standardize=True, learning_rate=0.05, epochs=200, seed=0)
+    assert r.scaling.y_mean == 0.0 and r.scaling.y_scale == 1.0
+    assert np.mean(r.predict(X_RAW) == labels) > 0.95
+
+
+def test_sweep_standardized_rows_equal_fits_in_the_data_units():
+    grid = {"method": ["adam", "sgd"], "learning_rate": [0.01], "seed": [0, 1]}
+    table = fastopt.sweep(X_RAW, Y_RAW, grid, epochs=30, standardize=True, progress=False, x_test=X_RAW, y_test=Y_RAW)
+    for i, config in enumerate(table.attrs["configurations"]):
+        r = fastopt.fit(X_RAW, Y_RAW, **config)
+        np.testing.assert_array_equal(table["params"][i], r.params)
+        mse = np.mean((r.predict(X_RAW) - Y_RAW) ** 2)
+        assert table["train_mse"][i] == pytest.approx(mse, rel=1e-9)
+        assert table["test_mse"][i] == pytest.approx(mse, rel=1e-9)
+
+
+def test_unscaled_data_warns_once_naming_the_columns():
+    import pandas as pd
+
+    frame = pd.DataFrame(X_RAW, columns=["size", "tilt", "noise"])
+    with pytest.warns(fastopt.UnscaledDataWarning) as caught:
+        fastopt.fit(frame, Y_RAW, "adam", epochs=2, seed=0, stopping_threshold=0)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "size (mean" in message and "tilt (mean" in message and "y (mean" in message
+    assert "noise" not in message and "standardize=True" in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastopt.fit(frame, Y_RAW, "adam", epochs=2, seed=0, stopping_threshold=0, standardize=True)
+
+
+def test_status_stalled_is_not_a_claim_of_optimality():
+    x = np.linspace(-1, 1, 200)
+    # Tiny steps: two epochs' losses differ by less than the tolerance far from the optimum.
+    r = fastopt.fit(x, 3 * x + 1, "sgd", learning_rate=1e-9, stopping_threshold=1e-6, epochs=100, seed=0)
+    assert r.status == "stalled" and r.gradient_norm > 1.0
+    good = fastopt.fit(x, 3 * x + 1, "adam", learning_rate=0.05, stopping_threshold=1e-12, epochs=5000, seed=0)
+    assert good.status == "stalled" and good.gradient_norm < 1e-4
+
+
+def test_running_out_of_epochs_while_improving_warns():
+    x = np.linspace(-1, 1, 200)
+    with pytest.warns(fastopt.ConvergenceWarning, match=r"adam used all 5 epochs while the training loss was still"):
+        r = fastopt.fit(x, 3 * x + 1, "adam", epochs=5, seed=0)
+    assert r.status == "max_epochs"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastopt.fit(x, 3 * x + 1, "adam", epochs=5, seed=0, stopping_threshold=0)  # timing mode: no tolerance
+
+
+@pytest.mark.jit
+@pytest.mark.parametrize("case", ["mpg", "mtcars", "diamonds"])
+def test_raw_real_data_reaches_least_squares_with_standardize(case):
+    """The cases a new user met: raw mpg, mtcars, diamonds; within 2 % of least squares with standardize=True."""
+    from plotnine.data import mpg, mtcars
+
+    from fastopt.datasets import load_diamonds
+
+    X, y = {
+        "mpg": lambda: (mpg[["displ"]], mpg["hwy"]),
+        "mtcars": lambda: (mtcars[["wt", "hp", "disp"]], mtcars["mpg"]),
+        "diamonds": lambda: (load_diamonds()[["carat"]], load_diamonds()["price"]),
+    }[case]()
+    with pytest.warns(fastopt.UnscaledDataWarning):
+        fastopt.fit(X, y, "adam", epochs=1, seed=0)
+    r = fastopt.fit(X, y, "adam", standardize=True, learning_rate=0.01, epochs=1000, seed=0)
+    ols = least_squares(X.to_numpy(float), y.to_numpy(float))
+    best = np.mean((X.to_numpy(float) @ ols[:-1] + ols[-1] - y) ** 2)
+    assert np.mean((r.predict(X) - y) ** 2) < 1.02 * best
