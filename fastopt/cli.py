@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -37,11 +38,11 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-_positive_int = _whole_number(1)
+positive_int = _whole_number(1)
 _non_negative_int = _whole_number(0)
 
 
-def _non_negative_float(text: str) -> float:
+def non_negative_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -51,7 +52,7 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-def _positive_float(text: str) -> float:
+def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -61,18 +62,46 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _add_methods(command: argparse.ArgumentParser, what: str) -> None:
+def add_methods(
+    command: argparse.ArgumentParser, what: str, default: list[str] | None = None, count: str | int = "+"
+) -> None:
     """``--methods`` (alias ``--method``), names in any case; the same option in every command."""
+    default = list(TUTORIAL_SETTINGS) if default is None else default
     command.add_argument(
         "--methods",
         "--method",
-        nargs="+",
+        nargs=count,
         type=str.lower,
         choices=METHODS,
-        default=list(TUTORIAL_SETTINGS),
+        default=default,
         metavar="METHOD",
-        help=f"{what}, from: {', '.join(METHODS)}, in any case (default: the tutorial's four)",
+        help=f"{what}, from: {', '.join(METHODS)}, in any case (default: {' '.join(default)})",
     )
+
+
+def add_model(command: argparse.ArgumentParser) -> None:
+    """``--model``, ``--hidden`` and ``--activation``: the same options in every command."""
+    command.add_argument(
+        "--model", choices=("linear", "mlp"), default="linear", help="the line, or a network (default: linear)"
+    )
+    command.add_argument(
+        "--hidden",
+        nargs="+",
+        type=positive_int,
+        metavar="N",
+        help="with --model mlp: units per hidden layer (default: 50, the tutorial's network)",
+    )
+    command.add_argument(
+        "--activation", choices=ACTIVATIONS, help="with --model mlp: hidden activation (default: relu)"
+    )
+
+
+def fraction(text: str) -> float:
+    """An argparse type: a number in [0, 1)."""
+    value = non_negative_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be below 1, got {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,34 +122,22 @@ def build_parser() -> argparse.ArgumentParser:
             "with a linear model and closed-form OLS on the same columns as rows to beat."
         ),
     )
-    _add_methods(compare, "methods to compare")
-    compare.add_argument(
-        "--model", choices=("linear", "mlp"), default="linear", help="the line, or the network (default: linear)"
-    )
-    compare.add_argument(
-        "--hidden",
-        nargs="+",
-        type=_positive_int,
-        metavar="N",
-        help="with --model mlp: units per hidden layer (default: 50, the tutorial's network)",
-    )
-    compare.add_argument(
-        "--activation", choices=ACTIVATIONS, help="with --model mlp: hidden activation (default: relu)"
-    )
+    add_methods(compare, "methods to compare")
+    add_model(compare)
     compare.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive_int,
         help=f"epochs per run (default: {TUTORIAL_EPOCHS:,} for the line, {MLP_EPOCHS} for the network)",
     )
     compare.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=TUTORIAL_BATCH_SIZE,
         help="rows per minibatch (default: %(default)s)",
     )
     compare.add_argument(
         "--stopping-threshold",
-        type=_non_negative_float,
+        type=non_negative_float,
         default=0.0,
         help="stop when the epoch loss changes by less (default: 0, run every epoch; the tutorial used 1e-6)",
     )
@@ -128,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", metavar="DIR", help="folder for results.csv, results.json and the figures")
     compare.add_argument(
         "--reference-epochs",
-        type=_positive_int,
+        type=positive_int,
         help=f"epochs to time the NumPy reference for; its runtime is scaled (default: {DEFAULT_REFERENCE_EPOCHS}, "
         "or --epochs when fewer)",
     )
@@ -136,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--peers", action="store_true", help="add torch.optim and scikit-learn rows when installed")
     compare.add_argument(
         "--peer-epochs",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_PEER_EPOCHS,
         help="epochs to time each peer for (default: %(default)s)",
     )
@@ -152,11 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
             "(a heatmap of test RMSE per method) and print the best configuration of each method."
         ),
     )
-    _add_methods(sweep, "methods to sweep")
+    add_methods(sweep, "methods to sweep")
     sweep.add_argument(
         "--learning-rate",
         nargs="+",
-        type=_positive_float,
+        type=positive_float,
         default=[1e-3, 1e-2, 1e-1],
         metavar="LR",
         help="learning rates (default: 1e-3 1e-2 1e-1)",
@@ -164,33 +181,37 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--batch-size",
         nargs="+",
-        type=_positive_int,
+        type=positive_int,
         default=[32, 64],
         metavar="N",
         help="batch sizes (default: 32 64)",
     )
     sweep.add_argument("--seed", type=_non_negative_int, default=0, help="the first seed (default: %(default)s)")
     sweep.add_argument(
-        "--seeds", type=_positive_int, default=3, help="how many seeds, from --seed on, per configuration (default: 3)"
+        "--seeds", type=positive_int, default=3, help="how many seeds, from --seed on, per configuration (default: 3)"
     )
-    sweep.add_argument("--epochs", type=_positive_int, default=1000, help="epochs per fit (default: %(default)s)")
+    sweep.add_argument("--epochs", type=positive_int, default=1000, help="epochs per fit (default: %(default)s)")
     sweep.add_argument(
         "--stopping-threshold",
-        type=_non_negative_float,
+        type=non_negative_float,
         default=1e-6,
         help="stop a fit when its epoch loss changes by less (default: 1e-6; 0 runs every epoch)",
     )
-    sweep.add_argument("--n-jobs", type=_positive_int, default=None, help="threads (default: all cores)")
+    sweep.add_argument("--n-jobs", type=positive_int, default=None, help="threads (default: all cores)")
     sweep.add_argument("--out", metavar="DIR", help="folder for sweep.csv and sweep.png")
     sweep.add_argument("--csv", metavar="FILE", help="your own data instead of diamonds (needs --x and --y)")
     sweep.add_argument("--x", nargs="+", metavar="COL", help="feature columns of --csv")
     sweep.add_argument("--y", metavar="COL", help="target column of --csv")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(run=_run_sweep)
+
+    from . import fit_command
+
+    fit_command.add_parser(commands)
     return parser
 
 
-def _compared_model(args: argparse.Namespace) -> Any:
+def compared_model(args: argparse.Namespace) -> Any:
     """``--model``, with ``--hidden`` and ``--activation`` for a network."""
     if args.model == "linear":
         if args.hidden or args.activation:
@@ -208,7 +229,7 @@ def _run_compare(args: argparse.Namespace) -> None:
     try:
         table = compare(
             args.methods,
-            model=_compared_model(args),
+            model=compared_model(args),
             epochs=args.epochs,
             batch_size=args.batch_size,
             stopping_threshold=args.stopping_threshold,
@@ -231,6 +252,7 @@ def _run_compare(args: argparse.Namespace) -> None:
 def _sweep_data(args: argparse.Namespace) -> tuple[Any, str]:
     """The diamonds split, or a CSV file split and standardized the same way; plus the target's name."""
     from .datasets import standardized_split, tutorial_split
+    from .tables import read_columns
 
     if args.csv is None:
         if args.x or args.y:
@@ -238,28 +260,7 @@ def _sweep_data(args: argparse.Namespace) -> tuple[Any, str]:
         return tutorial_split(), "test RMSE ($)"
     if not args.x or not args.y:
         raise ValueError("--csv needs --x COL [COL ...] and --y COL")
-    import pandas as pd
-
-    frame = pd.read_csv(args.csv)
-    missing = [c for c in [*args.x, args.y] if c not in frame.columns]
-    if missing:
-        raise ValueError(f"--csv {args.csv} has no column(s) {', '.join(missing)}; it has {', '.join(frame.columns)}")
-    if args.y in args.x:
-        raise ValueError(f"--y {args.y} is also a feature in --x; the target cannot be one of its own features")
-    if len(set(args.x)) != len(args.x):
-        raise ValueError(f"--x names a column twice: {' '.join(args.x)}")
-    columns = frame[[*args.x, args.y]]
-    if len(columns) < 2:
-        raise ValueError(f"{args.csv} has {len(columns)} data row(s); a train and a test set need at least 2")
-    # One rule with fastopt.fit: booleans are refused, not silently read as 0/1.
-    booleans = [c for c in columns.columns if pd.api.types.is_bool_dtype(columns[c])]
-    if booleans:
-        raise ValueError(f"column(s) {', '.join(booleans)} of {args.csv} hold True/False; write them as 0/1")
-    non_numeric = [c for c in columns.columns if not pd.api.types.is_numeric_dtype(columns[c])]
-    if non_numeric:
-        raise ValueError(f"column(s) {', '.join(non_numeric)} of {args.csv} are not numeric")
-    if columns.isna().any().any():
-        raise ValueError(f"{args.csv} has missing values in {', '.join(columns.columns[columns.isna().any()])}")
+    columns = read_columns(args.csv, args.x, args.y, 2, "a train and a test set")
     data = columns.to_numpy(dtype=float)
     return standardized_split(data, columns=list(columns.columns), name=args.csv), f"test RMSE ({args.y})"
 
@@ -313,20 +314,32 @@ def _run_sweep(args: argparse.Namespace) -> None:
         print(f"wrote sweep.csv and sweep.png to {folder}")
 
 
+def _show_warning(command: str, message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """Warnings as one line on stderr, ``fastopt fit: ConvergenceWarning: ...``, without a source location."""
+    print(f"fastopt {command}: {category.__name__}: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (errors are one line on stderr; 130 after Ctrl-C)."""
+    from .result import ConvergenceWarning
+    from .validation import UnscaledDataWarning
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # a bare `fastopt`: say what there is
         parser.print_help()
         return 0
     try:
-        args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = functools.partial(_show_warning, args.command)
+            for category in (UnscaledDataWarning, ConvergenceWarning, RuntimeWarning):
+                warnings.filterwarnings("default", category=category)  # shown, whatever filters the caller set
+            args.run(args)
     except KeyboardInterrupt:
         # Runs stop within a fraction of a second (fastopt.chunks); files are written whole or not at all.
         print(f"fastopt {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, RuntimeError, OSError) as error:
+    except (ValueError, TypeError, RuntimeError, OSError, ImportError) as error:
         print(f"fastopt {args.command}: error: {error}", file=sys.stderr)
         return 1
     return 0

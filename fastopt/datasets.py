@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .extras import require
+
 if TYPE_CHECKING:  # pandas and seaborn load lazily: importing fastopt stays fast
     import pandas as pd
 
@@ -44,8 +46,7 @@ def load_diamonds() -> pd.DataFrame:
     RuntimeError
         When none of the sources is available, saying how to get the data.
     """
-    import seaborn as sns
-
+    sns = require("seaborn", "loading the diamonds data", "data")
     try:
         cached = os.path.isfile(os.path.join(sns.get_data_home(), "diamonds.csv"))
     except OSError:  # get_data_home creates its folder, which a read-only home refuses

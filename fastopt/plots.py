@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .closed_form import least_squares
+from .extras import require
 from .models import Architecture, mean_squared_error
 from .validation import as_features
 
@@ -26,11 +27,11 @@ __all__ = ["comparison", "loss_curves", "paths", "sweep_heatmap", "close_all"]
 
 
 def _pyplot() -> tuple[Any, Any]:
-    import matplotlib
-
+    matplotlib = require("matplotlib", "drawing figures", "plots")
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-    import seaborn as sns
+
+    sns = require("seaborn", "drawing figures", "plots")
 
     sns.set_theme(style="whitegrid", context="notebook")
     return plt, sns
@@ -108,23 +109,32 @@ def _mse_surface(split: TutorialSplit) -> Callable[[Any, Any], Any]:
     return lambda m, b: m**2 * sxx + 2 * m * b * sx + b**2 - 2 * m * sxy - 2 * b * sy + syy
 
 
-def loss_curves(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
-    """Training MSE from the start (epoch 0) through every epoch, one line per run, log scales."""
+def loss_curves(
+    results: Mapping[str, FitResult],
+    split: TutorialSplit | None = None,
+    ylabel: str = "training MSE (standardized, log scale)",
+) -> Figure:
+    """Training loss through every epoch, one line per run, log scales.
+
+    With the ``split`` the runs trained on (squared error), the curves start
+    at epoch 0, the loss of the initial parameters.
+    """
     plt, _ = _pyplot()
-    X = as_features(split.x_train)
     figure, axis = plt.subplots(figsize=(8, 4.8))
     for method, result in results.items():
-        assert isinstance(result.model, Architecture)
-        start = mean_squared_error(result.init, result.model, X, split.y_train)
-        losses = np.concatenate([[start], result.loss_history])
-        axis.plot(np.arange(losses.shape[0]), losses, label=method, linewidth=1.0, alpha=0.8)
+        start = []
+        if split is not None:
+            assert isinstance(result.model, Architecture)
+            start = [mean_squared_error(result.init, result.model, as_features(split.x_train), split.y_train)]
+        losses = np.concatenate([start, result.loss_history])
+        axis.plot(np.arange(1 - len(start), result.epochs_run + 1), losses, label=method, linewidth=1.0, alpha=0.8)
     best = min(float(np.min(r.loss_history)) for r in results.values() if r.epochs_run)
     axis.set_xscale("symlog", linthresh=1)
     axis.set_yscale("log")
     axis.set(
-        xlabel="epoch (0 = start; log scale past 1)",
-        ylabel="training MSE (standardized, log scale)",
-        title=f"Loss curves (lowest epoch loss {best:.5f})",
+        xlabel="epoch (0 = start; log scale past 1)" if split is not None else "epoch (log scale past 1)",
+        ylabel=ylabel,
+        title=f"Loss curves (lowest epoch loss {best:.5g})",
     )
     axis.legend()
     figure.tight_layout()

@@ -106,15 +106,15 @@ class Scaling:
         return out
 
 
-def unscaled_columns(X: np.ndarray, y: np.ndarray | None, names: Sequence[str]) -> list[str]:
-    """Columns of ``X`` (named ``names``) and the target (``y``, when given) that are clearly unscaled.
+def unscaled_columns(X: np.ndarray, y: np.ndarray | None, names: Sequence[str], target: str = "y") -> list[str]:
+    """Columns of ``X`` (named ``names``) and the target (``y`` named ``target``, when given) clearly unscaled.
 
     Each is described as ``"name (mean m, std s)"``.
     """
     found = []
     columns = [(name, X[:, j]) for j, name in enumerate(names)]
     if y is not None:
-        columns.append(("y", y))
+        columns.append((target, y))
     for name, column in columns:
         mean, std = float(column.mean()), float(column.std())
         if std > 0 and (abs(mean) > UNSCALED_LIMIT or std > UNSCALED_LIMIT or std < SMALL_STD):

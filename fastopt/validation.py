@@ -226,7 +226,9 @@ def prepare(
         scaling = Scaling.of(X, Y, scale_targets=regression)
         X, Y = scaling.features(X), scaling.targets(Y)
     elif not data_checked and not isinstance(resolved, Objective):
-        warn_if_unscaled(X, Y if regression else None, column_names(x, X.shape[1]))
+        warn_if_unscaled(
+            X, Y if regression else None, column_names(x, X.shape[1]), str(getattr(y, "name", None) or "y")
+        )
     n_params = resolved.n_params
     if init is None and isinstance(resolved, Objective) and resolved.init is not None:
         start = np.array(resolved.init)
@@ -283,9 +285,9 @@ def column_names(x: Any, d: int) -> list[str]:
     return ["x" if d == 1 else f"x[:, {j}]" for j in range(d)]
 
 
-def warn_if_unscaled(X: np.ndarray, y: np.ndarray | None, names: list[str]) -> None:
+def warn_if_unscaled(X: np.ndarray, y: np.ndarray | None, names: list[str], target: str = "y") -> None:
     """One :class:`UnscaledDataWarning` naming the clearly unscaled columns, if any (``y``: regression targets)."""
-    found = unscaled_columns(X, y, names)
+    found = unscaled_columns(X, y, names, target)
     if found:
         warnings.warn(
             f"the data is far from standardized: {', '.join(found)}; with a fixed learning rate and epoch "

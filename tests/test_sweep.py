@@ -334,7 +334,7 @@ def test_sweep_command_reports_a_method_whose_every_run_diverged(tmp_path, capsy
 @pytest.mark.parametrize(
     "csv, args, message",
     [
-        ("a,b\n", ["--x", "a", "--y", "b"], "data.csv has 0 data row(s); a train and a test set need at least 2"),
+        ("a,b\n", ["--x", "a", "--y", "b"], "data.csv has 0 data row(s); a train and a test set need(s) at least 2"),
         ("a,b\n1,2\n", ["--x", "a", "--y", "b"], "data.csv has 1 data row(s)"),
         ("a,b\n1,2\n2,3\n", ["--x", "a", "--y", "a"], "--y a is also a feature in --x"),
         ("a,b,f\n1,2,True\n2,3,False\n3,5,True\n", ["--x", "a", "f", "--y", "b"],
