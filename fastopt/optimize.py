@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 
 from .chunks import epoch_chunks
-from .kernels import LINEAR_SQUARED, MAX_EPOCHS, fit_kernel
+from .kernels import LINEAR_SQUARED, MAX_EPOCHS, STATUSES, fit_kernel
 from .linear import NO_MOMENTS, moments_for
 from .objective import BUILT_IN, Objective
 from .result import FitResult, finish
 from .schedules import Schedule, kernel_schedule
 from .validation import Problem, prepare
 
-__all__ = ["fit", "run_problem"]
+__all__ = ["fit", "run_problem", "Run"]
 
 
 def fit(
@@ -177,30 +177,77 @@ def run_problem(problem: Problem, progress: Callable[[int], None] | None = None)
     ``progress(epochs_done)`` is called after each chunk. The result is
     identical to an unsplit run.
     """
-    X, y = problem.X, problem.y
-    n_rows = X.shape[0]
-    params = problem.init.copy()
-    state = new_state(problem)
-    index = np.arange(n_rows, dtype=np.uint32)
-    rng_state = problem.rng_state.copy()
-    loss_history = np.empty(problem.epochs)
-    path = np.empty((problem.epochs if problem.record_path else 0, params.shape[0]))
-    linear = problem.spec[0] == LINEAR_SQUARED
-    M, M_abs = moments_for(X, y, [problem.epochs]) if linear else (NO_MOMENTS, NO_MOMENTS)
-    gradient, loss = (problem.model.gradient, problem.model.loss) if isinstance(problem.model, Objective) else BUILT_IN
-    schedule_code, schedule_args = kernel_schedule(problem.schedule)
-    epochs_done, n_steps, status = 0, 0, MAX_EPOCHS
-    for start, stop in epoch_chunks(0, problem.epochs, n_rows * params.shape[0]):
-        epochs_done, n_steps, status = fit_kernel(
-            X, y, problem.spec, gradient, loss, M, M_abs, problem.method.code, problem.hp, schedule_code, schedule_args,
-            params, state, index, rng_state, problem.batch_size, problem.threshold, problem.shuffle,
-            loss_history, path, start, stop, n_steps,
+    run = Run(problem)
+    run.advance(problem.epochs, progress)
+    return run.result()
+
+
+class Run:
+    """A fit that advances a few epochs at a time, carrying everything between calls.
+
+    Parameters, the rule's state, the row order, the generator, the update
+    count and the epoch (so the schedule's position) persist, so
+    ``advance(a)`` then ``advance(b)`` is bit for bit ``advance(a + b)``:
+    the basis of :func:`run_problem`, early stopping and ``partial_fit``.
+    ``problem`` may be swapped for one with other data of the same width
+    between calls (``partial_fit`` on new rows); the row order restarts when
+    the number of rows changes.
+    """
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.params = problem.init.copy()  # in the units trained on (standardized when scaled)
+        self.state = new_state(problem)
+        self.index = np.arange(problem.X.shape[0], dtype=np.uint32)
+        self.rng_state = problem.rng_state.copy()
+        self.loss_history = np.empty(0)
+        self.path = np.empty((0, self.params.shape[0]))
+        self.epochs_done, self.n_steps, self.status = 0, 0, MAX_EPOCHS
+
+    def advance(self, epochs: int, progress: Callable[[int], None] | None = None) -> str:
+        """Run up to ``epochs`` more epochs (fewer if the run stalls or diverges); return the status name."""
+        problem, params = self.problem, self.params
+        X, y = problem.X, problem.y
+        if self.index.shape[0] != X.shape[0]:
+            self.index = np.arange(X.shape[0], dtype=np.uint32)
+        stop = self.epochs_done + epochs
+        if self.status != MAX_EPOCHS or epochs <= 0:
+            return STATUSES[self.status]
+        self.loss_history = _grown(self.loss_history, stop)
+        if problem.record_path:
+            self.path = _grown(self.path, stop)
+        linear = problem.spec[0] == LINEAR_SQUARED
+        M, M_abs = moments_for(X, y, [epochs]) if linear else (NO_MOMENTS, NO_MOMENTS)
+        model = problem.model
+        gradient, loss = (model.gradient, model.loss) if isinstance(model, Objective) else BUILT_IN
+        schedule_code, schedule_args = kernel_schedule(problem.schedule)
+        for start, chunk_stop in epoch_chunks(self.epochs_done, stop, X.shape[0] * params.shape[0]):
+            self.epochs_done, self.n_steps, self.status = fit_kernel(
+                X, y, problem.spec, gradient, loss, M, M_abs, problem.method.code, problem.hp, schedule_code,
+                schedule_args, params, self.state, self.index, self.rng_state, problem.batch_size, problem.threshold,
+                problem.shuffle, self.loss_history, self.path, start, chunk_stop, self.n_steps,
+            )  # fmt: skip
+            if progress is not None:
+                progress(self.epochs_done)
+            if self.status != MAX_EPOCHS:
+                break
+        return STATUSES[self.status]
+
+    def result(self, params: np.ndarray | None = None) -> FitResult:
+        """The run so far as a :class:`FitResult` (with ``params``, e.g. the best ones seen, when given)."""
+        return finish(
+            self.problem, self.params if params is None else params, self.loss_history, self.epochs_done,
+            self.n_steps, self.status, self.path,
         )  # fmt: skip
-        if progress is not None:
-            progress(epochs_done)
-        if status != MAX_EPOCHS:
-            break
-    return finish(problem, params, loss_history, epochs_done, n_steps, status, path)
+
+
+def _grown(array: np.ndarray, rows: int) -> np.ndarray:
+    """``array`` with at least ``rows`` rows, the existing ones kept (doubling, so appends stay cheap)."""
+    if array.shape[0] >= rows:
+        return array
+    grown = np.empty((max(rows, 2 * array.shape[0]), *array.shape[1:]))
+    grown[: array.shape[0]] = array
+    return grown
 
 
 def new_state(problem: Problem) -> np.ndarray:

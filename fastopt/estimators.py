@@ -1,0 +1,299 @@
+"""scikit-learn estimators: ``FastoptRegressor`` and ``FastoptClassifier``.
+
+They wrap :func:`fastopt.fit` in scikit-learn's API (``fit``, ``partial_fit``,
+``predict``, ``score``, ``get_params``/``set_params``), so fastopt's kernels
+work inside ``Pipeline``, ``GridSearchCV`` and ``cross_val_score``. They
+need scikit-learn (``pip install "fastopt[sklearn]"``).
+
+Defaults are chosen for data as it comes: features (and regression
+targets) are standardized and the model is reported in the data's units;
+Adam at 0.01 with a cosine decay to 0 over 500 epochs, in batches of
+``min(32, ceil(n / 16))`` rows (at least 16 updates per epoch on small
+data). On raw mpg, mtcars, diamonds and diabetes data this lands within
+0.1 % of least squares' training error; a constant rate would stay at its
+noise floor above it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .extras import require
+from .models import MLP
+from .optimize import Run
+from .result import FitResult
+from .schedules import Schedule, cosine
+from .validation import prepare
+
+require("sklearn", "fastopt.estimators", "sklearn")
+
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin  # noqa: E402
+from sklearn.utils.multiclass import check_classification_targets  # noqa: E402
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data  # noqa: E402
+
+__all__ = ["FastoptRegressor", "FastoptClassifier"]
+
+
+class _FastoptEstimator(BaseEstimator):
+    """What both estimators share: parameters, the run, early stopping, partial_fit."""
+
+    def __init__(
+        self,
+        method: str = "adam",
+        loss: str = "auto",
+        hidden_layer_sizes: tuple[int, ...] = (),
+        activation: str = "relu",
+        learning_rate: float = 0.01,
+        epochs: int = 500,
+        batch_size: int | str = "auto",
+        stopping_threshold: float = 0.0,
+        schedule: str | Schedule = "cosine",
+        standardize: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        random_state: int | None = None,
+        hyperparameters: Mapping[str, Any] | None = None,
+    ):
+        self.method = method
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.stopping_threshold = stopping_threshold
+        self.schedule = schedule
+        self.standardize = standardize
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.hyperparameters = hyperparameters
+
+    # What the subclasses say.
+    def _targets(self, y: Any, first_call: bool, classes: Any = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def _loss(self) -> str:
+        raise NotImplementedError
+
+    def _validation_score(self, result: FitResult, X: np.ndarray, y: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def _problem(self, X: np.ndarray, y: np.ndarray) -> Any:
+        """The validated fit of ``X``, ``y`` with this estimator's settings."""
+        if self.schedule == "cosine":
+            schedule: Schedule | None = cosine(max(1, int(self.epochs)))
+        elif self.schedule in ("constant", None):
+            schedule = None
+        elif isinstance(self.schedule, Schedule):
+            schedule = self.schedule
+        else:
+            raise ValueError(
+                f"schedule must be 'cosine', 'constant' or a fastopt.schedules schedule, got {self.schedule!r}"
+            )
+        if self.batch_size == "auto":
+            batch_size: Any = min(32, max(1, math.ceil(X.shape[0] / 16)))
+        else:
+            batch_size = self.batch_size
+        model: Any = MLP(tuple(self.hidden_layer_sizes), self.activation) if len(self.hidden_layer_sizes) else "linear"
+        seed = self.random_state
+        if seed is None:
+            seed = int(np.random.default_rng().integers(2**32))
+        elif isinstance(seed, np.random.RandomState):
+            seed = int(seed.randint(2**31))
+        return prepare(
+            X, y, self.method, learning_rate=self.learning_rate, epochs=self.epochs, batch_size=batch_size,
+            stopping_threshold=self.stopping_threshold, seed=seed, init=None, shuffle=True, schedule=schedule,
+            hyperparameters=dict(self.hyperparameters or {}), model=model, loss=self._loss(),
+            n_classes=len(self.classes_) if self._loss() == "cross_entropy" else None, standardize=self.standardize,
+        )  # fmt: skip
+
+    def fit(self, X: Any, y: Any) -> Any:
+        """Fit for ``epochs`` epochs (fewer with early stopping or a tolerance); returns self."""
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False, reset=True)
+        target = self._targets(y, first_call=True)
+        if self.early_stopping:
+            return self._fit_early_stopping(X, target)
+        run = Run(self._problem(X, target))
+        run.advance(int(self.epochs))
+        self._finish(run, run.result())
+        return self
+
+    def _fit_early_stopping(self, X: np.ndarray, target: np.ndarray) -> Any:
+        """Hold out ``validation_fraction`` of the rows; keep the parameters of the best validation score."""
+        n = X.shape[0]
+        n_valid = max(1, round(self.validation_fraction * n))
+        if not 0 < self.validation_fraction < 1 or n_valid >= n:
+            raise ValueError(f"validation_fraction={self.validation_fraction!r} leaves no training or validation rows")
+        order = np.random.default_rng(self.random_state if isinstance(self.random_state, int) else None).permutation(n)
+        valid, train = np.sort(order[:n_valid]), np.sort(order[n_valid:])
+        run = Run(self._problem(X[train], target[train]))
+        scores: list[float] = []
+        best_score, best_params, since_best = -np.inf, run.params.copy(), 0
+        for _ in range(int(self.epochs)):
+            if run.advance(1) != "max_epochs":
+                break
+            score = self._validation_score(run.result(), X[valid], target[valid])
+            scores.append(score)
+            if score > best_score:
+                best_score, best_params, since_best = score, run.params.copy(), 0
+            else:
+                since_best += 1
+                if since_best >= self.n_iter_no_change:
+                    break
+        self.validation_scores_ = np.array(scores)
+        self.best_validation_score_ = best_score
+        self._finish(run, run.result(best_params))
+        return self
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> Any:
+        """One epoch over ``X``, ``y``, continuing the optimizer's state and the schedule's position.
+
+        The first call sets the scaling (from its data), the parameters and
+        the row-order generator; later calls may bring other rows of the
+        same features. ``k`` calls on the same data equal ``fit`` with
+        ``epochs=k`` bit for bit (same ``random_state``).
+        """
+        first_call = not hasattr(self, "_run")
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False, reset=first_call)
+        target = self._targets(y, first_call, classes)
+        if first_call:
+            self._run = Run(self._problem(X, target))
+        else:
+            problem = self._run.problem
+            if problem.scaling is not None:
+                X_run, y_run = problem.scaling.features(X), problem.scaling.targets(target)
+            else:
+                X_run, y_run = _read_only(X), _read_only(target)
+            self._run.problem = dataclasses.replace(problem, X=X_run, y=y_run)
+        self._run.advance(1)
+        self._finish(self._run, self._run.result())
+        return self
+
+    def _finish(self, run: Run, result: FitResult) -> None:
+        self.result_ = result
+        self.n_iter_ = result.epochs_run
+        self.loss_curve_ = np.array(result.loss_history)
+        if len(self.hidden_layer_sizes) == 0:  # the linear model, in scikit-learn's shapes
+            weight, bias = result.layers()[0]
+            one = weight.shape[0] == 1
+            self.coef_ = np.array(weight[0] if one and isinstance(self, RegressorMixin) else weight)
+            self.intercept_ = np.array(bias[0] if one and isinstance(self, RegressorMixin) else bias)
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "result_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.result_.decision_function(X)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only C-contiguous float64 view or copy: the kernels' layout."""
+    array = np.ascontiguousarray(array, dtype=np.float64).view()
+    array.flags.writeable = False
+    return array
+
+
+class FastoptRegressor(RegressorMixin, _FastoptEstimator):
+    """Linear or MLP regression trained by a fastopt method, with scikit-learn's API.
+
+    Parameters
+    ----------
+    method : str, default "adam"
+        Any of :data:`fastopt.METHODS`.
+    loss : {"auto", "squared_error", "huber"}, default "auto" (squared error)
+    hidden_layer_sizes : tuple of int, default () (the linear model)
+    activation : {"relu", "tanh"}, default "relu"
+    learning_rate : float, default 0.01
+    epochs : int, default 500
+    batch_size : int or "auto", default "auto" (``min(32, ceil(n / 16))``)
+    stopping_threshold : float, default 0 (every epoch runs)
+    schedule : "cosine", "constant" or a fastopt schedule, default "cosine" (to 0 over ``epochs``)
+    standardize : bool, default True
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the rows, stop after
+        ``n_iter_no_change`` epochs without a better validation score
+        (R^2) and keep the best parameters.
+    validation_fraction : float, default 0.1
+    n_iter_no_change : int, default 10
+    random_state : int or None, default None
+    hyperparameters : dict, optional
+        The method's other hyperparameters (e.g. ``{"beta1": 0.8}``).
+
+    Attributes
+    ----------
+    result_ : FitResult
+    coef_, intercept_ : linear model only, in the data's units
+    loss_curve_ : ndarray, the training loss per epoch (of the data as trained: standardized)
+    n_iter_ : int, epochs run
+    validation_scores_, best_validation_score_ : with early stopping
+    """
+
+    def _targets(self, y: Any, first_call: bool, classes: Any = None) -> np.ndarray:
+        return column_or_1d(y, warn=True).astype(np.float64)
+
+    def _loss(self) -> str:
+        return "squared_error" if self.loss == "auto" else self.loss
+
+    def _validation_score(self, result: FitResult, X: np.ndarray, y: np.ndarray) -> float:
+        residual = result.predict(X) - y
+        total = np.sum((y - y.mean()) ** 2)
+        return float(1 - np.sum(residual**2) / total) if total > 0 else float(-np.sum(residual**2))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions in the target's units."""
+        return self._outputs(X)
+
+
+class FastoptClassifier(ClassifierMixin, _FastoptEstimator):
+    """Logistic, softmax or MLP classification trained by a fastopt method, with scikit-learn's API.
+
+    Labels may be any sortable values (``classes_`` holds them). The loss
+    is ``"log_loss"`` for two classes and ``"cross_entropy"`` (softmax)
+    for more (``loss="auto"``); ``loss="cross_entropy"`` also works for two.
+    Parameters and attributes as :class:`FastoptRegressor` (the validation
+    score of early stopping is the accuracy).
+    """
+
+    def _targets(self, y: Any, first_call: bool, classes: Any = None) -> np.ndarray:
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if first_call:
+            self.classes_ = np.unique(y if classes is None else np.asarray(classes))
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"FastoptClassifier needs samples of at least 2 classes in the data; got 1 class: {self.classes_}"
+                )
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
+            raise ValueError(f"y has labels {unknown[:5]} not in classes_ {self.classes_[:10]}")
+        return np.searchsorted(self.classes_, y).astype(np.float64)
+
+    def _loss(self) -> str:
+        if self.loss == "auto":
+            return "log_loss" if len(self.classes_) == 2 else "cross_entropy"
+        return self.loss
+
+    def _validation_score(self, result: FitResult, X: np.ndarray, y: np.ndarray) -> float:
+        return float(np.mean(result.predict(X) == y))
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Logits: shape (n,) for two classes with log loss (positive favours ``classes_[1]``), else (n, K)."""
+        return self._outputs(X)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape (n, len(classes_)), columns in ``classes_`` order."""
+        check_is_fitted(self, "result_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.result_.predict_proba(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class label for each row."""
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
