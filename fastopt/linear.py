@@ -27,18 +27,26 @@ import numpy as np
 
 from .jit import jit
 from .update_rules import (
+    ADADELTA,
     ADAGRAD,
     ADAM,
+    ADAMAX,
     ADAMW,
     MOMENTUM,
+    NADAM,
     NESTEROV,
+    RADAM,
     RMSPROP,
     SGD,
+    adadelta,
     adagrad,
     adam,
+    adamax,
     adamw,
     momentum,
+    nadam,
     nesterov,
+    radam,
     rmsprop,
     sgd,
 )
@@ -282,4 +290,12 @@ def linear_epoch(
             adam(params, grad, state, lr, hp, t)
         elif code == ADAMW:
             adamw(params, grad, state, lr, hp, t)
+        elif code == ADAMAX:
+            adamax(params, grad, state, lr, hp, t)
+        elif code == NADAM:
+            nadam(params, grad, state, lr, hp, t)
+        elif code == RADAM:
+            radam(params, grad, state, lr, hp, t)
+        elif code == ADADELTA:
+            adadelta(params, grad, state, lr, hp, t)
     return epoch_loss(X, y, params, M, M_abs), t

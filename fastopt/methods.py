@@ -132,6 +132,9 @@ _MOMENTUM = Hyperparameter("momentum", 0.9, UNIT, "decay of the velocity")
 _BETA1 = Hyperparameter("beta1", 0.9, UNIT, "decay of the first moment")
 _BETA2 = Hyperparameter("beta2", 0.999, UNIT, "decay of the second moment")
 _AMSGRAD = Hyperparameter("amsgrad", False, None, "divide by the running maximum of the second moment")
+_DECOUPLED = Hyperparameter(
+    "decoupled_weight_decay", False, None, "decay the parameters (p *= 1 - lr * weight_decay) instead of L2"
+)
 
 
 def _epsilon(default: float) -> Hyperparameter:
@@ -218,6 +221,65 @@ REGISTRY: tuple[Method, ...] = (
         state_names=("exp_avg", "exp_avg_sq", "beta_powers", "max_exp_avg_sq"),
         formula="p *= 1 - lr * weight_decay; then Adam's update with g unpenalized: " + _ADAM_FORMULA,
         torch="AdamW(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, amsgrad)",
+    ),
+)
+
+REGISTRY += (
+    Method(
+        name="adamax",
+        code=7,
+        title="Adamax",
+        hyperparameters=(_learning_rate(0.002), _BETA1, _BETA2, _epsilon(1e-8), _weight_decay()),
+        state_names=("exp_avg", "exp_inf"),
+        formula="m = m + (1 - b1) * (g - m); u = max(b2 * u, |g| + eps); p -= lr / (1 - b1**t) * m / u",
+        torch="Adamax(lr, betas=(beta1, beta2), eps=epsilon, weight_decay)",
+    ),
+    Method(
+        name="nadam",
+        code=8,
+        title="NAdam",
+        hyperparameters=(
+            _learning_rate(0.002),
+            _BETA1,
+            _BETA2,
+            _epsilon(1e-8),
+            _weight_decay(),
+            Hyperparameter("momentum_decay", 0.004, NON_NEGATIVE, "psi: mu_t = beta1 (1 - 0.96**(t psi) / 2)"),
+            _DECOUPLED,
+        ),
+        state_names=("exp_avg", "exp_avg_sq", "mu_product"),
+        formula=(
+            "mu_t = b1 (1 - 0.96**(t psi) / 2); M = M mu_t; m = m + (1 - b1)(g - m); v = b2 v + (1 - b2) g**2; "
+            "d = sqrt(v / (1 - b2**t)) + eps; p -= lr (1 - mu_t) / (1 - M) g / d + lr mu_{t+1} / (1 - M mu_{t+1}) m / d"
+        ),
+        torch="NAdam(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, momentum_decay, decoupled_weight_decay)",
+    ),
+    Method(
+        name="radam",
+        code=9,
+        title="RAdam",
+        hyperparameters=(_learning_rate(0.001), _BETA1, _BETA2, _epsilon(1e-8), _weight_decay(), _DECOUPLED),
+        state_names=("exp_avg", "exp_avg_sq"),
+        formula=(
+            "m = m + (1 - b1)(g - m); v = b2 v + (1 - b2) g**2; rho_t = rho_inf - 2 t b2**t / (1 - b2**t); "
+            "p -= lr m / (1 - b1**t) * (r_t sqrt(1 - b2**t) / (sqrt(v) + eps) if rho_t > 5 else 1)"
+        ),
+        torch="RAdam(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, decoupled_weight_decay)",
+    ),
+    Method(
+        name="adadelta",
+        code=10,
+        title="Adadelta",
+        hyperparameters=(
+            _learning_rate(1.0),
+            Hyperparameter("rho", 0.9, UNIT, "decay of the mean squared gradient and update"),
+            _epsilon(1e-6),
+            _weight_decay(),
+        ),
+        state_names=("square_avg", "acc_delta"),
+        formula="s = rho s + (1 - rho) g**2; delta = sqrt(a + eps) / sqrt(s + eps) g; "
+        "a = rho a + (1 - rho) delta**2; p -= lr delta",
+        torch="Adadelta(lr, rho, eps=epsilon, weight_decay)",
     ),
 )
 

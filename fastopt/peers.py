@@ -33,6 +33,10 @@ TORCH_OPTIMIZERS = {
     "adagrad": "Adagrad",
     "adam": "Adam",
     "adamw": "AdamW",
+    "adamax": "Adamax",
+    "nadam": "NAdam",
+    "radam": "RAdam",
+    "adadelta": "Adadelta",
 }
 
 
@@ -66,6 +70,15 @@ def _torch_optimizer(torch: Any, method: str, parameters: list, hyper: Mapping[s
         cls = optim.Adam if method == "adam" else optim.AdamW
         return cls(parameters, lr=lr, betas=(hyper["beta1"], hyper["beta2"]), eps=hyper["epsilon"],
                    weight_decay=wd, amsgrad=hyper["amsgrad"])  # fmt: skip
+    if method in ("adamax", "nadam", "radam"):
+        extra = {} if method == "adamax" else {"decoupled_weight_decay": hyper["decoupled_weight_decay"]}
+        if method == "nadam":
+            extra["momentum_decay"] = hyper["momentum_decay"]
+        cls = {"adamax": optim.Adamax, "nadam": optim.NAdam, "radam": optim.RAdam}[method]
+        return cls(parameters, lr=lr, betas=(hyper["beta1"], hyper["beta2"]), eps=hyper["epsilon"], weight_decay=wd,
+                   **extra)  # fmt: skip
+    if method == "adadelta":
+        return optim.Adadelta(parameters, lr=lr, rho=hyper["rho"], eps=hyper["epsilon"], weight_decay=wd)
     raise ValueError(f"no torch.optim equivalent for method {method!r}")
 
 

@@ -87,6 +87,63 @@ def adamw_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hy
     adam_step(p, g, state, lr, {**h, "weight_decay": 0.0}, t)
 
 
+def _penalized(p: np.ndarray, g: np.ndarray, lr: float, h: Hyper) -> np.ndarray:
+    """Decoupled decay applied to ``p`` (returning ``g``), or the L2 term added to ``g``."""
+    if h.get("decoupled_weight_decay"):
+        p *= 1 - lr * h["weight_decay"]
+        return g
+    return g + h["weight_decay"] * p
+
+
+def adamax_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    m, u = state[0], state[1]
+    b1, b2 = h["beta1"], h["beta2"]
+    g = _gradient(p, g, h)
+    m[:] = b1 * m + (1 - b1) * g
+    u[:] = np.maximum(b2 * u, np.abs(g) + h["epsilon"])
+    p -= lr / (1 - b1**t) * m / u
+
+
+def nadam_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    # state[2, 0] holds mu_1 * ... * mu_{t-1} (the product of the momentum schedule so far).
+    m, v = state[0], state[1]
+    b1, b2, psi = h["beta1"], h["beta2"], h["momentum_decay"]
+    g = _penalized(p, g, lr, h)
+    mu, mu_next = (b1 * (1 - 0.5 * 0.96 ** (k * psi)) for k in (t, t + 1))
+    product = mu * (state[2, 0] if t > 1 else 1.0)
+    state[2, 0] = product
+    m[:] = b1 * m + (1 - b1) * g
+    v[:] = b2 * v + (1 - b2) * g**2
+    d = np.sqrt(v / (1 - b2**t)) + h["epsilon"]
+    p -= lr * (1 - mu) / (1 - product) * g / d + lr * mu_next / (1 - product * mu_next) * m / d
+
+
+def radam_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    m, v = state[0], state[1]
+    b1, b2 = h["beta1"], h["beta2"]
+    g = _penalized(p, g, lr, h)
+    m[:] = b1 * m + (1 - b1) * g
+    v[:] = b2 * v + (1 - b2) * g**2
+    m_hat = m / (1 - b1**t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho = rho_inf - 2 * t * b2**t / (1 - b2**t)
+    if rho > 5:
+        r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+        p -= lr * m_hat * np.sqrt(1 - b2**t) / (np.sqrt(v) + h["epsilon"]) * r
+    else:
+        p -= lr * m_hat
+
+
+def adadelta_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    s, a = state[0], state[1]
+    rho, eps = h["rho"], h["epsilon"]
+    g = _gradient(p, g, h)
+    s[:] = rho * s + (1 - rho) * g**2
+    delta = np.sqrt(a + eps) / np.sqrt(s + eps) * g
+    a[:] = rho * a + (1 - rho) * delta**2
+    p -= lr * delta
+
+
 STEPS: dict[str, Callable[..., None]] = {
     "sgd": sgd_step,
     "momentum": momentum_step,
@@ -95,6 +152,10 @@ STEPS: dict[str, Callable[..., None]] = {
     "adagrad": adagrad_step,
     "adam": adam_step,
     "adamw": adamw_step,
+    "adamax": adamax_step,
+    "nadam": nadam_step,
+    "radam": radam_step,
+    "adadelta": adadelta_step,
 }
 
 

@@ -45,6 +45,10 @@ RMSPROP = _CODES["rmsprop"]
 ADAGRAD = _CODES["adagrad"]
 ADAM = _CODES["adam"]
 ADAMW = _CODES["adamw"]
+ADAMAX = _CODES["adamax"]
+NADAM = _CODES["nadam"]
+RADAM = _CODES["radam"]
+ADADELTA = _CODES["adadelta"]
 
 
 @jit
@@ -256,6 +260,141 @@ def adamw(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
 
 
 @jit
+def adamax(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
+    """Adamax (Adam with the infinity norm), as PyTorch's ``Adamax``.
+
+    Let b1, b2, eps, wd denote ``beta1``, ``beta2``, ``epsilon``,
+    ``weight_decay`` (``hp[1:5]``)::
+
+        g = g + wd * p
+        m = m + (1 - b1) * (g - m)
+        u = max(b2 * u, |g| + eps)
+        p -= lr / (1 - b1**t) * m / u
+
+    State: ``state[0]`` = m, ``state[1]`` = u (exponentially weighted infinity norm).
+    """
+    b1, b2, eps, wd = hp[1], hp[2], hp[3], hp[4]
+    m = state[0]
+    u = state[1]
+    step = lr / (1.0 - b1**t)
+    for i in range(params.shape[0]):
+        g = grad[i] + wd * params[i]
+        m[i] += (1.0 - b1) * (g - m[i])
+        u[i] = max(b2 * u[i], abs(g) + eps)
+        params[i] -= step * (m[i] / u[i])
+
+
+@jit
+def nadam(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
+    """NAdam (Adam with Nesterov momentum and momentum decay), as PyTorch's ``NAdam``.
+
+    Let b1, b2, eps, wd, psi denote ``beta1``, ``beta2``, ``epsilon``,
+    ``weight_decay``, ``momentum_decay`` (``hp[1:6]``), and
+    ``decoupled_weight_decay`` be ``hp[6]``::
+
+        p *= 1 - lr * wd                 if decoupled, else g = g + wd * p
+        mu_t = b1 * (1 - 0.5 * 0.96**(t * psi)); mu_next = b1 * (1 - 0.5 * 0.96**((t + 1) * psi))
+        M = M * mu_t                     (M = mu_1 ... mu_t)
+        m = m + (1 - b1) * (g - m); v = b2 * v + (1 - b2) * g**2
+        d = sqrt(v / (1 - b2**t)) + eps
+        p -= lr * (1 - mu_t) / (1 - M) * g / d + lr * mu_next / (1 - M * mu_next) * m / d
+
+    State: ``state[0]`` = m, ``state[1]`` = v, ``state[2, 0]`` = M.
+    """
+    b1, b2, eps, wd, psi = hp[1], hp[2], hp[3], hp[4], hp[5]
+    decoupled = hp[6] != 0.0
+    m = state[0]
+    v = state[1]
+    mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+    mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+    state[2, 0] = mu if t == 1 else state[2, 0] * mu
+    product = state[2, 0]
+    correction2 = 1.0 - b2**t
+    grad_step = -lr * (1.0 - mu) / (1.0 - product)
+    momentum_step = -lr * mu_next / (1.0 - product * mu_next)
+    if decoupled:
+        decay = 1.0 - lr * wd
+        for i in range(params.shape[0]):
+            params[i] *= decay
+    l2 = 0.0 if decoupled else wd
+    for i in range(params.shape[0]):
+        g = grad[i] + l2 * params[i]
+        m[i] += (1.0 - b1) * (g - m[i])
+        v[i] = b2 * v[i] + (1.0 - b2) * g * g
+        d = math.sqrt(v[i] / correction2) + eps
+        params[i] += grad_step * (g / d)
+        params[i] += momentum_step * (m[i] / d)
+
+
+@jit
+def radam(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
+    """RAdam (rectified Adam), as PyTorch's ``RAdam``.
+
+    Let b1, b2, eps, wd denote ``beta1``, ``beta2``, ``epsilon``,
+    ``weight_decay`` (``hp[1:5]``), and ``decoupled_weight_decay`` be ``hp[5]``::
+
+        p *= 1 - lr * wd                 if decoupled, else g = g + wd * p
+        m = m + (1 - b1) * (g - m); v = b2 * v + (1 - b2) * g**2
+        rho_inf = 2 / (1 - b2) - 1; rho_t = rho_inf - 2 t b2**t / (1 - b2**t)
+        if rho_t > 5:  r = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+                       p -= lr * m / (1 - b1**t) * sqrt(1 - b2**t) / (sqrt(v) + eps) * r
+        else:          p -= lr * m / (1 - b1**t)
+
+    State: ``state[0]`` = m, ``state[1]`` = v.
+    """
+    b1, b2, eps, wd = hp[1], hp[2], hp[3], hp[4]
+    decoupled = hp[5] != 0.0
+    m = state[0]
+    v = state[1]
+    correction1 = 1.0 - b1**t
+    correction2 = 1.0 - b2**t
+    rho_inf = 2.0 / (1.0 - b2) - 1.0
+    rho_t = rho_inf - 2.0 * t * (b2**t) / correction2
+    rect = 0.0
+    if rho_t > 5.0:
+        rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
+    if decoupled:
+        decay = 1.0 - lr * wd
+        for i in range(params.shape[0]):
+            params[i] *= decay
+    l2 = 0.0 if decoupled else wd
+    for i in range(params.shape[0]):
+        g = grad[i] + l2 * params[i]
+        m[i] += (1.0 - b1) * (g - m[i])
+        v[i] = b2 * v[i] + (1.0 - b2) * g * g
+        corrected = m[i] / correction1
+        if rho_t > 5.0:
+            params[i] -= corrected * lr * (correction2**0.5 / (math.sqrt(v[i]) + eps)) * rect
+        else:
+            params[i] -= corrected * lr
+
+
+@jit
+def adadelta(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
+    """Adadelta, as PyTorch's ``Adadelta``.
+
+    Let rho, eps, wd denote ``rho``, ``epsilon``, ``weight_decay`` (``hp[1:4]``)::
+
+        g = g + wd * p
+        s = rho * s + (1 - rho) * g**2
+        delta = sqrt(a + eps) / sqrt(s + eps) * g
+        a = rho * a + (1 - rho) * delta**2
+        p -= lr * delta
+
+    State: ``state[0]`` = s (mean squared gradient), ``state[1]`` = a (mean squared update).
+    """
+    rho, eps, wd = hp[1], hp[2], hp[3]
+    s = state[0]
+    a = state[1]
+    for i in range(params.shape[0]):
+        g = grad[i] + wd * params[i]
+        s[i] = rho * s[i] + (1.0 - rho) * g * g
+        delta = math.sqrt(a[i] + eps) / math.sqrt(s[i] + eps) * g
+        a[i] = rho * a[i] + (1.0 - rho) * delta * delta
+        params[i] -= lr * delta
+
+
+@jit
 def apply_rule(code: int, params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray,
                t: int) -> None:  # fmt: skip
     """Apply the update rule with registry ``code``, for the network and objective epochs.
@@ -277,3 +416,11 @@ def apply_rule(code: int, params: np.ndarray, grad: np.ndarray, state: np.ndarra
         adam(params, grad, state, lr, hp, t)
     elif code == ADAMW:
         adamw(params, grad, state, lr, hp, t)
+    elif code == ADAMAX:
+        adamax(params, grad, state, lr, hp, t)
+    elif code == NADAM:
+        nadam(params, grad, state, lr, hp, t)
+    elif code == RADAM:
+        radam(params, grad, state, lr, hp, t)
+    elif code == ADADELTA:
+        adadelta(params, grad, state, lr, hp, t)

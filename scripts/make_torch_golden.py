@@ -36,6 +36,11 @@ adagrad    Adagrad(lr, lr_decay=0, weight_decay, initial_accumulator_value=0,
            eps=epsilon)
 adam       Adam(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, amsgrad)
 adamw      AdamW(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, amsgrad)
+adamax     Adamax(lr, betas=(beta1, beta2), eps=epsilon, weight_decay)
+nadam      NAdam(lr, betas, eps=epsilon, weight_decay, momentum_decay,
+           decoupled_weight_decay)
+radam      RAdam(lr, betas, eps=epsilon, weight_decay, decoupled_weight_decay)
+adadelta   Adadelta(lr, rho, eps=epsilon, weight_decay)
 ========== ==================================================================
 
 Schedules: ``step`` -> ``StepLR(step_size, gamma)``, ``exponential`` ->
@@ -83,6 +88,10 @@ METHOD_HYPERPARAMETERS = {
     "adagrad": ("epsilon", "weight_decay"),
     "adam": ("beta1", "beta2", "epsilon", "weight_decay", "amsgrad"),
     "adamw": ("beta1", "beta2", "epsilon", "weight_decay", "amsgrad"),
+    "adamax": ("beta1", "beta2", "epsilon", "weight_decay"),
+    "nadam": ("beta1", "beta2", "epsilon", "weight_decay", "momentum_decay", "decoupled_weight_decay"),
+    "radam": ("beta1", "beta2", "epsilon", "weight_decay", "decoupled_weight_decay"),
+    "adadelta": ("rho", "epsilon", "weight_decay"),
 }
 
 DEFAULTS = {
@@ -93,6 +102,11 @@ DEFAULTS = {
     "adagrad": dict(epsilon=1e-10, weight_decay=0.0),
     "adam": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, amsgrad=False),
     "adamw": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, amsgrad=False),
+    "adamax": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0),
+    "nadam": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, momentum_decay=0.004,
+                  decoupled_weight_decay=False),
+    "radam": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, decoupled_weight_decay=False),
+    "adadelta": dict(rho=0.9, epsilon=1e-6, weight_decay=0.0),
 }
 
 
@@ -436,7 +450,29 @@ CASES = [
         weight_decay=0.05,
         schedule=COSINE_FLOOR,
     ),
-]
+    # --- adamax, nadam, radam, adadelta: torch.optim's newer element-wise rules
+    case("adamax-d1-n20-b5", "adamax", seed=41, n=20, d=1, batch_size=5, epochs=10, learning_rate=0.05),
+    case("adamax-wd-d5-n23-b4-short", "adamax", seed=42, n=23, d=5, batch_size=4, epochs=8, learning_rate=0.05,
+         weight_decay=0.05),
+    case("adamax-cosine-d2-n16-b4", "adamax", seed=43, n=16, d=2, batch_size=4, epochs=10, learning_rate=0.05,
+         schedule=COSINE),
+    case("nadam-d1-n20-b5", "nadam", seed=44, n=20, d=1, batch_size=5, epochs=10, learning_rate=0.05),
+    case("nadam-wd-d5-n23-b4-short", "nadam", seed=45, n=23, d=5, batch_size=4, epochs=8, learning_rate=0.05,
+         weight_decay=0.05, momentum_decay=0.01),
+    case("nadam-decoupled-d3-n17-b5-short", "nadam", seed=46, n=17, d=3, batch_size=5, epochs=10,
+         learning_rate=0.05, weight_decay=0.1, decoupled_weight_decay=True, schedule=STEP),
+    case("radam-d1-n20-b2", "radam", seed=47, n=20, d=1, batch_size=2, epochs=6, learning_rate=0.05),
+    case("radam-wd-d5-n23-b4-short", "radam", seed=48, n=23, d=5, batch_size=4, epochs=8, learning_rate=0.05,
+         weight_decay=0.05, schedule=EXPONENTIAL),
+    case("radam-decoupled-d3-n17-b3-short", "radam", seed=49, n=17, d=3, batch_size=3, epochs=8,
+         learning_rate=0.05, weight_decay=0.1, decoupled_weight_decay=True),
+    case("adadelta-d1-n20-b5", "adadelta", seed=50, n=20, d=1, batch_size=5, epochs=30, learning_rate=1.0,
+         epsilon=1e-4),
+    case("adadelta-wd-d5-n23-b4-short", "adadelta", seed=51, n=23, d=5, batch_size=4, epochs=30,
+         learning_rate=1.0, epsilon=1e-4, weight_decay=0.05, rho=0.8),
+    case("adadelta-step-d2-n16-b4", "adadelta", seed=52, n=16, d=2, batch_size=4, epochs=30, learning_rate=2.0,
+         epsilon=1e-4, schedule={"kind": "step", "step_size": 10, "gamma": 0.5}),
+]  # fmt: skip
 
 
 def make_problem(seed: int, n: int, d: int, y_scale: float):
@@ -465,6 +501,17 @@ def make_optimizer(method: str, params, learning_rate: float, hp: dict):
     if method in ("adam", "adamw"):
         cls = torch.optim.Adam if method == "adam" else torch.optim.AdamW
         return cls(params, betas=(hp["beta1"], hp["beta2"]), eps=hp["epsilon"], amsgrad=hp["amsgrad"], **common)
+    betas = (hp.get("beta1"), hp.get("beta2"))
+    if method == "adamax":
+        return torch.optim.Adamax(params, betas=betas, eps=hp["epsilon"], **common)
+    if method == "nadam":
+        return torch.optim.NAdam(params, betas=betas, eps=hp["epsilon"], momentum_decay=hp["momentum_decay"],
+                                 decoupled_weight_decay=hp["decoupled_weight_decay"], **common)  # fmt: skip
+    if method == "radam":
+        return torch.optim.RAdam(params, betas=betas, eps=hp["epsilon"],
+                                 decoupled_weight_decay=hp["decoupled_weight_decay"], **common)  # fmt: skip
+    if method == "adadelta":
+        return torch.optim.Adadelta(params, rho=hp["rho"], eps=hp["epsilon"], **common)
     raise ValueError(method)
 
 
@@ -546,6 +593,11 @@ def check(spec: dict, init, record: dict, x, y) -> None:
 
 def build() -> dict:
     torch.set_num_threads(1)
+    # Optimizer scalars (step counters, NAdam's running product of momentum
+    # coefficients) take torch's default dtype: float64, as fastopt keeps them.
+    # Under the float32 default NAdam's product is rounded to float32 every
+    # step and its parameters part from the float64 math by about 1e-8.
+    torch.set_default_dtype(torch.float64)
     names = [c["name"] for c in CASES]
     if len(set(names)) != len(names):
         raise AssertionError("duplicate case names")

@@ -89,6 +89,16 @@ CASES = [
          schedule=EXPONENTIAL),
     case("mse-mlp-relu-3-layers-rmsprop", "rmsprop", seed=12, n=30, d=3, hidden=(6, 5, 4), loss="squared_error",
          batch_size=8, epochs=8, learning_rate=0.005, weight_decay=0.01),
+    # torch.optim's newer element-wise rules on the tutorial's kind of network and a classifier
+    case("mse-mlp-relu-adamax", "adamax", seed=13, n=30, d=4, hidden=(8,), loss="squared_error", batch_size=8,
+         epochs=8, learning_rate=0.01),
+    case("ce3-mlp-tanh-nadam-decoupled", "nadam", seed=14, n=33, d=3, hidden=(6,), activation="tanh",
+         loss="cross_entropy", n_classes=3, batch_size=8, epochs=8, learning_rate=0.01, weight_decay=0.05,
+         decoupled_weight_decay=True),
+    case("huber-mlp-relu-radam-cosine", "radam", seed=15, n=30, d=3, hidden=(5,), loss="huber", batch_size=4,
+         epochs=10, learning_rate=0.01, schedule=COSINE),
+    case("logloss-mlp-relu-adadelta", "adadelta", seed=16, n=30, d=3, hidden=(5,), loss="log_loss", n_classes=2,
+         batch_size=6, epochs=10, learning_rate=1.0, epsilon=1e-4, weight_decay=0.01),
 ]  # fmt: skip
 
 
@@ -175,6 +185,7 @@ def run_torch(spec, x_np, y_np, init_np, sizes):
 
 
 def build():
+    torch.set_default_dtype(torch.float64)  # optimizer scalars in float64, as in make_torch_golden.py
     torch.set_num_threads(1)
     cases = []
     for spec in CASES:

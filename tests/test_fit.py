@@ -16,7 +16,7 @@ from conftest import linear_problem
 
 def test_methods_list_the_registry():
     assert fastopt.METHODS[:4] == ("sgd", "momentum", "rmsprop", "adam")  # the tutorial's four first
-    assert set(fastopt.METHODS[4:]) == {"nesterov", "adagrad", "adamw"}
+    assert set(fastopt.METHODS[4:]) == {"nesterov", "adagrad", "adamw", "adamax", "nadam", "radam", "adadelta"}
     assert [m.name for m in REGISTRY] == list(fastopt.METHODS)
     assert len({m.code for m in REGISTRY}) == len(REGISTRY)
 
@@ -46,7 +46,13 @@ def test_defaults_follow_the_spec(method):
             "weight_decay": 0.01,
             "amsgrad": False,
         },
-    }[method]
+        "adamax": {"learning_rate": 0.002, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0},
+        "nadam": {"learning_rate": 0.002, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0,
+                  "momentum_decay": 0.004, "decoupled_weight_decay": False},
+        "radam": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0,
+                  "decoupled_weight_decay": False},
+        "adadelta": {"learning_rate": 1.0, "rho": 0.9, "epsilon": 1e-6, "weight_decay": 0.0},
+    }[method]  # fmt: skip
     X, y = linear_problem(64, 1)
     result = fastopt.fit(X, y, method, epochs=1, seed=0)
     assert dict(result.hyperparameters) == spec

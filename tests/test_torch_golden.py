@@ -32,6 +32,10 @@ HYPERPARAMETERS = {
     "adagrad": {"epsilon", "weight_decay"},
     "adam": {"beta1", "beta2", "epsilon", "weight_decay", "amsgrad"},
     "adamw": {"beta1", "beta2", "epsilon", "weight_decay", "amsgrad"},
+    "adamax": {"beta1", "beta2", "epsilon", "weight_decay"},
+    "nadam": {"beta1", "beta2", "epsilon", "weight_decay", "momentum_decay", "decoupled_weight_decay"},
+    "radam": {"beta1", "beta2", "epsilon", "weight_decay", "decoupled_weight_decay"},
+    "adadelta": {"rho", "epsilon", "weight_decay"},
 }
 
 IMPLEMENTATIONS = {"fit": fastopt.fit, "reference": fastopt.reference.fit}
@@ -118,6 +122,10 @@ def test_golden_file_covers_the_torch_semantics():
 
     for method in ("adam", "adamw"):
         assert any(hp(c, "amsgrad") is True for c in by_method[method]), f"{method}: no amsgrad case"
+    for method in ("nadam", "radam"):
+        assert any(hp(c, "decoupled_weight_decay") for c in by_method[method]), f"{method}: no decoupled case"
+    for method in ("adamax", "nadam", "radam", "adadelta"):
+        assert any(c["schedule"] is not None for c in by_method[method]), f"{method}: no schedule case"
     for method in ("sgd", "momentum"):
         clipped = [c for c in by_method[method] if hp(c, "clip_value") is not None]
         assert clipped and all(c["n_clipped"] > 0 for c in clipped), f"{method}: clipping not exercised"
