@@ -9,6 +9,9 @@
   about 50 ns per call, more than a whole minibatch step.
 - no ``fastmath``: it lets ``isfinite`` return True for NaN and would
   silently disable the divergence check.
+- a cache entry is valid for fastopt's sources as a whole: any edit to any
+  of its files recompiles every function (Numba alone would only notice
+  edits to the file that defines a function, not to the functions it calls).
 - a damaged cache file counts as a cache miss (the function compiles again)
   instead of breaking every call; a cache that cannot be saved (full disk)
   costs the next process a compile, with one warning; with no writable
@@ -22,9 +25,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import numba
@@ -159,9 +164,30 @@ def _warn_once(message: str) -> None:
     warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
+@functools.cache
+def _package_stamp() -> str:
+    """A digest of every source file of fastopt.
+
+    Numba keys a cache entry on the stamp of the file that defines the
+    function only, so an edited callee in another file (a rule in
+    ``update_rules.py`` inlined into a driver in ``kernels.py``) would leave
+    the driver's stale machine code in use, silently. With this digest in
+    every entry's stamp, any change to fastopt's sources recompiles all of it.
+    """
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _tolerate_broken_cache(dispatcher: Any) -> Any:
-    """Install :class:`_TolerantCacheFile` in a dispatcher (a no-op if Numba's internals differ)."""
+    """Install :class:`_TolerantCacheFile` in a dispatcher and stamp its entries with :func:`_package_stamp`.
+
+    Both are no-ops if Numba's internals differ.
+    """
     cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
     if type(cache_file) is IndexDataCacheFile:
         cache_file.__class__ = _TolerantCacheFile
+        cache_file._source_stamp = (cache_file._source_stamp, _package_stamp())
     return dispatcher

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -217,3 +219,27 @@ def test_sweep_history_memory_follows_the_epochs_run():
     assert (table["status"] == "stalled").all()
     assert peak < 50e6, f"peak {peak / 1e6:.0f} MB"  # 10**8 epochs of history would be 1.6 GB
     assert [len(h) for h in table["loss_history"]] == list(table["epochs_run"])
+
+
+@pytest.mark.jit
+def test_cache_entries_are_stamped_with_every_source_file(tmp_path):
+    """An edit to any fastopt file (a rule inlined into a driver elsewhere) must recompile, not reuse stale code."""
+    from fastopt import jit
+    from fastopt.kernels import fit_kernel
+
+    cache_file = fit_kernel.dispatcher._cache._cache_file
+    assert cache_file._source_stamp[1] == jit._package_stamp()
+    jit._package_stamp.cache_clear()
+    try:
+        (tmp_path / "fastopt").mkdir()
+        for path in Path(jit.__file__).parent.glob("*.py"):
+            (tmp_path / "fastopt" / path.name).write_bytes(path.read_bytes())
+        original = jit._package_stamp()
+        edited = tmp_path / "fastopt" / "update_rules.py"
+        edited.write_text(edited.read_text() + "\n# an edit\n")
+        jit_copy = importlib.util.spec_from_file_location("jit_copy", tmp_path / "fastopt" / "jit.py")
+        module = importlib.util.module_from_spec(jit_copy)
+        jit_copy.loader.exec_module(module)
+        assert module._package_stamp() != original
+    finally:
+        jit._package_stamp.cache_clear()
