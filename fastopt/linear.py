@@ -32,22 +32,26 @@ from .update_rules import (
     ADAM,
     ADAMAX,
     ADAMW,
+    LION,
     MOMENTUM,
     NADAM,
     NESTEROV,
     RADAM,
     RMSPROP,
+    RPROP,
     SGD,
     adadelta,
     adagrad,
     adam,
     adamax,
     adamw,
+    lion,
     momentum,
     nadam,
     nesterov,
     radam,
     rmsprop,
+    rprop,
     sgd,
 )
 
@@ -298,4 +302,8 @@ def linear_epoch(
             radam(params, grad, state, lr, hp, t)
         elif code == ADADELTA:
             adadelta(params, grad, state, lr, hp, t)
+        elif code == RPROP:
+            rprop(params, grad, state, lr, hp, t)
+        elif code == LION:
+            lion(params, grad, state, lr, hp, t)
     return epoch_loss(X, y, params, M, M_abs), t

@@ -281,6 +281,38 @@ REGISTRY += (
         "a = rho a + (1 - rho) delta**2; p -= lr delta",
         torch="Adadelta(lr, rho, eps=epsilon, weight_decay)",
     ),
+    Method(
+        name="rprop",
+        code=11,
+        title="Rprop",
+        hyperparameters=(
+            _learning_rate(0.01),
+            Hyperparameter("etaminus", 0.5, Interval(0.0, 1.0, False, False), "step-size factor when g changes sign"),
+            Hyperparameter("etaplus", 1.2, Interval(1.0, math.inf, False, False), "step-size factor when it keeps it"),
+            Hyperparameter("step_size_min", 1e-6, NON_NEGATIVE, "smallest step size"),
+            Hyperparameter("step_size_max", 50.0, POSITIVE, "largest step size"),
+            _weight_decay(),
+        ),
+        state_names=("prev", "step_size"),
+        formula="f = etaplus if g g_prev > 0, etaminus if < 0, else 1; s = clip(s f, s_min, s_max); "
+        "g = 0 where f == etaminus; p -= sign(g) s; g_prev = g (s starts at lr)",
+        torch="Rprop(lr, etas=(etaminus, etaplus), step_sizes=(step_size_min, step_size_max)) (weight_decay, "
+        "L2 added to g, is fastopt's: 0 equals torch)",
+    ),
+    Method(
+        name="lion",
+        code=12,
+        title="Lion",
+        hyperparameters=(
+            _learning_rate(1e-4),
+            _BETA1,
+            Hyperparameter("beta2", 0.99, UNIT, "decay of the momentum"),
+            _weight_decay(decoupled=True),
+        ),
+        state_names=("exp_avg",),
+        formula="p *= 1 - lr * wd; p -= lr * sign(b1 m + (1 - b1) g); m = b2 m + (1 - b2) g",
+        torch="lion_pytorch.Lion(lr, betas=(beta1, beta2), weight_decay) (not in torch.optim)",
+    ),
 )
 
 METHODS: tuple[str, ...] = tuple(m.name for m in REGISTRY)

@@ -37,6 +37,7 @@ TORCH_OPTIMIZERS = {
     "nadam": "NAdam",
     "radam": "RAdam",
     "adadelta": "Adadelta",
+    "rprop": "Rprop",
 }
 
 
@@ -77,6 +78,9 @@ def _torch_optimizer(torch: Any, method: str, parameters: list, hyper: Mapping[s
         cls = {"adamax": optim.Adamax, "nadam": optim.NAdam, "radam": optim.RAdam}[method]
         return cls(parameters, lr=lr, betas=(hyper["beta1"], hyper["beta2"]), eps=hyper["epsilon"], weight_decay=wd,
                    **extra)  # fmt: skip
+    if method == "rprop":
+        return optim.Rprop(parameters, lr=lr, etas=(hyper["etaminus"], hyper["etaplus"]),
+                           step_sizes=(hyper["step_size_min"], hyper["step_size_max"]))  # fmt: skip
     if method == "adadelta":
         return optim.Adadelta(parameters, lr=lr, rho=hyper["rho"], eps=hyper["epsilon"], weight_decay=wd)
     raise ValueError(f"no torch.optim equivalent for method {method!r}")

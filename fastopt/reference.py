@@ -144,6 +144,26 @@ def adadelta_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h:
     p -= lr * delta
 
 
+def rprop_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    prev, size = state[0], state[1]
+    g = _gradient(p, g, h)
+    if t == 1:
+        size[:] = lr
+    factor = np.where(g * prev > 0, h["etaplus"], np.where(g * prev < 0, h["etaminus"], 1.0))
+    size[:] = np.clip(size * factor, h["step_size_min"], h["step_size_max"])
+    g = np.where(factor == h["etaminus"], 0.0, g)
+    p -= np.sign(g) * size
+    prev[:] = g
+
+
+def lion_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    m = state[0]
+    b1, b2 = h["beta1"], h["beta2"]
+    p *= 1 - lr * h["weight_decay"]
+    p -= lr * np.sign(b1 * m + (1 - b1) * g)
+    m[:] = b2 * m + (1 - b2) * g
+
+
 STEPS: dict[str, Callable[..., None]] = {
     "sgd": sgd_step,
     "momentum": momentum_step,
@@ -156,6 +176,8 @@ STEPS: dict[str, Callable[..., None]] = {
     "nadam": nadam_step,
     "radam": radam_step,
     "adadelta": adadelta_step,
+    "rprop": rprop_step,
+    "lion": lion_step,
 }
 
 

@@ -49,6 +49,8 @@ ADAMAX = _CODES["adamax"]
 NADAM = _CODES["nadam"]
 RADAM = _CODES["radam"]
 ADADELTA = _CODES["adadelta"]
+RPROP = _CODES["rprop"]
+LION = _CODES["lion"]
 
 
 @jit
@@ -395,6 +397,68 @@ def adadelta(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float,
 
 
 @jit
+def rprop(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
+    """Rprop (resilient backpropagation), as PyTorch's ``Rprop``: only the gradient's sign is used.
+
+    Let eta-, eta+, s_min, s_max, wd denote ``etaminus``, ``etaplus``,
+    ``step_size_min``, ``step_size_max``, ``weight_decay`` (``hp[1:6]``;
+    torch's Rprop has no weight decay, 0 matches it); every step size starts
+    at the learning rate (later schedule changes do not reach it)::
+
+        g = g + wd * p
+        f = eta+ if g * g_prev > 0, eta- if g * g_prev < 0, else 1
+        s = clip(s * f, s_min, s_max)
+        g = 0 where f == eta-
+        p -= sign(g) * s; g_prev = g
+
+    State: ``state[0]`` = g_prev, ``state[1]`` = s (per-parameter step sizes).
+    """
+    etaminus, etaplus, smin, smax, wd = hp[1], hp[2], hp[3], hp[4], hp[5]
+    prev = state[0]
+    size = state[1]
+    if t == 1:
+        for i in range(params.shape[0]):
+            size[i] = lr
+    for i in range(params.shape[0]):
+        g = grad[i] + wd * params[i]
+        product = g * prev[i]
+        factor = etaplus if product > 0.0 else (etaminus if product < 0.0 else 1.0)
+        size[i] = min(max(size[i] * factor, smin), smax)
+        if factor == etaminus:
+            g = 0.0
+        if g > 0.0:
+            params[i] -= size[i]
+        elif g < 0.0:
+            params[i] += size[i]
+        prev[i] = g
+
+
+@jit
+def lion(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
+    """Lion (evolved sign momentum), as the ``lion-pytorch`` package computes it.
+
+    Let b1, b2, wd denote ``beta1``, ``beta2``, ``weight_decay`` (``hp[1:4]``)::
+
+        p *= 1 - lr * wd
+        p -= lr * sign(b1 * m + (1 - b1) * g)
+        m = b2 * m + (1 - b2) * g
+
+    State: ``state[0]`` = m.
+    """
+    b1, b2, wd = hp[1], hp[2], hp[3]
+    m = state[0]
+    decay = 1.0 - lr * wd
+    for i in range(params.shape[0]):
+        params[i] *= decay
+        direction = b1 * m[i] + (1.0 - b1) * grad[i]
+        if direction > 0.0:
+            params[i] -= lr
+        elif direction < 0.0:
+            params[i] += lr
+        m[i] = b2 * m[i] + (1.0 - b2) * grad[i]
+
+
+@jit
 def apply_rule(code: int, params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray,
                t: int) -> None:  # fmt: skip
     """Apply the update rule with registry ``code``, for the network and objective epochs.
@@ -424,3 +488,7 @@ def apply_rule(code: int, params: np.ndarray, grad: np.ndarray, state: np.ndarra
         radam(params, grad, state, lr, hp, t)
     elif code == ADADELTA:
         adadelta(params, grad, state, lr, hp, t)
+    elif code == RPROP:
+        rprop(params, grad, state, lr, hp, t)
+    elif code == LION:
+        lion(params, grad, state, lr, hp, t)

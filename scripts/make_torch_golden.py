@@ -41,6 +41,10 @@ nadam      NAdam(lr, betas, eps=epsilon, weight_decay, momentum_decay,
            decoupled_weight_decay)
 radam      RAdam(lr, betas, eps=epsilon, weight_decay, decoupled_weight_decay)
 adadelta   Adadelta(lr, rho, eps=epsilon, weight_decay)
+rprop      Rprop(lr, etas=(etaminus, etaplus), step_sizes=(step_size_min,
+           step_size_max))
+lion       lion_pytorch.Lion(lr, betas=(beta1, beta2), weight_decay), from the
+           lion-pytorch package (pip install lion-pytorch --no-deps)
 ========== ==================================================================
 
 Schedules: ``step`` -> ``StepLR(step_size, gamma)``, ``exponential`` ->
@@ -92,6 +96,8 @@ METHOD_HYPERPARAMETERS = {
     "nadam": ("beta1", "beta2", "epsilon", "weight_decay", "momentum_decay", "decoupled_weight_decay"),
     "radam": ("beta1", "beta2", "epsilon", "weight_decay", "decoupled_weight_decay"),
     "adadelta": ("rho", "epsilon", "weight_decay"),
+    "rprop": ("etaminus", "etaplus", "step_size_min", "step_size_max", "weight_decay"),
+    "lion": ("beta1", "beta2", "weight_decay"),
 }
 
 DEFAULTS = {
@@ -107,6 +113,8 @@ DEFAULTS = {
                   decoupled_weight_decay=False),
     "radam": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, decoupled_weight_decay=False),
     "adadelta": dict(rho=0.9, epsilon=1e-6, weight_decay=0.0),
+    "rprop": dict(etaminus=0.5, etaplus=1.2, step_size_min=1e-6, step_size_max=50.0, weight_decay=0.0),
+    "lion": dict(beta1=0.9, beta2=0.99, weight_decay=0.0),
 }
 
 
@@ -472,6 +480,15 @@ CASES = [
          learning_rate=1.0, epsilon=1e-4, weight_decay=0.05, rho=0.8),
     case("adadelta-step-d2-n16-b4", "adadelta", seed=52, n=16, d=2, batch_size=4, epochs=30, learning_rate=2.0,
          epsilon=1e-4, schedule={"kind": "step", "step_size": 10, "gamma": 0.5}),
+    # --- rprop (torch.optim) and lion (the lion-pytorch package)
+    case("rprop-d1-n20-b5", "rprop", seed=53, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.01),
+    case("rprop-d5-n23-b4-short", "rprop", seed=54, n=23, d=5, batch_size=4, epochs=8, learning_rate=0.02,
+         etaminus=0.4, etaplus=1.3, step_size_max=0.2),
+    case("lion-d1-n20-b5", "lion", seed=55, n=20, d=1, batch_size=5, epochs=10, learning_rate=0.01),
+    case("lion-wd-d5-n23-b4-short", "lion", seed=56, n=23, d=5, batch_size=4, epochs=10, learning_rate=0.01,
+         weight_decay=0.5),
+    case("lion-cosine-d2-n16-b4", "lion", seed=57, n=16, d=2, batch_size=4, epochs=10, learning_rate=0.02,
+         beta1=0.8, beta2=0.95, schedule=COSINE),
 ]  # fmt: skip
 
 
@@ -487,6 +504,13 @@ def make_problem(seed: int, n: int, d: int, y_scale: float):
 
 
 def make_optimizer(method: str, params, learning_rate: float, hp: dict):
+    if method == "rprop":
+        return torch.optim.Rprop(params, lr=learning_rate, etas=(hp["etaminus"], hp["etaplus"]),
+                                 step_sizes=(hp["step_size_min"], hp["step_size_max"]), foreach=False)  # fmt: skip
+    if method == "lion":
+        from lion_pytorch import Lion  # pip install lion-pytorch --no-deps, beside torch
+
+        return Lion(params, lr=learning_rate, betas=(hp["beta1"], hp["beta2"]), weight_decay=hp["weight_decay"])
     common = dict(lr=learning_rate, weight_decay=hp["weight_decay"], foreach=False)
     if method == "sgd":
         return torch.optim.SGD(params, momentum=0.0, **common)

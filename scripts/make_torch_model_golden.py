@@ -99,6 +99,10 @@ CASES = [
          epochs=10, learning_rate=0.01, schedule=COSINE),
     case("logloss-mlp-relu-adadelta", "adadelta", seed=16, n=30, d=3, hidden=(5,), loss="log_loss", n_classes=2,
          batch_size=6, epochs=10, learning_rate=1.0, epsilon=1e-4, weight_decay=0.01),
+    case("mse-mlp-relu-rprop", "rprop", seed=17, n=30, d=3, hidden=(6,), loss="squared_error", batch_size=30,
+         epochs=12, learning_rate=0.01),
+    case("ce3-mlp-tanh-lion", "lion", seed=18, n=33, d=3, hidden=(6,), activation="tanh", loss="cross_entropy",
+         n_classes=3, batch_size=8, epochs=8, learning_rate=0.003, weight_decay=0.1),
 ]  # fmt: skip
 
 
