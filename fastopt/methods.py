@@ -230,7 +230,7 @@ REGISTRY += (
         code=7,
         title="Adamax",
         hyperparameters=(_learning_rate(0.002), _BETA1, _BETA2, _epsilon(1e-8), _weight_decay()),
-        state_names=("exp_avg", "exp_inf"),
+        state_names=("exp_avg", "exp_inf", "beta_powers"),
         formula="m = m + (1 - b1) * (g - m); u = max(b2 * u, |g| + eps); p -= lr / (1 - b1**t) * m / u",
         torch="Adamax(lr, betas=(beta1, beta2), eps=epsilon, weight_decay)",
     ),
@@ -247,7 +247,7 @@ REGISTRY += (
             Hyperparameter("momentum_decay", 0.004, NON_NEGATIVE, "psi: mu_t = beta1 (1 - 0.96**(t psi) / 2)"),
             _DECOUPLED,
         ),
-        state_names=("exp_avg", "exp_avg_sq", "mu_product"),
+        state_names=("exp_avg", "exp_avg_sq", "mu_product", "powers"),
         formula=(
             "mu_t = b1 (1 - 0.96**(t psi) / 2); M = M mu_t; m = m + (1 - b1)(g - m); v = b2 v + (1 - b2) g**2; "
             "d = sqrt(v / (1 - b2**t)) + eps; p -= lr (1 - mu_t) / (1 - M) g / d + lr mu_{t+1} / (1 - M mu_{t+1}) m / d"
@@ -259,7 +259,7 @@ REGISTRY += (
         code=9,
         title="RAdam",
         hyperparameters=(_learning_rate(0.001), _BETA1, _BETA2, _epsilon(1e-8), _weight_decay(), _DECOUPLED),
-        state_names=("exp_avg", "exp_avg_sq"),
+        state_names=("exp_avg", "exp_avg_sq", "beta_powers"),
         formula=(
             "m = m + (1 - b1)(g - m); v = b2 v + (1 - b2) g**2; rho_t = rho_inf - 2 t b2**t / (1 - b2**t); "
             "p -= lr m / (1 - b1**t) * (r_t sqrt(1 - b2**t) / (sqrt(v) + eps) if rho_t > 5 else 1)"

@@ -261,6 +261,14 @@ def adamw(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
     _adam_step(params, grad, state, lr, hp[1], hp[2], hp[3], 0.0, hp[5] != 0.0, t)
 
 
+@jit(inline="always")
+def _running_power(state: np.ndarray, slot: int, base: float, t: int) -> float:
+    """``base**t`` kept as a running product in ``state[-1, slot]`` (a pow call per step costs more than the update)."""
+    row = state[state.shape[0] - 1]
+    row[slot] = base if t == 1 else row[slot] * base
+    return row[slot]
+
+
 @jit
 def adamax(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
     """Adamax (Adam with the infinity norm), as PyTorch's ``Adamax``.
@@ -273,12 +281,13 @@ def adamax(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, h
         u = max(b2 * u, |g| + eps)
         p -= lr / (1 - b1**t) * m / u
 
-    State: ``state[0]`` = m, ``state[1]`` = u (exponentially weighted infinity norm).
+    State: ``state[0]`` = m, ``state[1]`` = u (exponentially weighted
+    infinity norm), ``state[2, 0]`` = b1**t (a running product).
     """
     b1, b2, eps, wd = hp[1], hp[2], hp[3], hp[4]
     m = state[0]
     u = state[1]
-    step = lr / (1.0 - b1**t)
+    step = lr / (1.0 - _running_power(state, 0, b1, t))
     for i in range(params.shape[0]):
         g = grad[i] + wd * params[i]
         m[i] += (1.0 - b1) * (g - m[i])
@@ -301,17 +310,21 @@ def nadam(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
         d = sqrt(v / (1 - b2**t)) + eps
         p -= lr * (1 - mu_t) / (1 - M) * g / d + lr * mu_next / (1 - M * mu_next) * m / d
 
-    State: ``state[0]`` = m, ``state[1]`` = v, ``state[2, 0]`` = M.
+    State: ``state[0]`` = m, ``state[1]`` = v, ``state[2, 0]`` = M,
+    ``state[3, 0:2]`` = b2**t and 0.96**(t psi) (running products; a row
+    holds at least two numbers).
     """
     b1, b2, eps, wd, psi = hp[1], hp[2], hp[3], hp[4], hp[5]
     decoupled = hp[6] != 0.0
     m = state[0]
     v = state[1]
-    mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
-    mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+    decay = 0.96**psi
+    schedule = _running_power(state, 1, decay, t)
+    mu = b1 * (1.0 - 0.5 * schedule)
+    mu_next = b1 * (1.0 - 0.5 * schedule * decay)
     state[2, 0] = mu if t == 1 else state[2, 0] * mu
     product = state[2, 0]
-    correction2 = 1.0 - b2**t
+    correction2 = 1.0 - _running_power(state, 0, b2, t)
     grad_step = -lr * (1.0 - mu) / (1.0 - product)
     momentum_step = -lr * mu_next / (1.0 - product * mu_next)
     if decoupled:
@@ -342,17 +355,19 @@ def radam(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
                        p -= lr * m / (1 - b1**t) * sqrt(1 - b2**t) / (sqrt(v) + eps) * r
         else:          p -= lr * m / (1 - b1**t)
 
-    State: ``state[0]`` = m, ``state[1]`` = v.
+    State: ``state[0]`` = m, ``state[1]`` = v, ``state[2, 0:2]`` = b1**t, b2**t (running products).
     """
     b1, b2, eps, wd = hp[1], hp[2], hp[3], hp[4]
     decoupled = hp[5] != 0.0
     m = state[0]
     v = state[1]
-    correction1 = 1.0 - b1**t
-    correction2 = 1.0 - b2**t
+    correction1 = 1.0 - _running_power(state, 0, b1, t)
+    power2 = _running_power(state, 1, b2, t)
+    correction2 = 1.0 - power2
     rho_inf = 2.0 / (1.0 - b2) - 1.0
-    rho_t = rho_inf - 2.0 * t * (b2**t) / correction2
+    rho_t = rho_inf - 2.0 * t * power2 / correction2
     rect = 0.0
+    root2 = math.sqrt(correction2)
     if rho_t > 5.0:
         rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
     if decoupled:
@@ -366,7 +381,7 @@ def radam(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
         v[i] = b2 * v[i] + (1.0 - b2) * g * g
         corrected = m[i] / correction1
         if rho_t > 5.0:
-            params[i] -= corrected * lr * (correction2**0.5 / (math.sqrt(v[i]) + eps)) * rect
+            params[i] -= corrected * lr * (root2 / (math.sqrt(v[i]) + eps)) * rect
         else:
             params[i] -= corrected * lr
 
