@@ -79,6 +79,17 @@ def add_methods(
     )
 
 
+def add_stopping_threshold(command: argparse.ArgumentParser, default: float, note: str = "") -> None:
+    """``--stopping-threshold``: the tolerance rule, the same option in every command."""
+    command.add_argument(
+        "--stopping-threshold",
+        type=non_negative_float,
+        default=default,
+        help=f"stop a fit when its epoch loss changes by less (default: {default:g}; 0 runs every epoch"
+        + (f"; {note})" if note else ")"),
+    )
+
+
 def add_model(command: argparse.ArgumentParser) -> None:
     """``--model``, ``--hidden`` and ``--activation``: the same options in every command."""
     command.add_argument(
@@ -135,12 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=TUTORIAL_BATCH_SIZE,
         help="rows per minibatch (default: %(default)s)",
     )
-    compare.add_argument(
-        "--stopping-threshold",
-        type=non_negative_float,
-        default=0.0,
-        help="stop when the epoch loss changes by less (default: 0, run every epoch; the tutorial used 1e-6)",
-    )
+    add_stopping_threshold(compare, 0.0, "the tutorial used 1e-6")
     compare.add_argument("--seed", type=_non_negative_int, default=0, help="seed of every run (default: %(default)s)")
     compare.add_argument("--out", metavar="DIR", help="folder for results.csv, results.json and the figures")
     compare.add_argument(
@@ -191,12 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds", type=positive_int, default=3, help="how many seeds, from --seed on, per configuration (default: 3)"
     )
     sweep.add_argument("--epochs", type=positive_int, default=1000, help="epochs per fit (default: %(default)s)")
-    sweep.add_argument(
-        "--stopping-threshold",
-        type=non_negative_float,
-        default=1e-6,
-        help="stop a fit when its epoch loss changes by less (default: 1e-6; 0 runs every epoch)",
-    )
+    add_stopping_threshold(sweep, 1e-6)
     sweep.add_argument("--n-jobs", type=positive_int, default=None, help="threads (default: all cores)")
     sweep.add_argument("--out", metavar="DIR", help="folder for sweep.csv and sweep.png")
     sweep.add_argument("--csv", metavar="FILE", help="your own data instead of diamonds (needs --x and --y)")

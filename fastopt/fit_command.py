@@ -14,7 +14,7 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(commands: Any) -> None:
     """The ``fit`` sub-command, with the option spellings of ``compare`` and ``sweep``."""
-    from .cli import add_methods, add_model, fraction, non_negative_float, positive_float, positive_int
+    from .cli import add_methods, add_model, add_stopping_threshold, fraction, positive_float, positive_int
     from .losses import LOSSES
 
     fit = commands.add_parser(
@@ -43,12 +43,7 @@ def add_parser(commands: Any) -> None:
     fit.add_argument("--learning-rate", type=positive_float, default=0.01, help="(default: %(default)s)")
     fit.add_argument("--epochs", type=positive_int, default=1000, help="(default: %(default)s)")
     fit.add_argument("--batch-size", type=positive_int, default=32, help="(default: %(default)s)")
-    fit.add_argument(
-        "--stopping-threshold",
-        type=non_negative_float,
-        default=1e-6,
-        help="stop when the epoch loss changes by less (default: %(default)s; 0 runs every epoch)",
-    )
+    add_stopping_threshold(fit, 1e-6)
     fit.add_argument("--seed", type=int, default=0, help="seed of the run and of the test split (default: 0)")
     fit.add_argument(
         "--test-fraction", type=fraction, default=0.0, help="rows held out for a test error (default: 0, none)"

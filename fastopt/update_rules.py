@@ -255,10 +255,19 @@ def adamw(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
 
     State: as :func:`adam`.
     """
-    decay = 1.0 - lr * hp[4]
+    _penalty(params, lr, hp[4], True)
+    _adam_step(params, grad, state, lr, hp[1], hp[2], hp[3], 0.0, hp[5] != 0.0, t)
+
+
+@jit(inline="always")
+def _penalty(params: np.ndarray, lr: float, wd: float, decoupled: bool) -> float:
+    """Decoupled decay (``p *= 1 - lr * wd``, returning 0) or the L2 coefficient to add to ``g`` (``wd``)."""
+    if not decoupled:
+        return wd
+    decay = 1.0 - lr * wd
     for i in range(params.shape[0]):
         params[i] *= decay
-    _adam_step(params, grad, state, lr, hp[1], hp[2], hp[3], 0.0, hp[5] != 0.0, t)
+    return 0.0
 
 
 @jit(inline="always")
@@ -327,11 +336,7 @@ def nadam(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
     correction2 = 1.0 - _running_power(state, 0, b2, t)
     grad_step = -lr * (1.0 - mu) / (1.0 - product)
     momentum_step = -lr * mu_next / (1.0 - product * mu_next)
-    if decoupled:
-        decay = 1.0 - lr * wd
-        for i in range(params.shape[0]):
-            params[i] *= decay
-    l2 = 0.0 if decoupled else wd
+    l2 = _penalty(params, lr, wd, decoupled)
     for i in range(params.shape[0]):
         g = grad[i] + l2 * params[i]
         m[i] += (1.0 - b1) * (g - m[i])
@@ -370,11 +375,7 @@ def radam(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
     root2 = math.sqrt(correction2)
     if rho_t > 5.0:
         rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
-    if decoupled:
-        decay = 1.0 - lr * wd
-        for i in range(params.shape[0]):
-            params[i] *= decay
-    l2 = 0.0 if decoupled else wd
+    l2 = _penalty(params, lr, wd, decoupled)
     for i in range(params.shape[0]):
         g = grad[i] + l2 * params[i]
         m[i] += (1.0 - b1) * (g - m[i])
@@ -462,9 +463,8 @@ def lion(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp:
     """
     b1, b2, wd = hp[1], hp[2], hp[3]
     m = state[0]
-    decay = 1.0 - lr * wd
+    _penalty(params, lr, wd, True)
     for i in range(params.shape[0]):
-        params[i] *= decay
         direction = b1 * m[i] + (1.0 - b1) * grad[i]
         if direction > 0.0:
             params[i] -= lr

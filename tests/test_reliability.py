@@ -137,11 +137,9 @@ def test_cache_folder_can_move_and_a_corrupted_cache_is_recompiled(tmp_path):
     assert fit_in_new_process(env) == first
 
 
-NO_LOCATOR = """
+# A first fit in a new process whose cache misbehaves (set up by the prefix), recording every warning.
+FIT_RECORDING_WARNINGS = """
 import warnings
-import numba.core.caching as caching
-for cls in caching.CacheImpl._locator_classes:  # as on a read-only install with an unwritable home
-    cls.from_function = classmethod(lambda cls, *args: None)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import numpy as np, fastopt
@@ -150,21 +148,18 @@ with warnings.catch_warnings(record=True) as caught:
 print(r.status, len(caught))
 print(caught[0].message if caught else "")
 """
-
+NO_LOCATOR = """
+import numba.core.caching as caching
+for cls in caching.CacheImpl._locator_classes:  # as on a read-only install with an unwritable home
+    cls.from_function = classmethod(lambda cls, *args: None)
+""" + FIT_RECORDING_WARNINGS
 FULL_DISK = """
-import errno, warnings
+import errno
 import numba.core.caching as caching
 def full(self, *args):
     raise OSError(errno.ENOSPC, "No space left on device")
 caching.IndexDataCacheFile._save_data = full
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-    import numpy as np, fastopt
-    r = fastopt.fit(np.linspace(-1, 1, 50), np.linspace(-1, 1, 50) * 2 + 1, "adam", epochs=5, seed=0,
-                    stopping_threshold=0)
-print(r.status, len(caught))
-print(caught[0].message if caught else "")
-"""
+""" + FIT_RECORDING_WARNINGS
 
 
 @pytest.mark.jit
