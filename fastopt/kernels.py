@@ -175,7 +175,7 @@ def fit_kernel(
         Registry code of the update rule.
     hp : float64[h]
         Hyperparameters in registry order; ``hp[0]`` is the base learning rate.
-    schedule_code, schedule_args : int, float64[2]
+    schedule_code, schedule_args : int, float64[3]
         Learning-rate schedule (see :mod:`fastopt.schedules`); the rate of
         each epoch is a pure function of the epoch number.
     params : float64[p]

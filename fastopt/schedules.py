@@ -11,6 +11,13 @@ constructor                            learning rate of epoch k (base rate lr)  
 ``exponential(gamma)``                 ``lr * gamma ** k``                            ``ExponentialLR(gamma)``
 ``cosine(t_max, eta_min=0.0)``         ``eta_min + (lr - eta_min) *                   ``CosineAnnealingLR(T_max,
                                        (1 + cos(pi * k / t_max)) / 2``                eta_min)``
+``linear(start_factor=1/3,             ``lr * (s + (e - s) * min(k, n) / n)``         ``LinearLR(start_factor,
+end_factor=1.0, total_iters=5)``       (a warmup when s < e)                          end_factor, total_iters)``
+``polynomial(total_iters=5,            ``lr * (1 - min(k, n) / n) ** power``          ``PolynomialLR(total_iters,
+power=1.0)``                                                                          power)``
+``cosine_warm_restarts(t_0,            cosine from lr to eta_min over each cycle;     ``CosineAnnealingWarm
+t_mult=1, eta_min=0.0)``               cycle i lasts ``t_0 * t_mult**i`` epochs       Restarts(T_0, T_mult,
+                                                                                      eta_min)``
 =====================================  =============================================  ==================================
 
 PyTorch computes these recursively (each step multiplies the previous rate);
@@ -33,34 +40,49 @@ import numpy as np
 
 from .checks import check_integer, check_real
 from .jit import jit
-from .methods import NON_NEGATIVE, POSITIVE
+from .methods import NON_NEGATIVE, POSITIVE, Interval
 
-__all__ = ["Schedule", "step", "exponential", "cosine", "CONSTANT", "STEP", "EXPONENTIAL", "COSINE"]
+__all__ = [
+    "Schedule", "step", "exponential", "cosine", "linear", "polynomial", "cosine_warm_restarts",
+    "CONSTANT", "STEP", "EXPONENTIAL", "COSINE", "LINEAR", "POLYNOMIAL", "WARM_RESTARTS",
+]  # fmt: skip
 
-CONSTANT, STEP, EXPONENTIAL, COSINE = range(4)
+CONSTANT, STEP, EXPONENTIAL, COSINE, LINEAR, POLYNOMIAL, WARM_RESTARTS = range(7)
+#: Every schedule reaches the kernel as this many float64 arguments (unused ones 0).
+N_ARGS = 3
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """A learning-rate schedule: a name, the kernel's code and two arguments.
+    """A learning-rate schedule: a name, the kernel's code and its arguments.
 
-    Build one with :func:`step`, :func:`exponential` or :func:`cosine`;
+    Build one with :func:`step`, :func:`exponential`, :func:`cosine`,
+    :func:`linear`, :func:`polynomial` or :func:`cosine_warm_restarts`;
     ``None`` in ``fit(schedule=...)`` means a constant rate.
     """
 
     name: str
     code: int
-    args: tuple[float, float]
+    args: tuple[float, ...]
 
     def __repr__(self) -> str:
+        a = self.args
         if self.code == STEP:
-            return f"step(step_size={int(self.args[0])}, gamma={self.args[1]!r})"
+            return f"step(step_size={int(a[0])}, gamma={a[1]!r})"
         if self.code == EXPONENTIAL:
-            return f"exponential(gamma={self.args[0]!r})"
-        return f"cosine(t_max={int(self.args[0])}, eta_min={self.args[1]!r})"
+            return f"exponential(gamma={a[0]!r})"
+        if self.code == LINEAR:
+            return f"linear(start_factor={a[0]!r}, end_factor={a[1]!r}, total_iters={int(a[2])})"
+        if self.code == POLYNOMIAL:
+            return f"polynomial(total_iters={int(a[0])}, power={a[1]!r})"
+        if self.code == WARM_RESTARTS:
+            return f"cosine_warm_restarts(t_0={int(a[0])}, t_mult={int(a[1])}, eta_min={a[2]!r})"
+        return f"cosine(t_max={int(a[0])}, eta_min={a[1]!r})"
 
     def kernel_args(self) -> np.ndarray:
-        return np.array(self.args, dtype=np.float64)
+        args = np.zeros(N_ARGS)
+        args[: len(self.args)] = self.args
+        return args
 
 
 def _number(name: str, value: object, *, positive: bool) -> float:
@@ -86,7 +108,46 @@ def cosine(t_max: int, eta_min: float = 0.0) -> Schedule:
     )
 
 
-NO_SCHEDULE_ARGS = np.zeros(2)
+def linear(start_factor: float = 1 / 3, end_factor: float = 1.0, total_iters: int = 5) -> Schedule:
+    """The rate moves linearly from ``start_factor`` to ``end_factor`` times the base over ``total_iters`` epochs.
+
+    PyTorch's ``LinearLR``; with ``start_factor < end_factor`` the usual warmup.
+    """
+    unit = Interval(0.0, 1.0, low_closed=False, high_closed=True)
+    return Schedule(
+        "linear",
+        LINEAR,
+        (
+            check_real("start_factor", start_factor, unit),
+            check_real("end_factor", end_factor, Interval(0.0, 1.0, low_closed=True, high_closed=True)),
+            float(check_integer("total_iters", total_iters, 1)),
+        ),
+    )
+
+
+def polynomial(total_iters: int = 5, power: float = 1.0) -> Schedule:
+    """Decay the rate to 0 over ``total_iters`` epochs as ``(1 - k / total_iters) ** power`` (``PolynomialLR``)."""
+    return Schedule(
+        "polynomial",
+        POLYNOMIAL,
+        (float(check_integer("total_iters", total_iters, 1)), _number("power", power, positive=False)),
+    )
+
+
+def cosine_warm_restarts(t_0: int, t_mult: int = 1, eta_min: float = 0.0) -> Schedule:
+    """Cosine annealing, restarted: cycle i lasts ``t_0 * t_mult**i`` epochs (``CosineAnnealingWarmRestarts``)."""
+    return Schedule(
+        "cosine_warm_restarts",
+        WARM_RESTARTS,
+        (
+            float(check_integer("t_0", t_0, 1)),
+            float(check_integer("t_mult", t_mult, 1)),
+            _number("eta_min", eta_min, positive=False),
+        ),
+    )
+
+
+NO_SCHEDULE_ARGS = np.zeros(N_ARGS)
 
 
 def kernel_schedule(schedule: Schedule | None) -> tuple[int, np.ndarray]:
@@ -105,4 +166,16 @@ def learning_rate_at(code: int, args: np.ndarray, base: float, epoch: int) -> fl
         return base * args[0] ** epoch
     if code == COSINE:
         return args[1] + (base - args[1]) * (1.0 + math.cos(math.pi * epoch / args[0])) / 2.0
+    if code == LINEAR:
+        return base * (args[0] + (args[1] - args[0]) * min(epoch, args[2]) / args[2])
+    if code == POLYNOMIAL:
+        return base * (1.0 - min(epoch, args[0]) / args[0]) ** args[1]
+    if code == WARM_RESTARTS:
+        t_i, t_cur = args[0], float(epoch)
+        while t_cur >= t_i:  # at most log(epoch) cycles when t_mult > 1
+            t_cur -= t_i
+            t_i *= args[1]
+            if args[1] == 1.0:  # equal cycles: skip to the last one at once
+                t_cur = t_cur % t_i
+        return args[2] + (base - args[2]) * (1.0 + math.cos(math.pi * t_cur / t_i)) / 2.0
     return base

@@ -49,7 +49,9 @@ lion       lion_pytorch.Lion(lr, betas=(beta1, beta2), weight_decay), from the
 
 Schedules: ``step`` -> ``StepLR(step_size, gamma)``, ``exponential`` ->
 ``ExponentialLR(gamma)``, ``cosine`` -> ``CosineAnnealingLR(T_max=t_max,
-eta_min)``. Every optimizer runs its single-tensor (``foreach=False``) code
+eta_min)``, ``linear`` -> ``LinearLR``, ``polynomial`` -> ``PolynomialLR``,
+``cosine_warm_restarts`` -> ``CosineAnnealingWarmRestarts(T_0=t_0,
+T_mult=t_mult, eta_min)``. Every optimizer runs its single-tensor (``foreach=False``) code
 path, which is torch's default on the CPU.
 
 Each case in the JSON stores the data (``x``, ``y``, ``init``), the method,
@@ -480,6 +482,16 @@ CASES = [
          learning_rate=1.0, epsilon=1e-4, weight_decay=0.05, rho=0.8),
     case("adadelta-step-d2-n16-b4", "adadelta", seed=52, n=16, d=2, batch_size=4, epochs=30, learning_rate=2.0,
          epsilon=1e-4, schedule={"kind": "step", "step_size": 10, "gamma": 0.5}),
+    # --- the newer schedules: a linear warmup, polynomial decay, cosine with warm restarts
+    case("sgd-linear-warmup-d2-n16-b4", "sgd", seed=58, n=16, d=2, batch_size=4, epochs=8, learning_rate=0.1,
+         schedule={"kind": "linear", "start_factor": 0.25, "end_factor": 1.0, "total_iters": 4}),
+    case("adam-polynomial-d3-n17-b5-short", "adam", seed=59, n=17, d=3, batch_size=5, epochs=10, learning_rate=0.1,
+         schedule={"kind": "polynomial", "total_iters": 7, "power": 2.0}),
+    case("nesterov-warm-restarts-d1-n12-b3", "nesterov", seed=60, n=12, d=1, batch_size=3, epochs=12,
+         learning_rate=0.05, schedule={"kind": "cosine_warm_restarts", "t_0": 2, "t_mult": 2, "eta_min": 0.001}),
+    case("adamw-warm-restarts-d5-n23-b4-short", "adamw", seed=61, n=23, d=5, batch_size=4, epochs=9,
+         learning_rate=0.05, weight_decay=0.05,
+         schedule={"kind": "cosine_warm_restarts", "t_0": 3, "t_mult": 1, "eta_min": 0.0}),
     # --- rprop (torch.optim) and lion (the lion-pytorch package)
     case("rprop-d1-n20-b5", "rprop", seed=53, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.01),
     case("rprop-d5-n23-b4-short", "rprop", seed=54, n=23, d=5, batch_size=4, epochs=8, learning_rate=0.02,
@@ -549,6 +561,14 @@ def make_scheduler(optimizer, schedule: dict | None):
         return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=args["gamma"])
     if schedule["kind"] == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args["t_max"], eta_min=args["eta_min"])
+    if schedule["kind"] == "linear":
+        return torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=args["start_factor"],
+                                                 end_factor=args["end_factor"], total_iters=args["total_iters"])  # fmt: skip
+    if schedule["kind"] == "polynomial":
+        return torch.optim.lr_scheduler.PolynomialLR(optimizer, total_iters=args["total_iters"], power=args["power"])
+    if schedule["kind"] == "cosine_warm_restarts":
+        return torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=args["t_0"], T_mult=args["t_mult"],
+                                                                    eta_min=args["eta_min"])  # fmt: skip
     raise ValueError(schedule["kind"])
 
 

@@ -70,6 +70,40 @@ def test_closed_forms_match_pytorch_recursions(name):
     np.testing.assert_allclose(closed, pytorch_rates(schedule, 0.1, 10_000), rtol=0, atol=5e-12 * 0.1)
 
 
+def test_newer_schedules_closed_form_values():
+    assert kernel_rates(schedules.linear(0.25, 1.0, 3), 1.0, 5) == [0.25, 0.5, 0.75, 1.0, 1.0]
+    assert kernel_rates(schedules.polynomial(4, 2.0), 1.0, 6) == [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+    restarts = kernel_rates(schedules.cosine_warm_restarts(2, 2), 1.0, 8)  # cycles of 2, 4, 8 epochs
+    np.testing.assert_allclose(restarts, [1, 0.5, 1, 0.5 + 0.5 * math.cos(math.pi / 4), 0.5,
+                                          0.5 - 0.5 * math.cos(math.pi / 4), 1, 0.5 + 0.5 * math.cos(math.pi / 8)],
+                               atol=1e-15)  # fmt: skip
+    assert kernel_rates(schedules.cosine_warm_restarts(3), 1.0, 7)[::3] == [1.0, 1.0, 1.0]
+    assert repr(schedules.linear()) == "linear(start_factor=0.3333333333333333, end_factor=1.0, total_iters=5)"
+
+
+@pytest.mark.parametrize(
+    "make, pattern",
+    [
+        (lambda: schedules.linear(start_factor=0), r"start_factor must be in \(0, 1\]"),
+        (lambda: schedules.linear(end_factor=1.5), r"end_factor must be in \[0, 1\]"),
+        (lambda: schedules.polynomial(total_iters=0), r"total_iters must be >= 1"),
+        (lambda: schedules.cosine_warm_restarts(0), r"t_0 must be >= 1"),
+        (lambda: schedules.cosine_warm_restarts(2, t_mult=1.5), r"t_mult must be an integer"),
+    ],
+)
+def test_newer_schedules_check_their_arguments(make, pattern):
+    with pytest.raises((ValueError, TypeError), match=pattern):
+        make()
+
+
+def test_a_sweep_mixes_schedules_with_different_arguments():
+    x = np.linspace(-1, 1, 100)
+    grid = {"method": ["adam"], "schedule": [None, schedules.linear(), schedules.cosine_warm_restarts(3, 2, 1e-3)]}
+    table = fastopt.sweep(x, 2 * x, grid, epochs=12, stopping_threshold=0, progress=False)
+    for i, config in enumerate(table.attrs["configurations"]):
+        np.testing.assert_array_equal(table["params"][i], fastopt.fit(x, 2 * x, **config).params)
+
+
 def test_closed_form_values():
     assert kernel_rates(schedules.step(3, 0.5), 1.0, 7) == [1, 1, 1, 0.5, 0.5, 0.5, 0.25]
     assert kernel_rates(schedules.exponential(0.5), 2.0, 3) == [2.0, 1.0, 0.5]

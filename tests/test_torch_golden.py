@@ -111,10 +111,10 @@ def test_golden_file_covers_the_torch_semantics():
         assert any(hp(c, "weight_decay") == 0 for c in cases), f"{method}: no case without weight decay"
 
     kinds = {c["schedule"]["kind"] for c in CASES if c["schedule"] is not None}
-    assert kinds == {"step", "exponential", "cosine"}
+    assert kinds == {"step", "exponential", "cosine", "linear", "polynomial", "cosine_warm_restarts"}
     for method in ("sgd", "nesterov", "adam", "adamw"):
         with_schedule = {c["schedule"]["kind"] for c in by_method[method] if c["schedule"] is not None}
-        assert with_schedule == kinds, f"{method}: schedules {sorted(with_schedule)}"
+        assert with_schedule >= {"step", "exponential", "cosine"}, f"{method}: schedules {sorted(with_schedule)}"
     for method in ("rmsprop", "adagrad"):
         assert any(c["schedule"] is not None for c in by_method[method]), method
     # fastopt's momentum equals torch's SGD(momentum) only at a constant learning rate.
