@@ -224,8 +224,9 @@ def compared_model(args: argparse.Namespace) -> Any:
 
 
 def _run_compare(args: argparse.Namespace) -> None:
-    from .compare import compare, format_table
+    from .compare import compare
     from .output import OutputError
+    from .report import format_table
 
     try:
         table = compare(

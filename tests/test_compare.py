@@ -9,12 +9,12 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli
 
 import fastopt
 from fastopt import peers
-from fastopt.compare import COLUMNS, compare, format_table
-
-from conftest import run_cli
+from fastopt.compare import COLUMNS, compare
+from fastopt.report import format_table
 
 pytestmark = pytest.mark.jit  # every test runs the 16,000-row benchmark
 
