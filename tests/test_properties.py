@@ -77,9 +77,12 @@ def problems(draw, max_rows=MAX_ROWS, learning_rate_range=(1e-4, 0.1)):
 @given(problems())
 def test_valid_input_runs_and_matches_the_reference(problem):
     X, y, method, kwargs = problem
-    # With epsilon 0, the Adam family divides by the current gradient's size alone (beta2 0 keeps no history):
-    # a residual that cancels to 1e-16 makes the step, and its last bits, arbitrary in both implementations.
-    assume(kwargs.get("epsilon", 1.0) > 0 or method not in ("adam", "adamw", "adamax", "nadam", "radam"))
+    # Agreement to 1e-8 is asked of well-conditioned runs only. With a short second-moment memory (beta,
+    # beta2 or rho below 0.5) an adaptive method divides each step by about one batch's gradient size, and
+    # near a zero gradient the dynamics are chaotic (hypothesis found last-bit differences grown to 3e-5 in
+    # 100 steps); rprop and lion step by the sign of a gradient that may round either way. Both are checked
+    # on fixed problems instead (tests/test_reference_parity.py, the torch golden runs).
+    assume(method not in ("rprop", "lion") and all(kwargs.get(k, 1.0) >= 0.5 for k in ("beta", "beta2", "rho")))
     copies = X.copy(), y.copy()
     fast = fastopt.fit(X, y, method, **kwargs)
     ref = fastopt.reference.fit(X, y, method, **kwargs)
