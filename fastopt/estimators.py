@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .extras import require
-from .models import MLP
+from .models import MLP, Architecture
 from .optimize import Run
 from .result import FitResult
 from .schedules import Schedule, cosine
@@ -135,12 +135,20 @@ class _FastoptEstimator(BaseEstimator):
         order = np.random.default_rng(self.random_state if isinstance(self.random_state, int) else None).permutation(n)
         valid, train = np.sort(order[:n_valid]), np.sort(order[n_valid:])
         run = Run(self._problem(X[train], target[train]))
+        # Scored through a copy of one result with each epoch's parameters: packaging a full result every
+        # epoch would cost a full-data gradient and could warn every epoch.
+        template = run.result()
+        problem, arch = run.problem, template.model
+        assert isinstance(arch, Architecture)
         scores: list[float] = []
         best_score, best_params, since_best = -np.inf, run.params.copy(), 0
         for _ in range(int(self.epochs)):
             if run.advance(1) != "max_epochs":
                 break
-            score = self._validation_score(run.result(), X[valid], target[valid])
+            params = run.params
+            if problem.scaling is not None:
+                params = problem.scaling.to_original(params, arch.sizes)
+            score = self._validation_score(dataclasses.replace(template, params=params), X[valid], target[valid])
             scores.append(score)
             if score > best_score:
                 best_score, best_params, since_best = score, run.params.copy(), 0

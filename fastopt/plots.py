@@ -121,11 +121,12 @@ def loss_curves(
     """
     plt, _ = _pyplot()
     figure, axis = plt.subplots(figsize=(8, 4.8))
+    X = None if split is None else as_features(split.x_train)
     for method, result in results.items():
         start = []
-        if split is not None:
+        if split is not None and X is not None:
             assert isinstance(result.model, Architecture)
-            start = [mean_squared_error(result.init, result.model, as_features(split.x_train), split.y_train)]
+            start = [mean_squared_error(result.init, result.model, X, split.y_train)]
         losses = np.concatenate([start, result.loss_history])
         axis.plot(np.arange(1 - len(start), result.epochs_run + 1), losses, label=method, linewidth=1.0, alpha=0.8)
     best = min(float(np.min(r.loss_history)) for r in results.values() if r.epochs_run)
