@@ -21,6 +21,7 @@ import numpy as np
 from .chunks import epoch_chunks
 from .kernels import LINEAR_SQUARED, MAX_EPOCHS, RUNNING, STATUSES, sweep_kernel
 from .linear import moments_for, use_moments
+from .methods import state_width
 from .objective import BUILT_IN, Objective
 from .schedules import kernel_schedule
 from .validation import Problem
@@ -94,20 +95,18 @@ def run_task(
     specs = stacked([q.spec for q in problems]).astype(np.int64)
     params = stacked([q.init for q in problems])
     state_rows = max(1, max(len(q.method.state_names) for q in problems))
-    states = np.zeros((K, state_rows * max(int(n_params.max()), 2)))
+    states = np.zeros((K, state_rows * state_width(int(n_params.max()))))
     gradient, loss = (first.model.gradient, first.model.loss) if isinstance(first.model, Objective) else BUILT_IN
     epochs = np.array([q.epochs for q in problems], dtype=np.int64)
     epochs_run = np.zeros(K, dtype=np.int64)
     steps = np.zeros(K, dtype=np.int64)
     statuses = np.where(epochs == 0, MAX_EPOCHS, RUNNING).astype(np.int64)
     last_loss = np.full(K, np.nan)
-    schedules = [kernel_schedule(q.schedule) for q in problems]
+    schedules = stacked([kernel_schedule(q.schedule, q.method, float(q.hp[0])) for q in problems])
     moments = np.array(
         [q.spec[0] == LINEAR_SQUARED and use_moments(X.shape[0], X.shape[1], q.epochs) for q in problems]
     )
     codes = np.array([q.method.code for q in problems], dtype=np.int64)
-    schedule_codes = np.array([code for code, _ in schedules], dtype=np.int64)
-    schedule_args = np.array([args for _, args in schedules])
     index, rng_state = np.arange(X.shape[0], dtype=np.uint32), first.rng_state.copy()
     batch_sizes = np.array([q.batch_size for q in problems], dtype=np.int64)
     thresholds = np.array([q.threshold for q in problems])
@@ -118,8 +117,8 @@ def run_task(
             raise Cancelled
         history = np.full((K, last_epoch - first_epoch if keep_history else 0), np.nan)
         active = sweep_kernel(
-            X, y, specs, spec_lengths, n_params, gradient, loss, M, M_abs, moments, codes, hps, schedule_codes,
-            schedule_args, params, states, index, rng_state, batch_sizes, thresholds, epochs, first.shuffle, history,
+            X, y, specs, spec_lengths, n_params, gradient, loss, M, M_abs, moments, codes, hps, schedules,
+            params, states, index, rng_state, batch_sizes, thresholds, epochs, first.shuffle, history,
             epochs_run, steps, statuses, last_loss, first_epoch, last_epoch,
         )  # fmt: skip
         histories.append(history)

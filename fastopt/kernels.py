@@ -28,9 +28,10 @@ from numba import types
 
 from .jit import jit, one_signature
 from .linear import linear_epoch
+from .methods import MIN_STATE_WIDTH
 from .network import network_epoch, work_size
 from .objective import GRADIENT_TYPE, LOSS_TYPE, objective_epoch
-from .schedules import learning_rate_at
+from .schedules import after_epoch
 from .shuffle import shuffle
 
 __all__ = [
@@ -88,7 +89,8 @@ def other_epoch(
     loss: Any,
     code: int,
     hp: np.ndarray,
-    lr: float,
+    schedule: np.ndarray,
+    epoch: int,
     params: np.ndarray,
     state: np.ndarray,
     index: np.ndarray,
@@ -110,8 +112,12 @@ def other_epoch(
     of at least ``batch_size`` entries for an objective's batches.
     """
     if spec[0] == NETWORK:
-        return network_epoch(X, y, spec, code, hp, lr, params, state, index, batch_size, grad, work, capacity, order, t)
-    return objective_epoch(X, y, gradient, loss, code, hp, lr, params, state, index, batch_size, grad, rows, t)
+        return network_epoch(
+            X, y, spec, code, hp, schedule, epoch, params, state, index, batch_size, grad, work, capacity, order, t
+        )
+    return objective_epoch(
+        X, y, gradient, loss, code, hp, schedule, epoch, params, state, index, batch_size, grad, rows, t
+    )
 
 
 _X = types.Array(types.float64, 2, "C", readonly=True)
@@ -123,7 +129,7 @@ _I, _F, _B = types.int64, types.float64, types.boolean
 
 @one_signature(
     types.UniTuple(_I, 3)(
-        _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, _I, _F1, _I, _F1, _F1, _F2, _U32, _U64,
+        _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, _I, _F1, _F1, _F1, _F2, _U32, _U64,
         _I, _F, _B, _F1, _F2, _I, _I, _I,
     )
 )  # fmt: skip
@@ -137,8 +143,7 @@ def fit_kernel(
     M_abs: np.ndarray,
     code: int,
     hp: np.ndarray,
-    schedule_code: int,
-    schedule_args: np.ndarray,
+    schedule: np.ndarray,
     params: np.ndarray,
     state: np.ndarray,
     index: np.ndarray,
@@ -175,9 +180,9 @@ def fit_kernel(
         Registry code of the update rule.
     hp : float64[h]
         Hyperparameters in registry order; ``hp[0]`` is the base learning rate.
-    schedule_code, schedule_args : int, float64[3]
-        Learning-rate schedule (see :mod:`fastopt.schedules`); the rate of
-        each epoch is a pure function of the epoch number.
+    schedule : float64[s]
+        Learning-rate schedule, :func:`fastopt.schedules.kernel_schedule`'s
+        encoding; updated in place by a stateful schedule (reduce_on_plateau).
     params : float64[p]
         Parameters, updated in place.
     state : float64[k, max(p, 2)]
@@ -216,17 +221,20 @@ def fit_kernel(
     rows = np.empty(min(n, batch_size) if spec[0] == OBJECTIVE else 0, dtype=np.int64)
     record_path = path.shape[0] > 0
     previous = loss_history[start_epoch - 1] if start_epoch > 0 else np.inf
+    hp = hp.copy()  # one_cycle writes the momentum it cycles into it
     for epoch in range(start_epoch, stop_epoch):
-        lr = learning_rate_at(schedule_code, schedule_args, hp[0], epoch)
         if shuffle_rows:
             shuffle(index, rng_state)
         if spec[0] == LINEAR_SQUARED:
-            loss_value, t = linear_epoch(X, y, M, M_abs, code, hp, lr, params, state, index, batch_size, grad, t)
+            loss_value, t = linear_epoch(
+                X, y, M, M_abs, code, hp, schedule, epoch, params, state, index, batch_size, grad, t
+            )
         else:
             loss_value, t = other_epoch(
-                X, y, spec, gradient, loss, code, hp, lr, params, state, index, batch_size, grad, work, capacity,
-                order, rows, t,
+                X, y, spec, gradient, loss, code, hp, schedule, epoch, params, state, index, batch_size, grad, work,
+                capacity, order, rows, t,
             )  # fmt: skip
+        after_epoch(schedule, loss_value)
         loss_history[epoch] = loss_value
         if record_path:
             path[epoch, :] = params
@@ -239,7 +247,7 @@ def fit_kernel(
 
 @one_signature(
     _I(
-        _X, _Y, types.int64[:, ::1], _I1, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, types.boolean[::1], _I1, _F2, _I1,
+        _X, _Y, types.int64[:, ::1], _I1, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, types.boolean[::1], _I1, _F2,
         _F2, _F2, _F2, _U32, _U64, _I1, _F1, _I1, _B, _F2, _I1, _I1, _I1, _F1, _I, _I,
     )
 )  # fmt: skip
@@ -256,8 +264,7 @@ def sweep_kernel(
     use_moments: np.ndarray,
     codes: np.ndarray,
     hps: np.ndarray,
-    schedule_codes: np.ndarray,
-    schedule_args: np.ndarray,
+    schedules: np.ndarray,
     params: np.ndarray,
     states: np.ndarray,
     index: np.ndarray,
@@ -325,8 +332,9 @@ def sweep_kernel(
     order = np.arange(n, dtype=np.uint32)
     rows = np.empty(n, dtype=np.int64)
     grad = np.empty(params.shape[1])
-    state_rows = states.shape[1] // max(params.shape[1], 2)
+    state_rows = states.shape[1] // max(params.shape[1], MIN_STATE_WIDTH)
     no_moments = np.empty((0, 0))
+    hps = hps.copy()  # one_cycle writes the momentum it cycles into them
     keep_history = loss_history.shape[1] > 0
     previous = np.full(K, np.inf)
     active = 0
@@ -347,20 +355,21 @@ def sweep_kernel(
                 continue
             p = n_params[k]
             own_params = params[k, :p]
-            own_state = states[k, : state_rows * max(p, 2)].reshape((state_rows, max(p, 2)))
+            width = max(p, MIN_STATE_WIDTH)
+            own_state = states[k, : state_rows * width].reshape((state_rows, width))
             spec = specs[k, : spec_lengths[k]]
-            lr = learning_rate_at(schedule_codes[k], schedule_args[k], hps[k, 0], epoch)
             if spec[0] == LINEAR_SQUARED:
                 m, m_abs = (M, M_abs) if use_moments[k] else (no_moments, no_moments)
                 loss_value, t = linear_epoch(
-                    X, y, m, m_abs, codes[k], hps[k], lr, own_params, own_state, index, batch_sizes[k], grad[:p],
-                    steps[k],
+                    X, y, m, m_abs, codes[k], hps[k], schedules[k], epoch, own_params, own_state, index,
+                    batch_sizes[k], grad[:p], steps[k],
                 )  # fmt: skip
             else:
                 loss_value, t = other_epoch(
-                    X, y, spec, gradient, loss, codes[k], hps[k], lr, own_params, own_state, index, batch_sizes[k],
-                    grad[:p], work, capacity, order, rows, steps[k],
+                    X, y, spec, gradient, loss, codes[k], hps[k], schedules[k], epoch, own_params, own_state, index,
+                    batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k],
                 )  # fmt: skip
+            after_epoch(schedules[k], loss_value)
             steps[k] = t
             epochs_run[k] = epoch + 1
             last_loss[k] = loss_value

@@ -27,12 +27,16 @@ import numpy as np
 
 from .jit import jit
 from .update_rules import (
+    ADABELIEF,
     ADADELTA,
     ADAGRAD,
     ADAM,
     ADAMAX,
     ADAMW,
+    ADAMW_SCHEDULE_FREE,
+    ASGD,
     LION,
+    LOOKAHEAD,
     MOMENTUM,
     NADAM,
     NESTEROV,
@@ -40,19 +44,28 @@ from .update_rules import (
     RMSPROP,
     RPROP,
     SGD,
+    SGD_SCHEDULE_FREE,
+    adabelief,
     adadelta,
     adagrad,
     adam,
     adamax,
     adamw,
+    adamw_schedule_free,
+    asgd,
+    begin_epoch,
+    end_epoch,
     lion,
+    lookahead,
     momentum,
     nadam,
     nesterov,
     radam,
+    rate_at,
     rmsprop,
     rprop,
     sgd,
+    sgd_schedule_free,
 )
 
 __all__ = [
@@ -253,7 +266,8 @@ def linear_epoch(
     M_abs: np.ndarray,
     code: int,
     hp: np.ndarray,
-    lr: float,
+    schedule: np.ndarray,
+    epoch: int,
     params: np.ndarray,
     state: np.ndarray,
     index: np.ndarray,
@@ -261,49 +275,68 @@ def linear_epoch(
     grad: np.ndarray,
     t: int,
 ) -> tuple[float, int]:
-    """One pass of the linear squared-error model over the rows in ``index`` order; returns ``(loss, t)``.
+    """Epoch ``epoch`` of the linear squared-error model over the rows in ``index`` order; returns ``(loss, t)``.
 
-    One update per batch; ``grad`` is scratch space of the parameters' size;
-    ``t`` counts updates made before this epoch; the loss is the training MSE
-    afterwards. This is the library's hot loop (about 150 ns a batch): it
-    takes no model or loss code, the kernels choose it once per epoch.
+    One update per batch, at the rate ``schedule`` gives (see
+    :func:`fastopt.schedules.learning_rate_at`); ``grad`` is scratch space
+    of the parameters' size; ``t`` counts updates made before this epoch;
+    the loss is the training MSE afterwards. This is the library's hot loop
+    (about 150 ns a batch): it takes no model or loss code, the kernels
+    choose it once per epoch.
     """
     n = X.shape[0]
     one_feature = X.shape[1] == 1
+    per_step = schedule[0] != 0.0
+    rule = code % LOOKAHEAD
+    begin_epoch(code, params, state, hp, t)
+    lr = rate_at(schedule, code, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         if one_feature:
             batch_gradient_1d(X, y, index, start, stop, params, grad)
         else:
             batch_gradient(X, y, index, start, stop, params, grad)
+        if per_step:
+            lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
         # The dispatch is written out here rather than calling apply_rule:
         # that call (plain or inline="always") measured 12.4 -> 19.6 us per
         # epoch, the rules then no longer being inlined into this loop.
-        if code == SGD:
+        if rule == SGD:
             sgd(params, grad, state, lr, hp, t)
-        elif code == MOMENTUM:
+        elif rule == MOMENTUM:
             momentum(params, grad, state, lr, hp, t)
-        elif code == NESTEROV:
+        elif rule == NESTEROV:
             nesterov(params, grad, state, lr, hp, t)
-        elif code == RMSPROP:
+        elif rule == RMSPROP:
             rmsprop(params, grad, state, lr, hp, t)
-        elif code == ADAGRAD:
+        elif rule == ADAGRAD:
             adagrad(params, grad, state, lr, hp, t)
-        elif code == ADAM:
+        elif rule == ADAM:
             adam(params, grad, state, lr, hp, t)
-        elif code == ADAMW:
+        elif rule == ADAMW:
             adamw(params, grad, state, lr, hp, t)
-        elif code == ADAMAX:
+        elif rule == ADAMAX:
             adamax(params, grad, state, lr, hp, t)
-        elif code == NADAM:
+        elif rule == NADAM:
             nadam(params, grad, state, lr, hp, t)
-        elif code == RADAM:
+        elif rule == RADAM:
             radam(params, grad, state, lr, hp, t)
-        elif code == ADADELTA:
+        elif rule == ADADELTA:
             adadelta(params, grad, state, lr, hp, t)
-        elif code == RPROP:
+        elif rule == RPROP:
             rprop(params, grad, state, lr, hp, t)
-        elif code == LION:
+        elif rule == LION:
             lion(params, grad, state, lr, hp, t)
+        elif rule == ASGD:
+            asgd(params, grad, state, lr, hp, t)
+        elif rule == ADABELIEF:
+            adabelief(params, grad, state, lr, hp, t)
+        elif rule == SGD_SCHEDULE_FREE:
+            sgd_schedule_free(params, grad, state, lr, hp, t)
+        elif rule == ADAMW_SCHEDULE_FREE:
+            adamw_schedule_free(params, grad, state, lr, hp, t)
+        if code >= LOOKAHEAD:
+            lookahead(code, params, state, hp, t)
+    end_epoch(code, params, state, hp, t)
     return epoch_loss(X, y, params, M, M_abs), t

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["Interval", "Hyperparameter", "Method", "REGISTRY", "METHODS", "get_method"]
+__all__ = ["Interval", "Hyperparameter", "Method", "REGISTRY", "METHODS", "get_method", "lookahead", "state_width"]
 
 
 @dataclass(frozen=True)
@@ -57,17 +57,21 @@ class Hyperparameter:
     ``optional`` hyperparameters accept ``None`` ("switched off"), which the
     kernel receives as ``+inf`` (a clip bound of infinity clips nothing).
     Flags (``valid is None``) take True or False; the kernel receives 1.0 or 0.0.
+    ``integer`` ones take whole numbers; ``choices`` ones one of those names,
+    which the kernel receives as the name's position.
     """
 
     name: str
-    default: float | bool | None
+    default: float | bool | str | None
     valid: Interval | None
     description: str
     optional: bool = False
+    integer: bool = False
+    choices: tuple[str, ...] | None = None
 
     @property
     def is_flag(self) -> bool:
-        return self.valid is None
+        return self.valid is None and self.choices is None
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ class Method:
     torch: str
 
     @property
-    def defaults(self) -> Mapping[str, float | bool | None]:
+    def defaults(self) -> Mapping[str, float | bool | str | None]:
         """Default value of every hyperparameter, in kernel order."""
         return MappingProxyType({h.name: h.default for h in self.hyperparameters})
 
@@ -151,10 +155,17 @@ REGISTRY: tuple[Method, ...] = (
         name="sgd",
         code=0,
         title="SGD",
-        hyperparameters=(_learning_rate(0.01), _clip(1.0), _weight_decay()),
-        state_names=(),
-        formula="p -= lr * g",
-        torch="SGD(lr, momentum=0, weight_decay)",
+        hyperparameters=(
+            _learning_rate(0.01),
+            _clip(1.0),
+            _weight_decay(),
+            Hyperparameter("momentum", 0.0, UNIT, "decay of PyTorch's momentum buffer; 0 is plain SGD"),
+            Hyperparameter("dampening", 0.0, Interval(0.0, 1.0, True, True), "buf = momentum buf + (1 - dampening) g"),
+        ),
+        state_names=("momentum_buffer",),
+        formula="p -= lr * g if momentum == 0, else buf = g (first step) or momentum buf + (1 - dampening) g; "
+        "p -= lr * buf",
+        torch="SGD(lr, momentum, dampening, weight_decay)",
     ),
     Method(
         name="momentum",
@@ -174,10 +185,14 @@ REGISTRY: tuple[Method, ...] = (
             Hyperparameter("beta", 0.9, UNIT, "decay of the mean squared gradient"),
             _epsilon(1e-8),
             _weight_decay(),
+            Hyperparameter("momentum", 0.0, UNIT, "decay of the buffer of normalized steps; 0 has none"),
+            Hyperparameter("centered", False, None, "divide by the gradient's variance instead of its mean square"),
         ),
-        state_names=("square_avg",),
-        formula="s = beta * s + (1 - beta) * g**2; p -= lr * g / (sqrt(s) + eps)",
-        torch="RMSprop(lr, alpha=beta, eps=epsilon, weight_decay, momentum=0, centered=False)",
+        state_names=("square_avg", "momentum_buffer", "grad_avg"),
+        formula="s = beta * s + (1 - beta) * g**2; a = a + (1 - beta)(g - a) if centered; "
+        "d = sqrt(s - a**2 if centered else s) + eps; p -= lr * g / d, or with momentum: "
+        "buf = momentum buf + g / d; p -= lr buf",
+        torch="RMSprop(lr, alpha=beta, eps=epsilon, weight_decay, momentum, centered)",
     ),
     Method(
         name="adam",
@@ -315,15 +330,148 @@ REGISTRY += (
     ),
 )
 
+_SCHEDULE_FREE = (
+    Hyperparameter(
+        "warmup_steps", 0, NON_NEGATIVE, "steps of linear warmup of the rate: lr * min(1, t / W)", integer=True
+    ),
+    Hyperparameter("r", 0.0, NON_NEGATIVE, "polynomial weighting t**r of the average"),
+    Hyperparameter("weight_lr_power", 2.0, NON_NEGATIVE, "the average weighs step t by lr_max**weight_lr_power"),
+)
+_OPEN_UNIT = Interval(0.0, 1.0, low_closed=False, high_closed=False)
+
+REGISTRY += (
+    Method(
+        name="asgd",
+        code=13,
+        title="ASGD",
+        hyperparameters=(
+            _learning_rate(0.01),
+            Hyperparameter("lambd", 1e-4, NON_NEGATIVE, "decay term: p *= 1 - lambd * eta"),
+            Hyperparameter("alpha", 0.75, NON_NEGATIVE, "power of the step-size decay eta"),
+            Hyperparameter("t0", 1e6, NON_NEGATIVE, "step at which averaging starts"),
+            _weight_decay(),
+        ),
+        state_names=("ax", "eta_mu"),
+        formula="p *= 1 - lambd eta; p -= eta g; ax = p if mu == 1 else ax + mu (p - ax); "
+        "eta = lr / (1 + lambd lr t)**alpha; mu = 1 / max(1, t - t0) (eta starts at lr, mu at 1)",
+        torch="ASGD(lr, lambd, alpha, t0, weight_decay)",
+    ),
+    Method(
+        name="adabelief",
+        code=14,
+        title="AdaBelief",
+        hyperparameters=(
+            _learning_rate(1e-3),
+            _BETA1,
+            _BETA2,
+            _epsilon(1e-16),
+            _weight_decay(),
+            Hyperparameter("decoupled_weight_decay", True, None, "decay the parameters instead of L2"),
+            Hyperparameter("rectify", True, None, "RAdam's rectification of the early steps"),
+            Hyperparameter("degenerated_to_sgd", True, None, "while rectification is undefined, take SGD steps"),
+        ),
+        state_names=("exp_avg", "exp_avg_var", "beta_powers"),
+        formula="m = b1 m + (1 - b1) g; s = b2 s + (1 - b2)(g - m)**2 + eps; "
+        "p -= lr / (1 - b1**t) m / (sqrt(s) / sqrt(1 - b2**t) + eps), or RAdam's rectified step if rectify",
+        torch="adabelief_pytorch.AdaBelief(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, "
+        "weight_decouple=decoupled_weight_decay, rectify, degenerated_to_sgd) (not in torch.optim)",
+    ),
+    Method(
+        name="sgd_schedule_free",
+        code=15,
+        title="Schedule-free SGD",
+        hyperparameters=(
+            _learning_rate(1.0),
+            Hyperparameter("momentum", 0.9, _OPEN_UNIT, "interpolation between y and z (beta)"),
+            _weight_decay(),
+            *_SCHEDULE_FREE,
+        ),
+        state_names=("z", "lr_max_weight_sum"),
+        formula="c = w_t / sum w; y = (1 - c) y + c z; y += lr_t (beta (1 - c) - 1) g; z -= lr_t g; "
+        "params returned (and the loss measured) at x = y + (1 - 1/beta)(z - y)",
+        torch="schedulefree.SGDScheduleFree(lr, momentum, weight_decay, warmup_steps, r, weight_lr_power) "
+        "(not in torch.optim)",
+    ),
+    Method(
+        name="adamw_schedule_free",
+        code=16,
+        title="Schedule-free AdamW",
+        hyperparameters=(
+            _learning_rate(0.0025),
+            Hyperparameter("beta1", 0.9, _OPEN_UNIT, "interpolation between y and z"),
+            _BETA2,
+            _epsilon(1e-8),
+            _weight_decay(),
+            *_SCHEDULE_FREE,
+        ),
+        state_names=("z", "exp_avg_sq", "lr_max_weight_sum"),
+        formula="v = b2 v + (1 - b2) g**2; u = g / (sqrt(v / (1 - b2**t)) + eps) + wd y; then schedule-free "
+        "SGD's y, z updates with u; params returned at x",
+        torch="schedulefree.AdamWScheduleFree(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, warmup_steps, "
+        "r, weight_lr_power) (not in torch.optim)",
+    ),
+)
+
+#: Lookahead over the rule with code c has code ``LOOKAHEAD_OFFSET + c``.
+LOOKAHEAD_OFFSET = 64
+_BASES = tuple(m.name for m in REGISTRY if m.name != "asgd")
+
+
+def lookahead(base: Method) -> Method:
+    """The registry row of Lookahead over ``base``: its hyperparameters, then ``k``, ``alpha`` and ``base``."""
+    return Method(
+        name="lookahead",
+        code=LOOKAHEAD_OFFSET + base.code,
+        title=f"Lookahead ({base.title})",
+        hyperparameters=(
+            *base.hyperparameters,
+            Hyperparameter(
+                "k", 5, Interval(1.0, math.inf, True, False), "base steps between synchronizations", integer=True
+            ),
+            Hyperparameter("alpha", 0.5, Interval(0.0, 1.0, True, True), "step toward the fast weights"),
+            Hyperparameter("base", base.name, None, "the method wrapped", choices=_BASES),
+        ),
+        state_names=(*base.state_names, "slow_params"),
+        formula=f"every k steps of {base.name}: p = slow + alpha (p - slow); slow = p",
+        torch="pytorch_optimizer.Lookahead(base optimizer, k, alpha, pullback_momentum='none') (not in torch.optim)",
+    )
+
+
+REGISTRY += (lookahead(next(m for m in REGISTRY if m.name == "adam")),)
+
 METHODS: tuple[str, ...] = tuple(m.name for m in REGISTRY)
+
+
+#: A rule's state has a column per parameter and at least this many: a row of scalars holds two.
+MIN_STATE_WIDTH = 2
+
+
+def state_width(n_params: int) -> int:
+    """Columns of a rule's state for ``n_params`` parameters."""
+    return max(n_params, MIN_STATE_WIDTH)
+
+
 _BY_NAME = {m.name: m for m in REGISTRY}
 
 
-def get_method(name: object) -> Method:
-    """Return the registry row for ``name`` (any case: ``"Adam"`` is ``"adam"``); a clear error otherwise."""
+def get_method(name: object, base: object = None) -> Method:
+    """Return the registry row for ``name`` (any case: ``"Adam"`` is ``"adam"``); a clear error otherwise.
+
+    ``base`` names the method that ``"lookahead"`` wraps (default ``"adam"``);
+    other methods take none.
+    """
     if not isinstance(name, str):
         raise TypeError(f"method must be a string, one of {', '.join(METHODS)}; got {type(name).__name__}")
     try:
-        return _BY_NAME[name.lower()]
+        row = _BY_NAME[name.lower()]
     except KeyError:
         raise ValueError(f"unknown method {name!r}; valid methods are: {', '.join(METHODS)}") from None
+    if base is None:
+        return row
+    if row.name != "lookahead":
+        raise ValueError(f"base={base!r} is for method='lookahead'; {row.name!r} wraps no other method")
+    if isinstance(base, str) and base.lower() == "asgd":  # both call a hyperparameter alpha
+        raise ValueError("Lookahead cannot wrap asgd: Lookahead's alpha would shadow ASGD's alpha")
+    if not isinstance(base, str) or base.lower() not in _BASES:
+        raise ValueError(f"base must name the method Lookahead wraps, one of {', '.join(_BASES)}; got {base!r}")
+    return lookahead(_BY_NAME[base.lower()])

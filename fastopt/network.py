@@ -28,7 +28,7 @@ import numpy as np
 
 from .jit import jit
 from .losses import row_loss
-from .update_rules import apply_rule
+from .update_rules import apply_rule, begin_epoch, end_epoch, rate_at
 
 __all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER"]
 
@@ -232,7 +232,8 @@ def network_epoch(
     spec: np.ndarray,
     code: int,
     hp: np.ndarray,
-    lr: float,
+    schedule: np.ndarray,
+    epoch: int,
     params: np.ndarray,
     state: np.ndarray,
     index: np.ndarray,
@@ -243,15 +244,22 @@ def network_epoch(
     order: np.ndarray,
     t: int,
 ) -> tuple[float, int]:
-    """One pass over the rows in ``index`` order, one update per batch; returns ``(loss, t)``.
+    """Epoch ``epoch``: one pass over the rows in ``index`` order, one update per batch; returns ``(loss, t)``.
 
     ``work`` holds :func:`work_size` ``(spec, capacity)`` floats, ``capacity
     >= min(batch_size, n)``; the loss is the mean training loss afterwards.
+    The rate comes from ``schedule`` (see :func:`fastopt.schedules.learning_rate_at`).
     """
     n = X.shape[0]
+    per_step = schedule[0] != 0.0
+    begin_epoch(code, params, state, hp, t)
+    lr = rate_at(schedule, code, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         _batch_gradient(X, y, index, start, stop, spec, params, grad, work, capacity)
+        if per_step:
+            lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
         apply_rule(code, params, grad, state, lr, hp, t)
+    end_epoch(code, params, state, hp, t)
     return network_loss(X, y, spec, params, work, capacity, order), t

@@ -29,7 +29,7 @@ from numba import types
 
 from .checks import check_integer
 from .jit import jit
-from .update_rules import apply_rule
+from .update_rules import apply_rule, begin_epoch, end_epoch, rate_at
 
 __all__ = ["Objective", "GRADIENT_SIGNATURE", "LOSS_SIGNATURE", "objective_epoch", "BUILT_IN"]
 
@@ -163,7 +163,8 @@ def objective_epoch(
     loss: Any,
     code: int,
     hp: np.ndarray,
-    lr: float,
+    schedule: np.ndarray,
+    epoch: int,
     params: np.ndarray,
     state: np.ndarray,
     index: np.ndarray,
@@ -172,14 +173,21 @@ def objective_epoch(
     rows: np.ndarray,
     t: int,
 ) -> tuple[float, int]:
-    """One pass over the rows in ``index`` order with a user's ``gradient``; returns ``(loss(params), t)``."""
+    """Epoch ``epoch``: one pass over the rows in ``index`` order with a user's ``gradient``; returns
+    ``(loss(params), t)``."""
     n = X.shape[0]
+    per_step = schedule[0] != 0.0
+    begin_epoch(code, params, state, hp, t)
+    lr = rate_at(schedule, code, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         batch = rows[: stop - start]
         for k in range(stop - start):
             batch[k] = index[start + k]
         gradient(params, X, y, batch, grad)
+        if per_step:
+            lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
         apply_rule(code, params, grad, state, lr, hp, t)
+    end_epoch(code, params, state, hp, t)
     return loss(params, X, y), t

@@ -10,6 +10,7 @@ import numpy as np
 from .chunks import epoch_chunks
 from .kernels import LINEAR_SQUARED, MAX_EPOCHS, STATUSES, fit_kernel
 from .linear import NO_MOMENTS, moments_for
+from .methods import state_width
 from .objective import BUILT_IN, Objective
 from .result import FitResult, finish
 from .schedules import Schedule, kernel_schedule
@@ -185,8 +186,8 @@ def run_problem(problem: Problem, progress: Callable[[int], None] | None = None)
 class Run:
     """A fit that advances a few epochs at a time, carrying everything between calls.
 
-    Parameters, the rule's state, the row order, the generator, the update
-    count and the epoch (so the schedule's position) persist, so
+    Parameters, the rule's state, the schedule's (position and state), the
+    row order, the generator and the update count persist, so
     ``advance(a)`` then ``advance(b)`` is bit for bit ``advance(a + b)``:
     the basis of :func:`run_problem`, early stopping and ``partial_fit``.
     ``problem`` may be swapped for one with other data of the same width
@@ -198,6 +199,7 @@ class Run:
         self.problem = problem
         self.params = problem.init.copy()  # in the units trained on (standardized when scaled)
         self.state = new_state(problem)
+        self.schedule = kernel_schedule(problem.schedule, problem.method, float(problem.hp[0]))
         self.index = np.arange(problem.X.shape[0], dtype=np.uint32)
         self.rng_state = problem.rng_state.copy()
         self.loss_history = np.empty(0)
@@ -220,11 +222,10 @@ class Run:
         M, M_abs = moments_for(X, y, [epochs]) if linear else (NO_MOMENTS, NO_MOMENTS)
         model = problem.model
         gradient, loss = (model.gradient, model.loss) if isinstance(model, Objective) else BUILT_IN
-        schedule_code, schedule_args = kernel_schedule(problem.schedule)
         for start, chunk_stop in epoch_chunks(self.epochs_done, stop, X.shape[0] * params.shape[0]):
             self.epochs_done, self.n_steps, self.status = fit_kernel(
-                X, y, problem.spec, gradient, loss, M, M_abs, problem.method.code, problem.hp, schedule_code,
-                schedule_args, params, self.state, self.index, self.rng_state, problem.batch_size, problem.threshold,
+                X, y, problem.spec, gradient, loss, M, M_abs, problem.method.code, problem.hp, self.schedule,
+                params, self.state, self.index, self.rng_state, problem.batch_size, problem.threshold,
                 problem.shuffle, self.loss_history, self.path, start, chunk_stop, self.n_steps,
             )  # fmt: skip
             if progress is not None:
@@ -251,5 +252,5 @@ def _grown(array: np.ndarray, rows: int) -> np.ndarray:
 
 
 def new_state(problem: Problem) -> np.ndarray:
-    """The rule's zero state, ``(rows, max(p, 2))``: Adam keeps two scalars in a row."""
-    return np.zeros((len(problem.method.state_names), max(problem.init.shape[0], 2)))
+    """The rule's zero state, ``(rows, state_width(p))`` (see :func:`fastopt.methods.state_width`)."""
+    return np.zeros((len(problem.method.state_names), state_width(problem.init.shape[0])))

@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -38,6 +38,7 @@ TORCH_OPTIMIZERS = {
     "radam": "RAdam",
     "adadelta": "Adadelta",
     "rprop": "Rprop",
+    "asgd": "ASGD",
 }
 
 
@@ -61,10 +62,14 @@ def _torch_optimizer(torch: Any, method: str, parameters: list, hyper: Mapping[s
     lr, wd = hyper["learning_rate"], hyper.get("weight_decay", 0.0)
     optim = torch.optim
     if method in ("sgd", "momentum", "nesterov"):
-        mu = hyper.get("momentum", 0.0)
-        return optim.SGD(parameters, lr=lr, momentum=mu, dampening=0, nesterov=method == "nesterov", weight_decay=wd)
+        mu, tau = hyper.get("momentum", 0.0), hyper.get("dampening", 0.0)
+        return optim.SGD(parameters, lr=lr, momentum=mu, dampening=tau, nesterov=method == "nesterov", weight_decay=wd)
     if method == "rmsprop":
-        return optim.RMSprop(parameters, lr=lr, alpha=hyper["beta"], eps=hyper["epsilon"], weight_decay=wd)
+        return optim.RMSprop(parameters, lr=lr, alpha=hyper["beta"], eps=hyper["epsilon"], weight_decay=wd,
+                             momentum=hyper["momentum"], centered=hyper["centered"])  # fmt: skip
+    if method == "asgd":
+        return optim.ASGD(parameters, lr=lr, lambd=hyper["lambd"], alpha=hyper["alpha"], t0=hyper["t0"],
+                          weight_decay=wd)  # fmt: skip
     if method == "adagrad":
         return optim.Adagrad(parameters, lr=lr, eps=hyper["epsilon"], weight_decay=wd)
     if method in ("adam", "adamw"):
@@ -102,7 +107,7 @@ def torch_fit(
     x: np.ndarray,
     y: np.ndarray,
     method: str,
-    hyperparameters: Mapping[str, float | bool | None],
+    hyperparameters: Mapping[str, float | bool | str | None],
     *,
     epochs: int,
     batch_size: int,
@@ -129,7 +134,7 @@ def torch_fit(
     network = _torch_network(torch, arch, init)
     parameters = list(network.parameters())
     optimizer = _torch_optimizer(torch, method, parameters, hyperparameters)
-    clip = hyperparameters.get("clip_value")
+    clip = cast("float | None", hyperparameters.get("clip_value"))
     generator = torch.Generator().manual_seed(seed)
     n = len(Y)
     start = time.perf_counter()

@@ -20,7 +20,7 @@ from . import optimize
 from .kernels import DIVERGED, MAX_EPOCHS, STALLED
 from .matrix_form import batch_gradient, mean_loss
 from .result import FitResult, finish
-from .schedules import kernel_schedule, learning_rate_at
+from .schedules import after_epoch, kernel_schedule, learning_rate_at
 from .shuffle import shuffle as shuffle_in_place
 from .validation import Problem, prepare
 
@@ -38,7 +38,12 @@ def _gradient(p: np.ndarray, g: np.ndarray, h: Hyper) -> np.ndarray:
 
 
 def sgd_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
-    p -= lr * _gradient(p, g, h)
+    g = _gradient(p, g, h)
+    if h["momentum"] != 0:
+        buf = state[0]
+        buf[:] = g if t == 1 else h["momentum"] * buf + (1 - h["dampening"]) * g
+        g = buf
+    p -= lr * g
 
 
 def momentum_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
@@ -55,10 +60,20 @@ def nesterov_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h:
 
 
 def rmsprop_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
-    s = state[0]
+    s, buf, a = state[0], state[1], state[2]
+    beta = h["beta"]
     g = _gradient(p, g, h)
-    s[:] = h["beta"] * s + (1 - h["beta"]) * g**2
-    p -= lr * g / (np.sqrt(s) + h["epsilon"])
+    s[:] = beta * s + (1 - beta) * g**2
+    if h["centered"]:
+        a[:] = beta * a + (1 - beta) * g
+        d = np.sqrt(s - a**2) + h["epsilon"]
+    else:
+        d = np.sqrt(s) + h["epsilon"]
+    if h["momentum"] != 0:
+        buf[:] = h["momentum"] * buf + g / d
+        p -= lr * buf
+    else:
+        p -= lr * g / d
 
 
 def adagrad_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
@@ -164,6 +179,99 @@ def lion_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyp
     m[:] = b2 * m + (1 - b2) * g
 
 
+def asgd_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    ax, scalars = state[0], state[1]  # scalars: eta, mu
+    if t == 1:
+        scalars[:2] = lr, 1.0
+    eta, mu = scalars[0], scalars[1]
+    g = _gradient(p, g, h)
+    p *= 1 - h["lambd"] * eta
+    p -= eta * g
+    ax[:] = p if mu == 1 else ax + mu * (p - ax)
+    scalars[:2] = lr / (1 + h["lambd"] * lr * t) ** h["alpha"], 1 / max(1, t - h["t0"])
+
+
+def adabelief_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    m, s = state[0], state[1]
+    b1, b2, eps = h["beta1"], h["beta2"], h["epsilon"]
+    g = _penalized(p, g, lr, h)
+    m[:] = b1 * m + (1 - b1) * g
+    s[:] = b2 * s + (1 - b2) * (g - m) ** 2 + eps
+    c1, c2 = 1 - b1**t, 1 - b2**t
+    if not h["rectify"]:
+        p -= lr / c1 * m / (np.sqrt(s) / np.sqrt(c2) + eps)
+        return
+    n_inf = 2 / (1 - b2) - 1
+    n_sma = n_inf - 2 * t * b2**t / c2
+    if n_sma >= 5:
+        r = np.sqrt(c2 * (n_sma - 4) / (n_inf - 4) * (n_sma - 2) / n_sma * n_inf / (n_inf - 2)) / c1
+        p -= lr * r * m / (np.sqrt(s) + eps)
+    elif h["degenerated_to_sgd"]:
+        p -= lr / c1 * m
+
+
+def _schedule_free_weight(state_row: np.ndarray, lr: float, h: Hyper, t: int) -> tuple[float, float]:
+    """The warmed-up rate and the averaging weight c of step t; ``state_row`` = [lr_max, weight sum]."""
+    rate = lr * min(1.0, t / h["warmup_steps"]) if h["warmup_steps"] > 0 else lr
+    state_row[0] = max(rate, state_row[0])
+    weight = t ** h["r"] * state_row[0] ** h["weight_lr_power"]
+    state_row[1] += weight
+    return rate, weight / state_row[1] if state_row[1] else 0.0
+
+
+def sgd_schedule_free_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    z = state[0]
+    rate, c = _schedule_free_weight(state[1], lr, h, t)
+    g = _gradient(p, g, h)
+    p[:] = (1 - c) * p + c * z + rate * (h["momentum"] * (1 - c) - 1) * g
+    z -= rate * g
+
+
+def adamw_schedule_free_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    z, v = state[0], state[1]
+    b1, b2 = h["beta1"], h["beta2"]
+    rate, c = _schedule_free_weight(state[2], lr, h, t)
+    v[:] = b2 * v + (1 - b2) * g**2
+    u = g / (np.sqrt(v / (1 - b2**t)) + h["epsilon"]) + h["weight_decay"] * p
+    p[:] = (1 - c) * p + c * z + rate * (b1 * (1 - c) - 1) * u
+    z -= rate * u
+
+
+def lookahead_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyper, t: int) -> None:
+    slow = state[-1]
+    if t == 1:
+        slow[:] = p
+    STEPS[h["base"]](p, g, state, lr, h, t)
+    if t % h["k"] == 0:
+        p[:] = slow + h["alpha"] * (p - slow)
+        slow[:] = p
+
+
+def _schedule_free_momentum(h: Hyper) -> float | None:
+    """The interpolation constant of a schedule-free method (also under Lookahead), else None."""
+    if "warmup_steps" not in h:
+        return None
+    return h["momentum"] if "momentum" in h else h["beta1"]
+
+
+def begin_epoch(p: np.ndarray, state: np.ndarray, h: Hyper, t: int) -> None:
+    """Schedule-free methods train at y: from the average x back to y (z starts at the first parameters)."""
+    beta = _schedule_free_momentum(h)
+    if beta is None:
+        return
+    if t == 0:
+        state[0] = p
+    else:
+        p += (1 - beta) * (state[0] - p)
+
+
+def end_epoch(p: np.ndarray, state: np.ndarray, h: Hyper, t: int) -> None:
+    """Schedule-free methods are measured and returned at their average x."""
+    beta = _schedule_free_momentum(h)
+    if beta is not None and t > 0:
+        p += (1 - 1 / beta) * (state[0] - p)
+
+
 STEPS: dict[str, Callable[..., None]] = {
     "sgd": sgd_step,
     "momentum": momentum_step,
@@ -178,6 +286,11 @@ STEPS: dict[str, Callable[..., None]] = {
     "adadelta": adadelta_step,
     "rprop": rprop_step,
     "lion": lion_step,
+    "asgd": asgd_step,
+    "adabelief": adabelief_step,
+    "sgd_schedule_free": sgd_schedule_free_step,
+    "adamw_schedule_free": adamw_schedule_free_step,
+    "lookahead": lookahead_step,
 }
 
 
@@ -185,7 +298,7 @@ def run_problem(problem: Problem) -> FitResult:
     """Run a validated problem with NumPy loops."""
     n = problem.X.shape[0]
     params = problem.init.copy()
-    state = np.zeros((len(problem.method.state_names), max(params.shape[0], 2)))[:, : params.shape[0]]
+    state = np.zeros((len(problem.method.state_names), params.shape[0]))
     hyper = dict(problem.hyperparameters)
     step = STEPS[problem.method.name]
     rng_state = problem.rng_state.copy()
@@ -196,17 +309,24 @@ def run_problem(problem: Problem) -> FitResult:
     t = 0
     # The kernel's closed forms, so that both take their rates from the same values (the
     # tests check them against PyTorch's recursions separately, over 10,000 epochs).
-    schedule_code, schedule_args = kernel_schedule(problem.schedule)
+    schedule = kernel_schedule(problem.schedule, problem.method, float(problem.hp[0]))
+    hp = problem.hp.copy()  # one_cycle writes the momentum it cycles here ...
+    cycled = [h.name for h in problem.method.hyperparameters][int(schedule[1])] if schedule[1] >= 0 else None
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
         for epoch in range(problem.epochs):
-            lr = learning_rate_at(schedule_code, schedule_args, float(problem.hp[0]), epoch)
             if problem.shuffle:
                 shuffle_in_place(index, rng_state)
+            begin_epoch(params, state, hyper, t)
             for start in range(0, n, problem.batch_size):
                 grad = batch_gradient(problem, params, index[start : start + problem.batch_size])
+                lr = learning_rate_at(schedule, float(hp[0]), epoch, t, hp)
+                if cycled is not None:  # ... and the rules read it from here
+                    hyper[cycled] = float(hp[int(schedule[1])])
                 t += 1
                 step(params, grad, state, lr, hyper, t)
+            end_epoch(params, state, hyper, t)
             loss = mean_loss(problem, params, problem.X, problem.y)
+            after_epoch(schedule, loss)
             losses.append(loss)
             path.append(params.copy())
             if not (np.isfinite(loss) and np.isfinite(params).all()):

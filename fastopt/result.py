@@ -94,7 +94,7 @@ class FitResult:
     """
 
     method: str
-    hyperparameters: Mapping[str, float | bool | None]
+    hyperparameters: Mapping[str, float | bool | str | None]
     params: np.ndarray
     loss_history: np.ndarray
     epochs_run: int
@@ -176,11 +176,23 @@ class FitResult:
         fields["hyperparameters"] = dict(self.hyperparameters)
         return _rebuild, (fields,)
 
+    @property
+    def params_point(self) -> str:
+        """Which point ``params``, ``path`` and ``loss_history`` describe.
+
+        ``"average"`` for the schedule-free methods: their average ``x``,
+        where the package that defines them evaluates the model (its
+        ``eval()``); their gradients were taken at another point, ``y``. For
+        every other method ``"iterate"``: the parameters the updates moved.
+        """
+        return "average" if "warmup_steps" in self.hyperparameters else "iterate"
+
     def __repr__(self) -> str:
         loss = f"{self.loss_history[-1]:.6g}" if self.epochs_run else "n/a"
+        point = ", params_point='average'" if self.params_point == "average" else ""
         return (
             f"FitResult(method={self.method!r}, status={self.status!r}, epochs_run={self.epochs_run}, "
-            f"n_steps={self.n_steps}, final_loss={loss}, params={np.array2string(self.params, precision=6)})"
+            f"n_steps={self.n_steps}, final_loss={loss}{point}, params={np.array2string(self.params, precision=6)})"
         )
 
 

@@ -77,7 +77,8 @@ def _check_key(key: Any, methods: Sequence[str]) -> None:
             f"unknown grid key {key!r}; valid keys are {', '.join(RUN_KEYS)} and the hyperparameters "
             f"{', '.join(_HYPERPARAMETERS)}"
         )
-    without = [m for m in methods if key not in get_method(m).defaults]
+    # Lookahead takes its base's hyperparameters, whichever base a configuration names: checked per run.
+    without = [m for m in methods if key not in get_method(m).defaults and get_method(m).name != "lookahead"]
     if without:
         takers = [m.name for m in REGISTRY if key in m.defaults]
         having = [m for m in methods if m not in without] or takers[:1]

@@ -34,7 +34,8 @@ import math
 import numpy as np
 
 from .jit import jit
-from .methods import REGISTRY
+from .methods import LOOKAHEAD_OFFSET, REGISTRY
+from .schedules import learning_rate_at
 
 # The kernel compares against these; they must equal the registry's codes.
 _CODES = {m.name: m.code for m in REGISTRY}
@@ -51,6 +52,17 @@ RADAM = _CODES["radam"]
 ADADELTA = _CODES["adadelta"]
 RPROP = _CODES["rprop"]
 LION = _CODES["lion"]
+ASGD = _CODES["asgd"]
+ADABELIEF = _CODES["adabelief"]
+SGD_SCHEDULE_FREE = _CODES["sgd_schedule_free"]
+ADAMW_SCHEDULE_FREE = _CODES["adamw_schedule_free"]
+#: ``LOOKAHEAD + code`` is Lookahead over the rule ``code`` (see :func:`fastopt.methods.resolve_method`).
+LOOKAHEAD = LOOKAHEAD_OFFSET
+#: Hyperparameters of each rule, by code: where Lookahead's k and alpha follow them in ``hp``.
+N_HYPERPARAMETERS = np.zeros(LOOKAHEAD, dtype=np.int64)
+for _m in REGISTRY:
+    if _m.code < LOOKAHEAD:
+        N_HYPERPARAMETERS[_m.code] = len(_m.hyperparameters)
 
 
 @jit
@@ -65,19 +77,30 @@ def _clip(g: float, c: float) -> float:
 
 @jit
 def sgd(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
-    """Plain SGD with element-wise clipping and L2 weight decay.
+    """SGD with element-wise clipping and L2 weight decay; with momentum, PyTorch's form.
 
-    Let c, wd denote ``clip_value``, ``weight_decay`` (``hp[1:3]``)::
+    Let c, wd, mu, tau denote ``clip_value``, ``weight_decay``, ``momentum``,
+    ``dampening`` (``hp[1:5]``)::
 
         g = clip(g, -c, c) + wd * p
-        p -= lr * g
+        p -= lr * g                                   if mu == 0
+        buf = g (first step), else mu * buf + (1 - tau) * g
+        p -= lr * buf                                 otherwise
 
-    State: none.
+    State: ``state[0]`` = buf (momentum buffer, in gradient units; unused when mu == 0).
     """
     c = hp[1]
     wd = hp[2]
+    mu = hp[3]
+    keep = 1.0 - hp[4]
+    first = t == 1
+    buf = state[0]
     for i in range(params.shape[0]):
-        params[i] -= lr * (_clip(grad[i], c) + wd * params[i])
+        g = _clip(grad[i], c) + wd * params[i]
+        if mu != 0.0:
+            buf[i] = g if first else mu * buf[i] + keep * g
+            g = buf[i]
+        params[i] -= lr * g
 
 
 @jit
@@ -134,25 +157,45 @@ def nesterov(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float,
 
 @jit
 def rmsprop(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
-    """RMSprop, as PyTorch's ``RMSprop(alpha=beta, centered=False, momentum=0)``.
+    """RMSprop, as PyTorch's ``RMSprop(alpha=beta, momentum, centered)``.
 
-    Let beta, eps, wd denote ``beta``, ``epsilon``, ``weight_decay``
-    (``hp[1:4]``)::
+    Let beta, eps, wd, mu denote ``beta``, ``epsilon``, ``weight_decay``,
+    ``momentum`` (``hp[1:5]``), and ``centered`` be ``hp[5]``::
 
         g = g + wd * p
         s = beta * s + (1 - beta) * g**2
-        p -= lr * g / (sqrt(s) + eps)
+        a = a + (1 - beta) * (g - a)                  centered only
+        d = sqrt(s - a**2) + eps if centered, else sqrt(s) + eps
+        p -= lr * g / d                               if mu == 0
+        buf = mu * buf + g / d; p -= lr * buf         otherwise
 
-    State: ``state[0]`` = s (running mean of squared gradients).
+    State: ``state[0]`` = s (running mean of squared gradients),
+    ``state[1]`` = buf (momentum buffer), ``state[2]`` = a (running mean of
+    gradients, centered only).
     """
     beta = hp[1]
     eps = hp[2]
     wd = hp[3]
+    mu = hp[4]
+    centered = hp[5] != 0.0
     s = state[0]
+    buf = state[1]
+    a = state[2]
+    # One loop with the options as branches: an early return for the plain form kept
+    # LLVM from inlining this rule into the hot loop (the tutorial's RMSprop then ran 25 % slower).
     for i in range(params.shape[0]):
         g = grad[i] + wd * params[i]
         s[i] = beta * s[i] + (1.0 - beta) * g * g
-        params[i] -= lr * (g / (math.sqrt(s[i]) + eps))
+        if centered:
+            a[i] += (1.0 - beta) * (g - a[i])
+            d = math.sqrt(s[i] - a[i] * a[i]) + eps
+        else:
+            d = math.sqrt(s[i]) + eps
+        if mu == 0.0:
+            params[i] -= lr * (g / d)
+        else:
+            buf[i] = mu * buf[i] + g / d
+            params[i] -= lr * buf[i]
 
 
 @jit
@@ -194,9 +237,8 @@ def _adam_step(
     v = state[1]
     powers = state[2]
     v_max = state[3]
-    # b1**t and b2**t as running products: two pow calls per step cost more
-    # than the rest of the update; the products differ from b**t by at most
-    # t rounding errors, far below 1e-10 of the result.
+    # b1**t and b2**t as running products (see _running_power), written out:
+    # through the helper LLVM no longer inlined Adam into the hot loop (+15 %).
     if t == 1:
         powers[0] = b1
         powers[1] = b2
@@ -271,9 +313,13 @@ def _penalty(params: np.ndarray, lr: float, wd: float, decoupled: bool) -> float
 
 
 @jit(inline="always")
-def _running_power(state: np.ndarray, slot: int, base: float, t: int) -> float:
-    """``base**t`` kept as a running product in ``state[-1, slot]`` (a pow call per step costs more than the update)."""
-    row = state[state.shape[0] - 1]
+def _running_power(row: np.ndarray, slot: int, base: float, t: int) -> float:
+    """``base**t`` kept as a running product in ``row[slot]`` (a pow call per step costs more than the update).
+
+    The product differs from ``base**t`` by at most t rounding errors, far
+    below 1e-10 of the result. When a schedule changes the base
+    (``one_cycle`` cycles beta1), :func:`rate_at` recomputes it.
+    """
     row[slot] = base if t == 1 else row[slot] * base
     return row[slot]
 
@@ -296,7 +342,7 @@ def adamax(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, h
     b1, b2, eps, wd = hp[1], hp[2], hp[3], hp[4]
     m = state[0]
     u = state[1]
-    step = lr / (1.0 - _running_power(state, 0, b1, t))
+    step = lr / (1.0 - _running_power(state[2], 0, b1, t))
     for i in range(params.shape[0]):
         g = grad[i] + wd * params[i]
         m[i] += (1.0 - b1) * (g - m[i])
@@ -328,12 +374,12 @@ def nadam(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
     m = state[0]
     v = state[1]
     decay = 0.96**psi
-    schedule = _running_power(state, 1, decay, t)
+    schedule = _running_power(state[3], 1, decay, t)
     mu = b1 * (1.0 - 0.5 * schedule)
     mu_next = b1 * (1.0 - 0.5 * schedule * decay)
     state[2, 0] = mu if t == 1 else state[2, 0] * mu
     product = state[2, 0]
-    correction2 = 1.0 - _running_power(state, 0, b2, t)
+    correction2 = 1.0 - _running_power(state[3], 0, b2, t)
     grad_step = -lr * (1.0 - mu) / (1.0 - product)
     momentum_step = -lr * mu_next / (1.0 - product * mu_next)
     l2 = _penalty(params, lr, wd, decoupled)
@@ -366,8 +412,8 @@ def radam(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp
     decoupled = hp[5] != 0.0
     m = state[0]
     v = state[1]
-    correction1 = 1.0 - _running_power(state, 0, b1, t)
-    power2 = _running_power(state, 1, b2, t)
+    correction1 = 1.0 - _running_power(state[2], 0, b1, t)
+    power2 = _running_power(state[2], 1, b2, t)
     correction2 = 1.0 - power2
     rho_inf = 2.0 / (1.0 - b2) - 1.0
     rho_t = rho_inf - 2.0 * t * power2 / correction2
@@ -474,6 +520,245 @@ def lion(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp:
 
 
 @jit
+def asgd(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
+    """Averaged SGD, as PyTorch's ``ASGD``.
+
+    Let lambd, alpha, t0, wd denote ``lambd``, ``alpha``, ``t0``,
+    ``weight_decay`` (``hp[1:5]``); eta starts at the learning rate and mu at 1::
+
+        g = g + wd * p
+        p *= 1 - lambd * eta; p -= eta * g
+        ax = p if mu == 1, else ax + mu * (p - ax)
+        eta = lr / (1 + lambd * lr * t)**alpha; mu = 1 / max(1, t - t0)
+
+    The parameters trained are ``p``; ``ax``, their average since step t0,
+    is kept in the state as PyTorch keeps it (not returned).
+
+    State: ``state[0]`` = ax, ``state[1, 0:2]`` = eta, mu.
+    """
+    lambd, alpha, t0, wd = hp[1], hp[2], hp[3], hp[4]
+    ax = state[0]
+    scalars = state[1]
+    if t == 1:
+        scalars[0] = lr
+        scalars[1] = 1.0
+    eta = scalars[0]
+    mu = scalars[1]
+    decay = 1.0 - lambd * eta
+    for i in range(params.shape[0]):
+        g = grad[i] + wd * params[i]
+        params[i] *= decay
+        params[i] -= eta * g
+        ax[i] = params[i] if mu == 1.0 else ax[i] + (params[i] - ax[i]) * mu
+    scalars[0] = lr / (1.0 + lambd * lr * t) ** alpha
+    scalars[1] = 1.0 / max(1.0, t - t0)
+
+
+@jit
+def adabelief(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
+    """AdaBelief, as the ``adabelief-pytorch`` package (0.2) computes it.
+
+    Let b1, b2, eps, wd denote ``beta1``, ``beta2``, ``epsilon``,
+    ``weight_decay`` (``hp[1:5]``), and ``decoupled_weight_decay``,
+    ``rectify``, ``degenerated_to_sgd`` be ``hp[5:8]``::
+
+        p *= 1 - lr * wd                 if decoupled, else g = g + wd * p
+        m = b1 * m + (1 - b1) * g
+        s = b2 * s + (1 - b2) * (g - m)**2 + eps      (the "belief": variance around m)
+        not rectify:  p -= lr / (1 - b1**t) * m / (sqrt(s) / sqrt(1 - b2**t) + eps)
+        rectify (RAdam's rule, N = rho_t):
+            N >= 5:   p -= lr * r_t * m / (sqrt(s) + eps),  r_t = sqrt((1 - b2**t)(N - 4)(N - 2) N_inf
+                                                               / ((N_inf - 4)(N_inf - 2) N)) / (1 - b1**t)
+            else:     p -= lr * m / (1 - b1**t)          if degenerated_to_sgd, else no step
+
+    State: ``state[0]`` = m, ``state[1]`` = s, ``state[2, 0:2]`` = b1**t, b2**t (running products).
+    """
+    b1, b2, eps, wd = hp[1], hp[2], hp[3], hp[4]
+    decoupled, rectify, to_sgd = hp[5] != 0.0, hp[6] != 0.0, hp[7] != 0.0
+    m = state[0]
+    s = state[1]
+    correction1 = 1.0 - _running_power(state[2], 0, b1, t)
+    power2 = _running_power(state[2], 1, b2, t)
+    correction2 = 1.0 - power2
+    l2 = _penalty(params, lr, wd, decoupled)
+    step = lr / correction1
+    rectified = False
+    if rectify:
+        n_inf = 2.0 / (1.0 - b2) - 1.0
+        n_sma = n_inf - 2.0 * t * power2 / correction2
+        rectified = n_sma >= 5.0
+        if rectified:
+            ratio = correction2 * (n_sma - 4.0) / (n_inf - 4.0) * (n_sma - 2.0) / n_sma * n_inf / (n_inf - 2.0)
+            step = lr * math.sqrt(ratio) / correction1
+        elif not to_sgd:
+            step = 0.0
+    root2 = math.sqrt(correction2)
+    for i in range(params.shape[0]):
+        g = grad[i] + l2 * params[i]
+        m[i] = b1 * m[i] + (1.0 - b1) * g
+        r = g - m[i]
+        s[i] = b2 * s[i] + (1.0 - b2) * r * r + eps
+        if rectified:
+            params[i] -= step * (m[i] / (math.sqrt(s[i]) + eps))
+        elif rectify:
+            params[i] -= step * m[i]
+        else:
+            params[i] -= step * (m[i] / (math.sqrt(s[i]) / root2 + eps))
+
+
+@jit(inline="always")
+def _average_weight(scalars: np.ndarray, lr: float, hp_r: float, hp_power: float, hp_warmup: float,
+                    t: int) -> tuple[float, float]:  # fmt: skip
+    """Schedule-free's warmed-up rate and averaging weight ``c``; ``scalars`` = [lr_max, weight_sum]."""
+    k = t - 1
+    rate = lr * (k + 1) / hp_warmup if k < hp_warmup else lr
+    scalars[0] = max(rate, scalars[0])
+    weight = (k + 1) ** hp_r * scalars[0] ** hp_power
+    scalars[1] += weight
+    c = weight / scalars[1] if scalars[1] != 0.0 else 0.0
+    return rate, c
+
+
+@jit(inline="always")
+def _lerp(start: float, end: float, weight: float) -> float:
+    """``start + weight * (end - start)``, rounded as ``torch.lerp`` rounds it."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
+
+
+@jit
+def sgd_schedule_free(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray,
+                      t: int) -> None:  # fmt: skip
+    """Schedule-free SGD, as the ``schedulefree`` package's ``SGDScheduleFree``.
+
+    Let beta, wd, W, r, q denote ``momentum``, ``weight_decay``,
+    ``warmup_steps``, ``r``, ``weight_lr_power`` (``hp[1:6]``); the gradient
+    is taken at ``p = y``, the interpolation point; ``z`` starts at the
+    initial parameters::
+
+        lr_t = lr * min(1, t / W); lr_max = max(lr_max, lr_t)
+        w_t = t**r * lr_max**q; c = w_t / (w_1 + ... + w_t)
+        g = g + wd * y
+        y = (1 - c) * y + c * z; y += lr_t * (beta * (1 - c) - 1) * g; z -= lr_t * g
+
+    Between epochs the parameters are the average ``x = y + (1 - 1/beta) (z - y)``
+    (the package's ``eval()``), where the epoch's loss is measured and which
+    ``fit`` returns; training resumes from ``y = x + (1 - beta) (z - x)``.
+
+    State: ``state[0]`` = z, ``state[1, 0:2]`` = lr_max, sum of the weights.
+    """
+    beta, wd = hp[1], hp[2]
+    z = state[0]
+    rate, c = _average_weight(state[1], lr, hp[4], hp[5], hp[3], t)
+    step = rate * (beta * (1.0 - c) - 1.0)
+    for i in range(params.shape[0]):
+        g = grad[i] + wd * params[i]
+        params[i] = _lerp(params[i], z[i], c) + step * g
+        z[i] -= rate * g
+
+
+@jit
+def adamw_schedule_free(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray,
+                        t: int) -> None:  # fmt: skip
+    """Schedule-free AdamW, as the ``schedulefree`` package's ``AdamWScheduleFree``.
+
+    Let b1, b2, eps, wd, W, r, q denote ``beta1``, ``beta2``, ``epsilon``,
+    ``weight_decay``, ``warmup_steps``, ``r``, ``weight_lr_power``
+    (``hp[1:8]``); ``lr_t`` and ``c`` as in :func:`sgd_schedule_free`::
+
+        v = b2 * v + (1 - b2) * g**2
+        u = g / (sqrt(v / (1 - b2**t)) + eps) + wd * y
+        y = (1 - c) * y + c * z; y += lr_t * (b1 * (1 - c) - 1) * u; z -= lr_t * u
+
+    Parameters between epochs are ``x``, with ``b1`` as the momentum (see
+    :func:`sgd_schedule_free`).
+
+    State: ``state[0]`` = z, ``state[1]`` = v, ``state[2, 0:2]`` = lr_max, sum of the weights.
+    """
+    b1, b2, eps, wd = hp[1], hp[2], hp[3], hp[4]
+    z = state[0]
+    v = state[1]
+    rate, c = _average_weight(state[2], lr, hp[6], hp[7], hp[5], t)
+    root2 = math.sqrt(1.0 - b2**t)
+    step = rate * (b1 * (1.0 - c) - 1.0)
+    for i in range(params.shape[0]):
+        g = grad[i]
+        v[i] = b2 * v[i] + (1.0 - b2) * g * g
+        u = g / (math.sqrt(v[i]) / root2 + eps) + wd * params[i]
+        params[i] = _lerp(params[i], z[i], c) + step * u
+        z[i] -= rate * u
+
+
+@jit
+def begin_epoch(code: int, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+    """Before an epoch: the schedule-free methods move from ``x`` back to ``y``; at t = 0 the wrappers start.
+
+    Lookahead's slow weights and schedule-free's ``z`` start at the initial parameters.
+    """
+    rule = code % LOOKAHEAD
+    if t == 0 and code >= LOOKAHEAD:
+        state[state.shape[0] - 1, : params.shape[0]] = params
+    if rule in (SGD_SCHEDULE_FREE, ADAMW_SCHEDULE_FREE):
+        z = state[0]
+        if t == 0:
+            z[: params.shape[0]] = params
+        else:
+            for i in range(params.shape[0]):
+                params[i] = _lerp(params[i], z[i], 1.0 - hp[1])
+
+
+@jit
+def end_epoch(code: int, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+    """After an epoch: the schedule-free methods move to their average ``x`` (see :func:`sgd_schedule_free`)."""
+    rule = code % LOOKAHEAD
+    if (rule in (SGD_SCHEDULE_FREE, ADAMW_SCHEDULE_FREE)) and t > 0:
+        z = state[0]
+        for i in range(params.shape[0]):
+            params[i] = _lerp(params[i], z[i], 1.0 - 1.0 / hp[1])
+
+
+@jit(inline="always")
+def lookahead(code: int, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+    """Lookahead over any rule, as ``pytorch-optimizer``'s ``Lookahead(pullback_momentum="none")``.
+
+    With k, alpha the two numbers after the base method's hyperparameters
+    (``hp[h:h + 2]``), after every k-th step of the base rule::
+
+        p = p + (1 - alpha) * (slow - p); slow = p
+
+    State: the base rule's rows, then ``slow`` (the last row).
+    """
+    h = N_HYPERPARAMETERS[code - LOOKAHEAD]
+    k = np.int64(hp[h])
+    if t % k != 0:
+        return
+    slow = state[state.shape[0] - 1]
+    weight = 1.0 - hp[h + 1]
+    for i in range(params.shape[0]):
+        params[i] = _lerp(params[i], slow[i], weight)
+        slow[i] = params[i]
+
+
+#: Rules that keep beta1**t as a running product in ``state[2, 0]``.
+_BETA1_POWER_RULES = (ADAM, ADAMW, ADAMAX, RADAM, ADABELIEF)
+
+
+@jit(inline="always")
+def rate_at(schedule: np.ndarray, code: int, state: np.ndarray, hp: np.ndarray, epoch: int, t: int) -> float:
+    """The learning rate of the update after ``t`` updates, in ``epoch``; also applies ``one_cycle``'s momentum.
+
+    When the schedule cycles momentum it writes the new beta1 (or momentum)
+    into ``hp``; the rules that keep ``beta1**t`` as a running product get
+    it recomputed with the new beta1, as PyTorch computes it each step.
+    """
+    lr = learning_rate_at(schedule, hp[0], epoch, t, hp)
+    if schedule[1] >= 0.0 and t > 0 and (code % LOOKAHEAD) in _BETA1_POWER_RULES:
+        state[2, 0] = hp[1] ** t
+    return lr
+
+
+@jit
 def apply_rule(code: int, params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray,
                t: int) -> None:  # fmt: skip
     """Apply the update rule with registry ``code``, for the network and objective epochs.
@@ -481,29 +766,40 @@ def apply_rule(code: int, params: np.ndarray, grad: np.ndarray, state: np.ndarra
     The linear model's epoch (:func:`fastopt.linear.linear_epoch`) writes the
     same dispatch inline, where a call costs more than its whole update.
     """
-    if code == SGD:
+    rule = code % LOOKAHEAD
+    if rule == SGD:
         sgd(params, grad, state, lr, hp, t)
-    elif code == MOMENTUM:
+    elif rule == MOMENTUM:
         momentum(params, grad, state, lr, hp, t)
-    elif code == NESTEROV:
+    elif rule == NESTEROV:
         nesterov(params, grad, state, lr, hp, t)
-    elif code == RMSPROP:
+    elif rule == RMSPROP:
         rmsprop(params, grad, state, lr, hp, t)
-    elif code == ADAGRAD:
+    elif rule == ADAGRAD:
         adagrad(params, grad, state, lr, hp, t)
-    elif code == ADAM:
+    elif rule == ADAM:
         adam(params, grad, state, lr, hp, t)
-    elif code == ADAMW:
+    elif rule == ADAMW:
         adamw(params, grad, state, lr, hp, t)
-    elif code == ADAMAX:
+    elif rule == ADAMAX:
         adamax(params, grad, state, lr, hp, t)
-    elif code == NADAM:
+    elif rule == NADAM:
         nadam(params, grad, state, lr, hp, t)
-    elif code == RADAM:
+    elif rule == RADAM:
         radam(params, grad, state, lr, hp, t)
-    elif code == ADADELTA:
+    elif rule == ADADELTA:
         adadelta(params, grad, state, lr, hp, t)
-    elif code == RPROP:
+    elif rule == RPROP:
         rprop(params, grad, state, lr, hp, t)
-    elif code == LION:
+    elif rule == LION:
         lion(params, grad, state, lr, hp, t)
+    elif rule == ASGD:
+        asgd(params, grad, state, lr, hp, t)
+    elif rule == ADABELIEF:
+        adabelief(params, grad, state, lr, hp, t)
+    elif rule == SGD_SCHEDULE_FREE:
+        sgd_schedule_free(params, grad, state, lr, hp, t)
+    elif rule == ADAMW_SCHEDULE_FREE:
+        adamw_schedule_free(params, grad, state, lr, hp, t)
+    if code >= LOOKAHEAD:
+        lookahead(code, params, state, hp, t)

@@ -52,7 +52,7 @@ class Problem:
     spec: np.ndarray  # int64, the kernels' encoding of model and loss (see fastopt.network)
     n_classes: int  # 1 for regression
     method: Method
-    hyperparameters: Mapping[str, float | bool | None]  # resolved, registry order
+    hyperparameters: Mapping[str, float | bool | str | None]  # resolved, registry order
     hp: np.ndarray  # float64[h], kernel encoding (None -> inf, flags -> 1.0 / 0.0)
     schedule: Schedule | None
     init: np.ndarray  # float64[n_params], a fresh copy
@@ -139,30 +139,39 @@ def check_hyperparameter_names(method: Method, names: Any) -> None:
         )
 
 
-def resolve_hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[str, float | bool | None]:
+def resolve_hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[str, float | bool | str | None]:
     """Check ``given`` against ``method``'s registry row and fill in defaults (None means default)."""
     check_hyperparameter_names(method, given)
-    resolved: dict[str, float | bool | None] = {}
+    resolved: dict[str, float | bool | str | None] = {}
     for h in method.hyperparameters:
         value = given.get(h.name, h.default)
         if value is None and not h.optional:
             value = h.default
         if h.is_flag:
             resolved[h.name] = check_flag(h.name, value)
+        elif h.choices is not None:
+            if not isinstance(value, str) or value.lower() not in h.choices:
+                raise ValueError(f"{h.name} must be one of {', '.join(h.choices)}; got {value!r}")
+            resolved[h.name] = value.lower()
+        elif h.integer:
+            resolved[h.name] = check_integer(h.name, value, int(h.valid.low) if h.valid else 0)
         else:
             resolved[h.name] = None if value is None else check_real(h.name, value, h.valid)
     return resolved
 
 
-def kernel_hyperparameters(resolved: Mapping[str, float | bool | None]) -> np.ndarray:
-    """The kernel's ``hp`` array: registry order, None -> inf, flags -> 1.0 / 0.0."""
-    return np.array([math.inf if v is None else float(v) for v in resolved.values()], dtype=np.float64)
+def kernel_hyperparameters(resolved: Mapping[str, float | bool | str | None]) -> np.ndarray:
+    """The kernel's ``hp`` array: registry order, None -> inf, flags -> 1.0 / 0.0, a name -> its method code."""
+    return np.array(
+        [math.inf if v is None else float(get_method(v).code if isinstance(v, str) else v) for v in resolved.values()],
+        dtype=np.float64,
+    )
 
 
 def check_schedule(schedule: Any) -> Schedule | None:
     if schedule is not None and not isinstance(schedule, Schedule):
         raise TypeError(
-            "schedule must be None or made by fastopt.schedules.step, .exponential or .cosine, "
+            "schedule must be None or made by fastopt.schedules (step, cosine, one_cycle, ...), "
             f"got {type(schedule).__name__} {schedule!r}"
         )
     return schedule
@@ -203,7 +212,7 @@ def prepare(
     ``standardize=True`` standardizes ``X`` (and regression targets) and a
     given ``init`` (see :mod:`fastopt.scaling`).
     """
-    row = get_method(method)
+    row = get_method(method, hyperparameters.get("base"))
     hyper = resolve_hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
     schedule = check_schedule(schedule)
     X, Y = (x, y) if data_checked else check_data(x, y)

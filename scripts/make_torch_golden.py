@@ -87,10 +87,10 @@ TORCH_VERSION_EXPECTED = "2.13.0"
 
 # Every hyperparameter each method takes in fastopt, besides learning_rate, in fastopt's order.
 METHOD_HYPERPARAMETERS = {
-    "sgd": ("clip_value", "weight_decay"),
+    "sgd": ("clip_value", "weight_decay", "momentum", "dampening"),
     "momentum": ("momentum", "clip_value", "weight_decay"),
     "nesterov": ("momentum", "clip_value", "weight_decay"),
-    "rmsprop": ("beta", "epsilon", "weight_decay"),
+    "rmsprop": ("beta", "epsilon", "weight_decay", "momentum", "centered"),
     "adagrad": ("epsilon", "weight_decay"),
     "adam": ("beta1", "beta2", "epsilon", "weight_decay", "amsgrad"),
     "adamw": ("beta1", "beta2", "epsilon", "weight_decay", "amsgrad"),
@@ -100,13 +100,19 @@ METHOD_HYPERPARAMETERS = {
     "adadelta": ("rho", "epsilon", "weight_decay"),
     "rprop": ("etaminus", "etaplus", "step_size_min", "step_size_max", "weight_decay"),
     "lion": ("beta1", "beta2", "weight_decay"),
+    "asgd": ("lambd", "alpha", "t0", "weight_decay"),
+    "adabelief": ("beta1", "beta2", "epsilon", "weight_decay", "decoupled_weight_decay", "rectify",
+                  "degenerated_to_sgd"),
+    "sgd_schedule_free": ("momentum", "weight_decay", "warmup_steps", "r", "weight_lr_power"),
+    "adamw_schedule_free": ("beta1", "beta2", "epsilon", "weight_decay", "warmup_steps", "r", "weight_lr_power"),
 }
+SCHEDULE_FREE = ("sgd_schedule_free", "adamw_schedule_free")
 
 DEFAULTS = {
-    "sgd": dict(clip_value=None, weight_decay=0.0),
+    "sgd": dict(clip_value=None, weight_decay=0.0, momentum=0.0, dampening=0.0),
     "momentum": dict(momentum=0.9, clip_value=None, weight_decay=0.0),
     "nesterov": dict(momentum=0.9, clip_value=None, weight_decay=0.0),
-    "rmsprop": dict(beta=0.9, epsilon=1e-8, weight_decay=0.0),
+    "rmsprop": dict(beta=0.9, epsilon=1e-8, weight_decay=0.0, momentum=0.0, centered=False),
     "adagrad": dict(epsilon=1e-10, weight_decay=0.0),
     "adam": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, amsgrad=False),
     "adamw": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, amsgrad=False),
@@ -117,14 +123,31 @@ DEFAULTS = {
     "adadelta": dict(rho=0.9, epsilon=1e-6, weight_decay=0.0),
     "rprop": dict(etaminus=0.5, etaplus=1.2, step_size_min=1e-6, step_size_max=50.0, weight_decay=0.0),
     "lion": dict(beta1=0.9, beta2=0.99, weight_decay=0.0),
+    "asgd": dict(lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0),
+    "adabelief": dict(beta1=0.9, beta2=0.999, epsilon=1e-16, weight_decay=0.0, decoupled_weight_decay=True,
+                      rectify=True, degenerated_to_sgd=True),
+    "sgd_schedule_free": dict(momentum=0.9, weight_decay=0.0, warmup_steps=0, r=0.0, weight_lr_power=2.0),
+    "adamw_schedule_free": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, warmup_steps=0, r=0.0,
+                                weight_lr_power=2.0),
 }
+
+
+def all_hyperparameters(name, method, given):
+    """Every hyperparameter of ``method`` under fastopt's names: ``given`` over the defaults."""
+    if method == "lookahead":  # Lookahead's k and alpha, and the method it wraps
+        base = given["base"]
+        allowed, defaults = (*METHOD_HYPERPARAMETERS[base], "k", "alpha", "base"), {**DEFAULTS[base], "k": 5, "alpha": 0.5}
+    else:
+        allowed, defaults = METHOD_HYPERPARAMETERS[method], DEFAULTS[method]
+    unknown = set(given) - set(allowed)
+    if unknown:
+        raise ValueError(f"{name}: {method} takes no {sorted(unknown)}")
+    return {**defaults, **given}
 
 
 def case(name, method, *, seed, n, d, batch_size, epochs, learning_rate, schedule=None, y_scale=1.0, **hyperparameters):
     """One golden case: the problem, the method and all its settings."""
-    unknown = set(hyperparameters) - set(METHOD_HYPERPARAMETERS[method])
-    if unknown:
-        raise ValueError(f"{name}: {method} takes no {sorted(unknown)}")
+    hyperparameters = all_hyperparameters(name, method, hyperparameters)
     if method == "momentum" and schedule is not None:
         raise ValueError(f"{name}: fastopt's momentum equals torch's only at a constant learning rate")
     return dict(
@@ -136,7 +159,7 @@ def case(name, method, *, seed, n, d, batch_size, epochs, learning_rate, schedul
         batch_size=batch_size,
         epochs=epochs,
         learning_rate=learning_rate,
-        hyperparameters={**DEFAULTS[method], **hyperparameters},
+        hyperparameters=hyperparameters,
         schedule=schedule,
         y_scale=y_scale,
     )
@@ -501,6 +524,81 @@ CASES = [
          weight_decay=0.5),
     case("lion-cosine-d2-n16-b4", "lion", seed=57, n=16, d=2, batch_size=4, epochs=10, learning_rate=0.02,
          beta1=0.8, beta2=0.95, schedule=COSINE),
+    # --- sgd with PyTorch's momentum and dampening; rmsprop with momentum and centering
+    case("sgd-momentum-dampening-d3-n17-b5-short", "sgd", seed=62, n=17, d=3, batch_size=5, epochs=8,
+         learning_rate=0.05, momentum=0.9, dampening=0.3, weight_decay=0.05),
+    case("sgd-momentum-cosine-d1-n16-b4", "sgd", seed=63, n=16, d=1, batch_size=4, epochs=10, learning_rate=0.05,
+         momentum=0.8, schedule=COSINE),
+    case("rmsprop-momentum-d2-n16-b4", "rmsprop", seed=64, n=16, d=2, batch_size=4, epochs=8, learning_rate=0.01,
+         momentum=0.9),
+    case("rmsprop-centered-d5-n23-b4-short", "rmsprop", seed=65, n=23, d=5, batch_size=4, epochs=8,
+         learning_rate=0.01, centered=True, weight_decay=0.05),
+    case("rmsprop-centered-momentum-step-d1-n20-b5", "rmsprop", seed=66, n=20, d=1, batch_size=5, epochs=8,
+         learning_rate=0.01, centered=True, momentum=0.5, beta=0.95, schedule=STEP),
+    # --- asgd (averaging from step t0), adabelief (the adabelief-pytorch package)
+    case("asgd-d1-n20-b5", "asgd", seed=67, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.05),
+    case("asgd-t0-d3-n17-b5-short", "asgd", seed=68, n=17, d=3, batch_size=5, epochs=8, learning_rate=0.05,
+         lambd=0.01, alpha=0.6, t0=5.0, weight_decay=0.05),
+    case("asgd-exponential-d2-n16-b4", "asgd", seed=69, n=16, d=2, batch_size=4, epochs=8, learning_rate=0.05,
+         lambd=0.05, t0=3.0, schedule=EXPONENTIAL),
+    case("adabelief-d1-n20-b5", "adabelief", seed=70, n=20, d=1, batch_size=5, epochs=10, learning_rate=0.05),
+    case("adabelief-plain-l2-d5-n23-b4-short", "adabelief", seed=71, n=23, d=5, batch_size=4, epochs=8,
+         learning_rate=0.05, rectify=False, decoupled_weight_decay=False, weight_decay=0.05, epsilon=1e-8),
+    case("adabelief-no-sgd-cosine-d2-n16-b4", "adabelief", seed=72, n=16, d=2, batch_size=4, epochs=10,
+         learning_rate=0.05, degenerated_to_sgd=False, weight_decay=0.1, schedule=COSINE),
+    # --- schedule-free SGD and AdamW (the schedulefree package), measured at x after every epoch
+    case("sgd_schedule_free-d1-n20-b5", "sgd_schedule_free", seed=73, n=20, d=1, batch_size=5, epochs=8,
+         learning_rate=0.1),
+    case("sgd_schedule_free-warmup-d5-n23-b4-short", "sgd_schedule_free", seed=74, n=23, d=5, batch_size=4,
+         epochs=8, learning_rate=0.1, warmup_steps=10, weight_decay=0.05, r=0.5),
+    case("sgd_schedule_free-power0-d2-n16-b4", "sgd_schedule_free", seed=75, n=16, d=2, batch_size=4, epochs=8,
+         learning_rate=0.1, weight_lr_power=0.0, momentum=0.8),
+    case("adamw_schedule_free-d1-n20-b5", "adamw_schedule_free", seed=76, n=20, d=1, batch_size=5, epochs=10,
+         learning_rate=0.05),
+    case("adamw_schedule_free-warmup-d5-n23-b4-short", "adamw_schedule_free", seed=77, n=23, d=5, batch_size=4,
+         epochs=8, learning_rate=0.05, warmup_steps=8, weight_decay=0.05, r=1.0),
+    case("adamw_schedule_free-cosine-d2-n16-b4", "adamw_schedule_free", seed=78, n=16, d=2, batch_size=4,
+         epochs=10, learning_rate=0.05, schedule=COSINE),
+    # --- lookahead (pytorch-optimizer's Lookahead) over three rules
+    case("lookahead-adam-d1-n20-b5", "lookahead", seed=79, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.05,
+         base="adam"),
+    case("lookahead-sgd-momentum-d3-n17-b5-short", "lookahead", seed=80, n=17, d=3, batch_size=5, epochs=8,
+         learning_rate=0.05, base="sgd", momentum=0.9, k=3, alpha=0.6),
+    case("lookahead-radam-step-d5-n23-b4-short", "lookahead", seed=81, n=23, d=5, batch_size=4, epochs=8,
+         learning_rate=0.05, base="radam", k=6, alpha=0.8, schedule=STEP),
+    # --- schedules stepped per update, one_cycle (with momentum cycling), sequential, reduce_on_plateau
+    case("nesterov-cosine-per-step-d2-n16-b4", "nesterov", seed=82, n=16, d=2, batch_size=4, epochs=8,
+         learning_rate=0.05, schedule={"kind": "cosine", "t_max": 20, "eta_min": 0.0, "per": "step"}),
+    case("adam-linear-warmup-per-step-d5-n23-b4-short", "adam", seed=83, n=23, d=5, batch_size=4, epochs=6,
+         learning_rate=0.05,
+         schedule={"kind": "linear", "start_factor": 0.1, "end_factor": 1.0, "total_iters": 12, "per": "step"}),
+    case("sgd-momentum-one-cycle-d2-n16-b4", "sgd", seed=84, n=16, d=2, batch_size=4, epochs=10,
+         learning_rate=0.05, momentum=0.9, schedule={"kind": "one_cycle", "total_steps": 40, "max_lr": 0.1}),
+    case("adam-one-cycle-linear-three-phase-d3-n17-b5-short", "adam", seed=85, n=17, d=3, batch_size=5,
+         epochs=10, learning_rate=0.05,
+         schedule={"kind": "one_cycle", "total_steps": 41, "max_lr": 0.1, "anneal_strategy": "linear",
+                   "three_phase": True}),
+    case("rmsprop-one-cycle-per-epoch-d1-n12-b3", "rmsprop", seed=86, n=12, d=1, batch_size=3, epochs=10,
+         learning_rate=0.05, schedule={"kind": "one_cycle", "total_steps": 10, "pct_start": 0.4, "per": "epoch"}),
+    case("adamw-one-cycle-no-momentum-d2-n14-b4-short", "adamw", seed=87, n=14, d=2, batch_size=4, epochs=8,
+         learning_rate=0.05, weight_decay=0.05,
+         schedule={"kind": "one_cycle", "total_steps": 32, "cycle_momentum": False, "div_factor": 10.0,
+                   "final_div_factor": 100.0}),
+    case("adamw-warmup-then-cosine-per-step-d3-n17-b5-short", "adamw", seed=88, n=17, d=3, batch_size=5,
+         epochs=8, learning_rate=0.05, weight_decay=0.05,
+         schedule={"kind": "sequential", "milestones": [8], "schedules": [
+             {"kind": "linear", "start_factor": 0.1, "end_factor": 1.0, "total_iters": 8, "per": "step"},
+             {"kind": "cosine", "t_max": 24, "eta_min": 0.001, "per": "step"}]}),
+    case("sgd-step-then-exponential-d1-n20-b5", "sgd", seed=89, n=20, d=1, batch_size=5, epochs=10,
+         learning_rate=0.05,
+         schedule={"kind": "sequential", "milestones": [4], "schedules": [
+             {"kind": "step", "step_size": 2, "gamma": 0.5}, {"kind": "exponential", "gamma": 0.8}]}),
+    case("sgd-plateau-d2-n16-b4", "sgd", seed=90, n=16, d=2, batch_size=4, epochs=12, learning_rate=0.05,
+         schedule={"kind": "reduce_on_plateau", "patience": 1, "threshold": 0.3}),
+    case("adam-plateau-abs-cooldown-d1-n20-b5", "adam", seed=91, n=20, d=1, batch_size=5, epochs=14,
+         learning_rate=0.1,
+         schedule={"kind": "reduce_on_plateau", "factor": 0.5, "patience": 0, "threshold": 0.02,
+                   "threshold_mode": "abs", "cooldown": 2, "min_lr": 0.02}),
 ]  # fmt: skip
 
 
@@ -523,15 +621,38 @@ def make_optimizer(method: str, params, learning_rate: float, hp: dict):
         from lion_pytorch import Lion  # pip install lion-pytorch --no-deps, beside torch
 
         return Lion(params, lr=learning_rate, betas=(hp["beta1"], hp["beta2"]), weight_decay=hp["weight_decay"])
+    if method == "lookahead":
+        from pytorch_optimizer import Lookahead  # pip install pytorch-optimizer --no-deps, beside torch
+
+        base = make_optimizer(hp["base"], params, learning_rate, hp)
+        return Lookahead(base, k=hp["k"], alpha=hp["alpha"])
+    if method == "adabelief":
+        from adabelief_pytorch import AdaBelief  # pip install adabelief-pytorch --no-deps (+ tabulate, colorama)
+
+        return AdaBelief(params, lr=learning_rate, betas=(hp["beta1"], hp["beta2"]), eps=hp["epsilon"],
+                         weight_decay=hp["weight_decay"], weight_decouple=hp["decoupled_weight_decay"],
+                         rectify=hp["rectify"], degenerated_to_sgd=hp["degenerated_to_sgd"], amsgrad=False,
+                         fixed_decay=False, print_change_log=False)  # fmt: skip
+    if method in SCHEDULE_FREE:
+        import schedulefree  # pip install schedulefree --no-deps
+
+        shared = dict(lr=learning_rate, weight_decay=hp["weight_decay"], warmup_steps=hp["warmup_steps"], r=hp["r"],
+                      weight_lr_power=hp["weight_lr_power"], foreach=False)  # fmt: skip
+        if method == "sgd_schedule_free":
+            return schedulefree.SGDScheduleFree(params, momentum=hp["momentum"], **shared)
+        return schedulefree.AdamWScheduleFree(params, betas=(hp["beta1"], hp["beta2"]), eps=hp["epsilon"], **shared)
     common = dict(lr=learning_rate, weight_decay=hp["weight_decay"], foreach=False)
+    if method == "asgd":
+        return torch.optim.ASGD(params, lambd=hp["lambd"], alpha=hp["alpha"], t0=hp["t0"], **common)
     if method == "sgd":
-        return torch.optim.SGD(params, momentum=0.0, **common)
+        return torch.optim.SGD(params, momentum=hp["momentum"], dampening=hp["dampening"], **common)
     if method == "momentum":
         return torch.optim.SGD(params, momentum=hp["momentum"], dampening=0.0, **common)
     if method == "nesterov":
         return torch.optim.SGD(params, momentum=hp["momentum"], dampening=0.0, nesterov=True, **common)
     if method == "rmsprop":
-        return torch.optim.RMSprop(params, alpha=hp["beta"], eps=hp["epsilon"], momentum=0.0, centered=False, **common)
+        return torch.optim.RMSprop(params, alpha=hp["beta"], eps=hp["epsilon"], momentum=hp["momentum"],
+                                   centered=hp["centered"], **common)  # fmt: skip
     if method == "adagrad":
         return torch.optim.Adagrad(params, lr_decay=0.0, initial_accumulator_value=0.0, eps=hp["epsilon"], **common)
     if method in ("adam", "adamw"):
@@ -551,10 +672,19 @@ def make_optimizer(method: str, params, learning_rate: float, hp: dict):
     raise ValueError(method)
 
 
-def make_scheduler(optimizer, schedule: dict | None):
+def make_scheduler(optimizer, schedule: dict | None, learning_rate: float):
     if schedule is None:
         return None
-    args = {k: v for k, v in schedule.items() if k != "kind"}
+    args = {k: v for k, v in schedule.items() if k not in ("kind", "per")}
+    lr_scheduler = torch.optim.lr_scheduler
+    if schedule["kind"] == "one_cycle":
+        max_lr = args.pop("max_lr", None)
+        return lr_scheduler.OneCycleLR(optimizer, max_lr=learning_rate if max_lr is None else max_lr, **args)
+    if schedule["kind"] == "sequential":
+        parts = [make_scheduler(optimizer, part, learning_rate) for part in args["schedules"]]
+        return lr_scheduler.SequentialLR(optimizer, parts, milestones=args["milestones"])
+    if schedule["kind"] == "reduce_on_plateau":
+        return lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", **args)
     if schedule["kind"] == "step":
         return torch.optim.lr_scheduler.StepLR(optimizer, step_size=args["step_size"], gamma=args["gamma"])
     if schedule["kind"] == "exponential":
@@ -570,6 +700,15 @@ def make_scheduler(optimizer, schedule: dict | None):
         return torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=args["t_0"], T_mult=args["t_mult"],
                                                                     eta_min=args["eta_min"])  # fmt: skip
     raise ValueError(schedule["kind"])
+
+
+def stepping(schedule: dict | None) -> tuple[bool, bool]:
+    """``(per_step, plateau)``: whether the scheduler steps after every update, and whether it takes the loss."""
+    schedule = schedule or {}
+    if schedule.get("kind") == "sequential":
+        schedule = schedule["schedules"][0]
+    per_step = schedule.get("per", "step" if schedule.get("kind") == "one_cycle" else "epoch") == "step"
+    return per_step, schedule.get("kind") == "reduce_on_plateau"
 
 
 def full_mse(x, y, w, b) -> float:
@@ -588,7 +727,9 @@ def run_torch(spec: dict, x_np, y_np, init_np, *, amsgrad_override=None) -> dict
     w = torch.tensor(init_np[:d], dtype=torch.float64, requires_grad=True)
     b = torch.tensor(init_np[d:], dtype=torch.float64, requires_grad=True)
     optimizer = make_optimizer(spec["method"], [w, b], spec["learning_rate"], hp)
-    scheduler = make_scheduler(optimizer, spec["schedule"])
+    scheduler = make_scheduler(optimizer, spec["schedule"], spec["learning_rate"])
+    per_step, plateau = stepping(spec["schedule"])
+    schedule_free = spec["method"] in SCHEDULE_FREE
     clip = hp.get("clip_value")
     n, bs = spec["n"], spec["batch_size"]
 
@@ -597,6 +738,8 @@ def run_torch(spec: dict, x_np, y_np, init_np, *, amsgrad_override=None) -> dict
     n_clipped = 0
     for _ in range(spec["epochs"]):
         rates.append(float(optimizer.param_groups[0]["lr"]))
+        if schedule_free:
+            optimizer.train()  # back from the average x to y, where gradients are taken
         for start in range(0, n, bs):
             xb, yb = x[start : start + bs], y[start : start + bs]
             loss = ((xb @ w + b - yb) ** 2).mean()
@@ -607,9 +750,15 @@ def run_torch(spec: dict, x_np, y_np, init_np, *, amsgrad_override=None) -> dict
                     n_clipped += int((p.grad.abs() > clip).sum())
                     p.grad.clamp_(-clip, clip)
             optimizer.step()
+            if scheduler is not None and per_step:
+                scheduler.step()
+        if schedule_free:
+            optimizer.eval()  # to x, the point the package evaluates and returns
         path.append(torch.cat([w.detach(), b.detach()]).tolist())
         losses.append(full_mse(x, y, w, b))
-        if scheduler is not None:
+        if plateau:
+            scheduler.step(losses[-1])
+        elif scheduler is not None and not per_step:
             scheduler.step()
     return dict(path=path, loss_history=losses, learning_rates=rates, initial_loss=initial_loss, n_clipped=n_clipped)
 

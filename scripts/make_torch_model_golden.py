@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_torch_golden import DEFAULTS, make_optimizer, make_scheduler
+from make_torch_golden import SCHEDULE_FREE, all_hyperparameters, make_optimizer, make_scheduler, stepping
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "tests" / "data" / "torch_models_golden.json"
@@ -53,7 +53,7 @@ def case(name, method, *, seed, n, d, hidden, loss, batch_size, epochs, learning
     return dict(
         name=name, method=method, seed=seed, n=n, d=d, hidden=list(hidden), activation=activation, loss=loss,
         n_classes=n_classes, batch_size=batch_size, epochs=epochs, learning_rate=learning_rate,
-        hyperparameters={**DEFAULTS[method], **hyperparameters}, schedule=schedule, path_epochs=epochs_recorded,
+        hyperparameters=all_hyperparameters(name, method, hyperparameters), schedule=schedule, path_epochs=epochs_recorded,
     )  # fmt: skip
 
 
@@ -103,6 +103,22 @@ CASES = [
          epochs=12, learning_rate=0.01),
     case("ce3-mlp-tanh-lion", "lion", seed=18, n=33, d=3, hidden=(6,), activation="tanh", loss="cross_entropy",
          n_classes=3, batch_size=8, epochs=8, learning_rate=0.003, weight_decay=0.1),
+    case("mse-mlp-relu-adamw-schedule-free", "adamw_schedule_free", seed=19, n=30, d=3, hidden=(6,),
+         loss="squared_error", batch_size=6, epochs=10, learning_rate=0.02, warmup_steps=5, weight_decay=0.01),
+    case("logloss-mlp-tanh-sgd-schedule-free", "sgd_schedule_free", seed=25, n=30, d=3, hidden=(5,),
+         activation="tanh", loss="log_loss", n_classes=2, batch_size=6, epochs=8, learning_rate=0.2, momentum=0.8),
+    case("ce3-mlp-tanh-adabelief", "adabelief", seed=20, n=33, d=3, hidden=(6,), activation="tanh",
+         loss="cross_entropy", n_classes=3, batch_size=8, epochs=10, learning_rate=0.01),
+    case("huber-mlp-relu-lookahead-adam-one-cycle", "lookahead", seed=21, n=30, d=3, hidden=(5,), loss="huber",
+         batch_size=5, epochs=8, learning_rate=0.01, base="adam", k=4,
+         schedule={"kind": "one_cycle", "total_steps": 48, "max_lr": 0.02}),
+    case("logloss-mlp-relu-rmsprop-centered-momentum", "rmsprop", seed=22, n=30, d=3, hidden=(5,), loss="log_loss",
+         n_classes=2, batch_size=6, epochs=8, learning_rate=0.005, centered=True, momentum=0.8),
+    case("mse-mlp-tanh-asgd", "asgd", seed=23, n=30, d=3, hidden=(6,), activation="tanh", loss="squared_error",
+         batch_size=5, epochs=8, learning_rate=0.05, t0=10.0, lambd=0.01),
+    case("mse-mlp-relu-sgd-dampening-plateau", "sgd", seed=24, n=30, d=3, hidden=(6,), loss="squared_error",
+         batch_size=5, epochs=12, learning_rate=0.02, momentum=0.9, dampening=0.1,
+         schedule={"kind": "reduce_on_plateau", "patience": 0, "threshold": 0.1, "factor": 0.5}),
 ]  # fmt: skip
 
 
@@ -157,7 +173,9 @@ def run_torch(spec, x_np, y_np, init_np, sizes):
     params = list(model.parameters())
     hp = spec["hyperparameters"]
     optimizer = make_optimizer(spec["method"], params, spec["learning_rate"], hp)
-    scheduler = make_scheduler(optimizer, spec["schedule"])
+    scheduler = make_scheduler(optimizer, spec["schedule"], spec["learning_rate"])
+    per_step, plateau = stepping(spec["schedule"])
+    schedule_free = spec["method"] in SCHEDULE_FREE
     loss_fn = make_loss(spec["loss"])
     x = torch.tensor(x_np, dtype=torch.float64)
     y = torch.tensor(y_np, dtype=torch.float64)
@@ -166,6 +184,8 @@ def run_torch(spec, x_np, y_np, init_np, sizes):
         initial_loss = float(evaluate(model, loss_fn, spec["loss"], x, y))
     losses, path = [], []
     for epoch in range(spec["epochs"]):
+        if schedule_free:
+            optimizer.train()
         for start in range(0, spec["n"], spec["batch_size"]):
             stop = start + spec["batch_size"]
             loss = evaluate(model, loss_fn, spec["loss"], x[start:stop], y[start:stop])
@@ -175,11 +195,17 @@ def run_torch(spec, x_np, y_np, init_np, sizes):
                 for p in params:
                     p.grad.clamp_(-clip, clip)
             optimizer.step()
+            if scheduler is not None and per_step:
+                scheduler.step()
+        if schedule_free:
+            optimizer.eval()
         with torch.no_grad():
             losses.append(float(evaluate(model, loss_fn, spec["loss"], x, y)))
         if epoch in spec["path_epochs"]:
             path.append(torch.nn.utils.parameters_to_vector(params).detach().tolist())
-        if scheduler is not None:
+        if plateau:
+            scheduler.step(losses[-1])
+        elif scheduler is not None and not per_step:
             scheduler.step()
     if not (np.all(np.isfinite(losses)) and losses[-1] < initial_loss):
         raise AssertionError(f"{spec['name']}: the loss does not decrease ({initial_loss} -> {losses[-1]})")

@@ -17,7 +17,8 @@ from conftest import linear_problem
 def test_methods_list_the_registry():
     assert fastopt.METHODS[:4] == ("sgd", "momentum", "rmsprop", "adam")  # the tutorial's four first
     assert set(fastopt.METHODS[4:]) == {"nesterov", "adagrad", "adamw", "adamax", "nadam", "radam", "adadelta",
-                                        "rprop", "lion"}  # fmt: skip
+                                        "rprop", "lion", "asgd", "adabelief", "sgd_schedule_free",
+                                        "adamw_schedule_free", "lookahead"}  # fmt: skip
     assert [m.name for m in REGISTRY] == list(fastopt.METHODS)
     assert len({m.code for m in REGISTRY}) == len(REGISTRY)
 
@@ -26,9 +27,10 @@ def test_methods_list_the_registry():
 def test_defaults_follow_the_spec(method):
     # SPEC.md for the tutorial's four; PyTorch's defaults for the others.
     spec = {
-        "sgd": {"learning_rate": 0.01, "clip_value": 1.0, "weight_decay": 0.0},
+        "sgd": {"learning_rate": 0.01, "clip_value": 1.0, "weight_decay": 0.0, "momentum": 0.0, "dampening": 0.0},
         "momentum": {"learning_rate": 0.01, "momentum": 0.9, "clip_value": 1.0, "weight_decay": 0.0},
-        "rmsprop": {"learning_rate": 0.01, "beta": 0.9, "epsilon": 1e-8, "weight_decay": 0.0},
+        "rmsprop": {"learning_rate": 0.01, "beta": 0.9, "epsilon": 1e-8, "weight_decay": 0.0, "momentum": 0.0,
+                    "centered": False},
         "adam": {
             "learning_rate": 0.001,
             "beta1": 0.9,
@@ -56,6 +58,16 @@ def test_defaults_follow_the_spec(method):
         "rprop": {"learning_rate": 0.01, "etaminus": 0.5, "etaplus": 1.2, "step_size_min": 1e-6,
                   "step_size_max": 50.0, "weight_decay": 0.0},
         "lion": {"learning_rate": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0},
+        "asgd": {"learning_rate": 0.01, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weight_decay": 0.0},
+        # the reference packages' defaults: adabelief-pytorch 0.2, schedulefree 1.4, pytorch-optimizer's Lookahead
+        "adabelief": {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-16, "weight_decay": 0.0,
+                      "decoupled_weight_decay": True, "rectify": True, "degenerated_to_sgd": True},
+        "sgd_schedule_free": {"learning_rate": 1.0, "momentum": 0.9, "weight_decay": 0.0, "warmup_steps": 0,
+                              "r": 0.0, "weight_lr_power": 2.0},
+        "adamw_schedule_free": {"learning_rate": 0.0025, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
+                                "weight_decay": 0.0, "warmup_steps": 0, "r": 0.0, "weight_lr_power": 2.0},
+        "lookahead": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0,
+                      "amsgrad": False, "k": 5, "alpha": 0.5, "base": "adam"},
     }[method]  # fmt: skip
     X, y = linear_problem(64, 1)
     result = fastopt.fit(X, y, method, epochs=1, seed=0)

@@ -22,7 +22,6 @@ from fastopt.losses import LOSSES, get_loss, loss_values, output_gradients
 from fastopt.models import architecture, backward, forward
 
 GOLDEN = json.loads((Path(__file__).resolve().parent / "data" / "torch_models_golden.json").read_text())
-SCHEDULES = {"step": schedules.step, "cosine": schedules.cosine, "exponential": schedules.exponential}
 IMPLEMENTATIONS = {"fit": fastopt.fit, "reference": fastopt.reference.fit}
 
 
@@ -46,7 +45,7 @@ def targets(loss, n, seed, n_classes=3):
 def test_matches_torch(case, implementation):
     schedule = case["schedule"]
     if schedule is not None:
-        schedule = SCHEDULES[schedule["kind"]](**{k: v for k, v in schedule.items() if k != "kind"})
+        schedule = getattr(schedules, schedule["kind"])(**{k: v for k, v in schedule.items() if k != "kind"})
     result = IMPLEMENTATIONS[implementation](
         np.array(case["x"]), np.array(case["y"]), case["method"],
         model=model_of(case["hidden"], case["activation"]), loss=case["loss"],

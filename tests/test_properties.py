@@ -36,6 +36,10 @@ def value_in(h, draw, learning_rate_range=(1e-4, 0.1)):
     """A valid value for hyperparameter ``h`` (moderate learning rates, so runs do not diverge)."""
     if h.is_flag:
         return draw(st.booleans())
+    if h.choices is not None:  # Lookahead's base, drawn with the method
+        return h.default
+    if h.integer:
+        return draw(st.integers(int(h.valid.low), 10))
     if h.name == "learning_rate":
         return draw(st.floats(*learning_rate_range))
     if h.optional and draw(st.booleans()):
@@ -61,7 +65,9 @@ def problems(draw, max_rows=MAX_ROWS, learning_rate_range=(1e-4, 0.1)):
     X = rng.normal(size=(n, d))
     y = X @ rng.normal(size=d) + 0.5 + 0.3 * rng.normal(size=n)  # noisy: no exact fit
     method = draw(st.sampled_from(fastopt.METHODS))
-    hyper = {h.name: value_in(h, draw, learning_rate_range) for h in get_method(method).hyperparameters}
+    bases = get_method("lookahead").hyperparameters[-1].choices
+    base = draw(st.sampled_from(bases)) if method == "lookahead" else None
+    hyper = {h.name: value_in(h, draw, learning_rate_range) for h in get_method(method, base).hyperparameters}
     kwargs = dict(
         epochs=draw(st.integers(0, 6)),
         batch_size=draw(st.integers(1, n + 5)),
@@ -82,7 +88,7 @@ def test_valid_input_runs_and_matches_the_reference(problem):
     # near a zero gradient the dynamics are chaotic (hypothesis found last-bit differences grown to 3e-5 in
     # 100 steps); rprop and lion step by the sign of a gradient that may round either way. Both are checked
     # on fixed problems instead (tests/test_reference_parity.py, the torch golden runs).
-    assume(method not in ("rprop", "lion") and all(kwargs.get(k, 1.0) >= 0.5 for k in ("beta", "beta2", "rho")))
+    assume(method not in ("rprop", "lion") and kwargs.get("base") not in ("rprop", "lion") and all(kwargs.get(k, 1.0) >= 0.5 for k in ("beta", "beta2", "rho")))
     copies = X.copy(), y.copy()
     fast = fastopt.fit(X, y, method, **kwargs)
     ref = fastopt.reference.fit(X, y, method, **kwargs)

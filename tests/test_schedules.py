@@ -9,7 +9,8 @@ import pytest
 
 import fastopt
 from fastopt import schedules
-from fastopt.schedules import NO_SCHEDULE_ARGS, learning_rate_at
+from fastopt.methods import get_method
+from fastopt.schedules import kernel_schedule, learning_rate_at
 
 from conftest import linear_problem
 
@@ -55,8 +56,11 @@ def pytorch_rates(schedule, base, epochs, dtype=np.float64):
     return rates
 
 
-def kernel_rates(schedule, base, epochs):
-    return [learning_rate_at(schedule.code, schedule.kernel_args(), base, k) for k in range(epochs)]
+def kernel_rates(schedule, base, epochs, method="sgd"):
+    """The rate the kernel uses in each epoch (or, for ``per="step"``, at each step)."""
+    encoded = kernel_schedule(schedule, get_method(method), base)
+    hp = np.zeros(8)
+    return [learning_rate_at(encoded, base, k, k, hp) for k in range(epochs)]
 
 
 @pytest.mark.parametrize("name", SCHEDULES)
@@ -123,7 +127,7 @@ def test_closed_form_values():
         ],
         rtol=1e-14,
     )
-    assert learning_rate_at(0, NO_SCHEDULE_ARGS, 0.3, 1000) == 0.3
+    assert kernel_rates(None, 0.3, 1001)[-1] == 0.3
 
 
 def test_sgd_under_a_schedule_takes_the_scheduled_steps():
@@ -203,3 +207,89 @@ def test_bad_schedule_arguments(build, exception, pattern):
 def test_schedule_repr():
     assert repr(schedules.step(30, 0.1)) == "step(step_size=30, gamma=0.1)"
     assert repr(schedules.cosine(5)) == "cosine(t_max=5, eta_min=0.0)"
+
+
+def test_per_step_schedules_count_updates():
+    rates = kernel_rates(schedules.linear(0.25, 1.0, 3, per="step"), 1.0, 5)
+    assert rates == [0.25, 0.5, 0.75, 1.0, 1.0]  # k is the update count here
+    # A fit: 4 updates per epoch, the rate rising every update.
+    x = np.zeros(8)
+    result = fastopt.fit(x, np.ones(8), "sgd", learning_rate=0.1, clip_value=None, epochs=2, batch_size=2, init=[0.0, 0.0],
+                         shuffle=False, stopping_threshold=0, schedule=schedules.linear(0.5, 1.0, 4, per="step"))  # fmt: skip
+    b = 0.0
+    for k in range(8):
+        b -= 0.1 * (0.5 + 0.5 * min(k, 4) / 4) * 2 * (b - 1.0)
+    assert result.params[1] == pytest.approx(b, rel=1e-14)
+
+
+def test_one_cycle_rates_follow_its_phases():
+    cycle = schedules.one_cycle(total_steps=10, max_lr=1.0, pct_start=0.3, div_factor=10.0, final_div_factor=100.0)
+    rates = kernel_rates(cycle, 0.5, 12)
+    assert rates[0] == pytest.approx(0.1) and rates[2] == pytest.approx(1.0)  # warmup over pct_start * total - 1 steps
+    assert rates[9] == pytest.approx(0.001) and rates[11] == rates[9]  # the final rate holds past total_steps
+    assert all(a > b for a, b in zip(rates[2:9], rates[3:10]))
+    assert kernel_rates(schedules.one_cycle(10, pct_start=0.3, div_factor=10.0), 0.5, 3)[2] == pytest.approx(0.5)
+
+
+def test_one_cycle_cycles_the_momentum_and_refuses_methods_without_one():
+    from fastopt.schedules import kernel_schedule, learning_rate_at
+
+    encoded = kernel_schedule(schedules.one_cycle(10), get_method("adam"), 0.01)
+    hp = np.array(list(get_method("adam").defaults.values()), dtype=float)
+    learning_rate_at(encoded, 0.01, 0, 0, hp)
+    assert hp[1] == pytest.approx(0.95)  # beta1 at max_momentum first
+    learning_rate_at(encoded, 0.01, 0, 2, hp)
+    assert hp[1] == pytest.approx(0.85)  # base_momentum at the peak of the rate
+    with pytest.raises(ValueError, match=r"one_cycle\(cycle_momentum=True\) needs a method with a momentum or beta1"):
+        fastopt.fit(np.ones(4), np.ones(4), "adagrad", schedule=schedules.one_cycle(10))
+    fastopt.fit(np.ones(4), np.ones(4), "adagrad", schedule=schedules.one_cycle(10, cycle_momentum=False), epochs=1)
+
+
+def test_reduce_on_plateau_state_carries_over_split_runs():
+    from fastopt.optimize import Run
+    from fastopt.validation import prepare
+
+    x = np.linspace(-1, 1, 50)
+    plateau = schedules.reduce_on_plateau(factor=0.5, patience=0, threshold=0.9)
+    options = dict(learning_rate=0.05, epochs=12, batch_size=5, stopping_threshold=0, seed=1, schedule=plateau)
+    whole = fastopt.fit(x, 2 * x + 1, "sgd", **options)
+    problem = prepare(x, 2 * x + 1, "sgd", init=None, shuffle=True, hyperparameters={}, **options)
+    run = Run(problem)
+    for epochs in (1, 5, 6):
+        run.advance(epochs)
+    np.testing.assert_array_equal(run.result().params, whole.params)
+    cut = fastopt.fit(x, 2 * x + 1, "sgd", **{**options, "schedule": None})
+    assert not np.array_equal(cut.params, whole.params)  # the schedule did cut the rate
+    np.testing.assert_allclose(fastopt.reference.fit(x, 2 * x + 1, "sgd", **options).params, whole.params, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make, pattern",
+    [
+        (lambda: schedules.cosine(5, per="batch"), r"per must be 'epoch' or 'step'"),
+        (lambda: schedules.one_cycle(1), r"total_steps must be >= 2"),
+        (lambda: schedules.one_cycle(10, anneal_strategy="cosine"), r"anneal_strategy must be 'cos' or 'linear'"),
+        (lambda: schedules.one_cycle(10, pct_start=1.5), r"pct_start must be in \[0, 1\]"),
+        (lambda: schedules.sequential(schedules.cosine(5), milestones=[]), r"two or more schedules"),
+        (lambda: schedules.sequential(schedules.cosine(5), schedules.step(2), milestones=[3, 4]), r"milestones must be 1"),
+        (lambda: schedules.sequential(schedules.cosine(5), schedules.step(2, per="step"), milestones=[3]),
+         r"stepped the same way"),
+        (lambda: schedules.sequential(schedules.cosine(5), schedules.reduce_on_plateau(), milestones=[3]),
+         r"cannot contain reduce_on_plateau"),
+        (lambda: schedules.reduce_on_plateau(threshold_mode="relative"), r"threshold_mode must be 'rel' or 'abs'"),
+        (lambda: schedules.reduce_on_plateau(factor=1.0), r"factor must be in \(0, 1\)"),
+    ],
+)
+def test_new_schedules_check_their_arguments(make, pattern):
+    with pytest.raises((ValueError, TypeError), match=pattern):
+        make()
+
+
+def test_schedule_reprs_read_like_the_calls():
+    assert repr(schedules.cosine(5, per="step")) == "cosine(t_max=5, eta_min=0.0, per='step')"
+    warm = schedules.sequential(schedules.linear(0.1, 1.0, 5), schedules.cosine(20), milestones=[5])
+    assert repr(warm) == (
+        "sequential(linear(start_factor=0.1, end_factor=1.0, total_iters=5), cosine(t_max=20, eta_min=0.0), "
+        "milestones=[5])"
+    )
+    assert repr(schedules.reduce_on_plateau()).startswith("reduce_on_plateau(factor=0.1, patience=10")

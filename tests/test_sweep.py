@@ -121,7 +121,7 @@ def test_history_is_kept_only_when_asked():
         (
             {"method": ["sgd", "adam"], "beta1": [0.9]},
             r"grid key 'beta1' is not a hyperparameter of 'sgd' \(methods that take it: adam, adamw, adamax, nadam, "
-            r"radam, lion\); give it per method, e.g. grid=\{'method': \{'sgd': \{\}, 'adam': \{'beta1': \[...\]\}\}",
+            r"radam, lion, adabelief, adamw_schedule_free, lookahead\); give it per method, e.g. grid=\{'method': \{'sgd': \{\}, 'adam': \{'beta1': \[...\]\}\}",
         ),
         ({"method": {"sgd": {"beta1": [0.9]}}}, r"grid key 'beta1' is not a hyperparameter of 'sgd'"),
         ({"method": ["lbfgs"]}, r"unknown method 'lbfgs'"),

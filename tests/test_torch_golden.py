@@ -1,4 +1,6 @@
-"""fastopt reproduces torch.optim (and lion-pytorch) epoch by epoch, on golden runs recorded from them.
+"""fastopt reproduces torch.optim and the reference packages epoch by epoch, on golden runs recorded from them.
+
+The packages: lion-pytorch, adabelief-pytorch, schedulefree and pytorch-optimizer (Lookahead).
 
 ``tests/data/torch_golden.json`` holds small fixed problems trained with
 ``torch.optim`` in float64 (written by ``scripts/make_torch_golden.py``, which
@@ -25,10 +27,10 @@ CASES = GOLDEN["cases"]
 
 # The hyperparameters (besides learning_rate) each method takes, under fastopt's names.
 HYPERPARAMETERS = {
-    "sgd": {"clip_value", "weight_decay"},
+    "sgd": {"clip_value", "weight_decay", "momentum", "dampening"},
     "momentum": {"momentum", "clip_value", "weight_decay"},
     "nesterov": {"momentum", "clip_value", "weight_decay"},
-    "rmsprop": {"beta", "epsilon", "weight_decay"},
+    "rmsprop": {"beta", "epsilon", "weight_decay", "momentum", "centered"},
     "adagrad": {"epsilon", "weight_decay"},
     "adam": {"beta1", "beta2", "epsilon", "weight_decay", "amsgrad"},
     "adamw": {"beta1", "beta2", "epsilon", "weight_decay", "amsgrad"},
@@ -38,7 +40,19 @@ HYPERPARAMETERS = {
     "adadelta": {"rho", "epsilon", "weight_decay"},
     "rprop": {"etaminus", "etaplus", "step_size_min", "step_size_max", "weight_decay"},
     "lion": {"beta1", "beta2", "weight_decay"},
+    "asgd": {"lambd", "alpha", "t0", "weight_decay"},
+    "adabelief": {"beta1", "beta2", "epsilon", "weight_decay", "decoupled_weight_decay", "rectify",
+                  "degenerated_to_sgd"},
+    "sgd_schedule_free": {"momentum", "weight_decay", "warmup_steps", "r", "weight_lr_power"},
+    "adamw_schedule_free": {"beta1", "beta2", "epsilon", "weight_decay", "warmup_steps", "r", "weight_lr_power"},
 }
+
+
+def takes(case):
+    """The hyperparameters a golden case's method takes (Lookahead: its base's, then k, alpha, base)."""
+    if case["method"] == "lookahead":
+        return HYPERPARAMETERS[case["hyperparameters"]["base"]] | {"k", "alpha", "base"}
+    return HYPERPARAMETERS[case["method"]]
 
 IMPLEMENTATIONS = {"fit": fastopt.fit, "reference": fastopt.reference.fit}
 
@@ -47,6 +61,8 @@ def build_schedule(spec):
     if spec is None:
         return None
     args = {k: v for k, v in spec.items() if k != "kind"}
+    if spec["kind"] == "sequential":
+        return schedules.sequential(*map(build_schedule, args["schedules"]), milestones=args["milestones"])
     return getattr(schedules, spec["kind"])(**args)
 
 
@@ -97,21 +113,28 @@ def test_golden_file_covers_the_torch_semantics():
         n, d = c["n"], c["d"]
         assert np.shape(c["x"]) == (n, d) and np.shape(c["y"]) == (n,) and np.shape(c["init"]) == (d + 1,)
         assert np.shape(c["path"]) == (c["epochs"], d + 1) and np.shape(c["loss_history"]) == (c["epochs"],)
-        assert set(c["hyperparameters"]) == HYPERPARAMETERS[c["method"]], c["name"]
+        assert set(c["hyperparameters"]) == takes(c), c["name"]
 
-    assert set(by_method) >= set(HYPERPARAMETERS)
+    assert set(by_method) == set(HYPERPARAMETERS) | {"lookahead"} == set(fastopt.METHODS)
 
     def hp(c, name, default=None):
         return c["hyperparameters"].get(name, default)
 
     for method, cases in by_method.items():
-        if method == "rprop":  # torch's Rprop has no weight decay (fastopt's is L2, checked against the reference)
+        if method in ("rprop", "lookahead"):  # torch's Rprop has no weight decay (fastopt's is L2, checked against the reference)
             continue
         assert any(hp(c, "weight_decay") > 0 for c in cases), f"{method}: no case with weight decay"
         assert any(hp(c, "weight_decay") == 0 for c in cases), f"{method}: no case without weight decay"
 
     kinds = {c["schedule"]["kind"] for c in CASES if c["schedule"] is not None}
-    assert kinds == {"step", "exponential", "cosine", "linear", "polynomial", "cosine_warm_restarts"}
+    assert kinds == {"step", "exponential", "cosine", "linear", "polynomial", "cosine_warm_restarts", "one_cycle",
+                     "sequential", "reduce_on_plateau"}  # fmt: skip
+    per_step = [c for c in CASES if c["schedule"] and c["schedule"].get("per") == "step"]
+    assert {c["schedule"]["kind"] for c in per_step} >= {"cosine", "linear"}
+    cycles = [c["schedule"] for c in CASES if c["schedule"] and c["schedule"]["kind"] == "one_cycle"]
+    assert {s.get("anneal_strategy", "cos") for s in cycles} == {"cos", "linear"}
+    assert {s.get("cycle_momentum", True) for s in cycles} == {True, False} and any(s.get("three_phase") for s in cycles)
+    assert {c["hyperparameters"]["base"] for c in by_method["lookahead"]} >= {"adam", "sgd", "radam"}
     for method in ("sgd", "nesterov", "adam", "adamw"):
         with_schedule = {c["schedule"]["kind"] for c in by_method[method] if c["schedule"] is not None}
         assert with_schedule >= {"step", "exponential", "cosine"}, f"{method}: schedules {sorted(with_schedule)}"
@@ -128,6 +151,13 @@ def test_golden_file_covers_the_torch_semantics():
         assert any(hp(c, "amsgrad") is True for c in by_method[method]), f"{method}: no amsgrad case"
     for method in ("nadam", "radam"):
         assert any(hp(c, "decoupled_weight_decay") for c in by_method[method]), f"{method}: no decoupled case"
+    assert any(hp(c, "momentum") and hp(c, "dampening") for c in by_method["sgd"])
+    assert any(hp(c, "momentum") for c in by_method["rmsprop"]) and any(hp(c, "centered") for c in by_method["rmsprop"])
+    for flag in ("rectify", "degenerated_to_sgd", "decoupled_weight_decay"):
+        assert {hp(c, flag) for c in by_method["adabelief"]} == {True, False}, flag
+    assert any(hp(c, "t0") < 10 for c in by_method["asgd"])  # averaging starts within the run
+    for method in ("sgd_schedule_free", "adamw_schedule_free"):
+        assert any(hp(c, "warmup_steps") > 0 for c in by_method[method]), method
     for method in ("adamax", "nadam", "radam", "adadelta"):
         assert any(c["schedule"] is not None for c in by_method[method]), f"{method}: no schedule case"
     for method in ("sgd", "momentum"):

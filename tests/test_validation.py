@@ -250,4 +250,5 @@ def test_none_hyperparameters_mean_defaults_and_clip_none_disables_clipping():
         "amsgrad": False,
     }
     r = fastopt.fit(X, Y, "sgd", clip_value=None, epochs=1, seed=0)
-    assert dict(r.hyperparameters) == {"learning_rate": 0.01, "clip_value": None, "weight_decay": 0.0}
+    assert dict(r.hyperparameters) == {"learning_rate": 0.01, "clip_value": None, "weight_decay": 0.0, "momentum": 0.0,
+                                       "dampening": 0.0}
