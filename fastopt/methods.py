@@ -20,7 +20,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["Interval", "Hyperparameter", "Method", "REGISTRY", "METHODS", "get_method", "lookahead", "state_width"]
+#: A hyperparameter's value: a number, a flag, a method name (Lookahead's base) or a pair (Rprop's etas).
+HyperValue = float | bool | str | tuple[float, float] | None
+
+__all__ = [
+    "HyperValue",
+    "Interval",
+    "Hyperparameter",
+    "Method",
+    "REGISTRY",
+    "METHODS",
+    "get_method",
+    "lookahead",
+    "state_width",
+]
 
 
 @dataclass(frozen=True)
@@ -58,16 +71,19 @@ class Hyperparameter:
     kernel receives as ``+inf`` (a clip bound of infinity clips nothing).
     Flags (``valid is None``) take True or False; the kernel receives 1.0 or 0.0.
     ``integer`` ones take whole numbers; ``choices`` ones one of those names,
-    which the kernel receives as the name's position.
+    which the kernel receives as the method's code. A ``second`` range makes
+    it a pair, as PyTorch's ``etas=(0.5, 1.2)``: ``valid`` bounds the first
+    number, ``second`` the other, and the kernel receives both.
     """
 
     name: str
-    default: float | bool | str | None
+    default: HyperValue
     valid: Interval | None
     description: str
     optional: bool = False
     integer: bool = False
     choices: tuple[str, ...] | None = None
+    second: Interval | None = None
 
     @property
     def is_flag(self) -> bool:
@@ -108,7 +124,7 @@ class Method:
     torch: str
 
     @property
-    def defaults(self) -> Mapping[str, float | bool | str | None]:
+    def defaults(self) -> Mapping[str, HyperValue]:
         """Default value of every hyperparameter, in kernel order."""
         return MappingProxyType({h.name: h.default for h in self.hyperparameters})
 
@@ -302,17 +318,20 @@ REGISTRY += (
         title="Rprop",
         hyperparameters=(
             _learning_rate(0.01),
-            Hyperparameter("etaminus", 0.5, Interval(0.0, 1.0, False, False), "step-size factor when g changes sign"),
-            Hyperparameter("etaplus", 1.2, Interval(1.0, math.inf, False, False), "step-size factor when it keeps it"),
-            Hyperparameter("step_size_min", 1e-6, NON_NEGATIVE, "smallest step size"),
-            Hyperparameter("step_size_max", 50.0, POSITIVE, "largest step size"),
+            Hyperparameter(
+                "etas",
+                (0.5, 1.2),
+                Interval(0.0, 1.0, False, False),
+                "(eta-, eta+): step-size factors when g changes sign and when it keeps it",
+                second=Interval(1.0, math.inf, False, False),
+            ),
+            Hyperparameter("step_sizes", (1e-6, 50.0), NON_NEGATIVE, "(smallest, largest) step size", second=POSITIVE),
             _weight_decay(),
         ),
         state_names=("prev", "step_size"),
-        formula="f = etaplus if g g_prev > 0, etaminus if < 0, else 1; s = clip(s f, s_min, s_max); "
-        "g = 0 where f == etaminus; p -= sign(g) s; g_prev = g (s starts at lr)",
-        torch="Rprop(lr, etas=(etaminus, etaplus), step_sizes=(step_size_min, step_size_max)) (weight_decay, "
-        "L2 added to g, is fastopt's: 0 equals torch)",
+        formula="f = eta+ if g g_prev > 0, eta- if < 0, else 1; s = clip(s f, s_min, s_max); "
+        "g = 0 where f == eta-; p -= sign(g) s; g_prev = g (s starts at lr)",
+        torch="Rprop(lr, etas, step_sizes) (weight_decay, L2 added to g, is fastopt's: 0 equals torch)",
     ),
     Method(
         name="lion",

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from .methods import HyperValue
 from .models import Architecture
 
 __all__ = ["PeerRun", "installed", "torch_fit", "sklearn_fit", "TORCH_OPTIMIZERS"]
@@ -84,8 +85,7 @@ def _torch_optimizer(torch: Any, method: str, parameters: list, hyper: Mapping[s
         return cls(parameters, lr=lr, betas=(hyper["beta1"], hyper["beta2"]), eps=hyper["epsilon"], weight_decay=wd,
                    **extra)  # fmt: skip
     if method == "rprop":
-        return optim.Rprop(parameters, lr=lr, etas=(hyper["etaminus"], hyper["etaplus"]),
-                           step_sizes=(hyper["step_size_min"], hyper["step_size_max"]))  # fmt: skip
+        return optim.Rprop(parameters, lr=lr, etas=hyper["etas"], step_sizes=hyper["step_sizes"])
     if method == "adadelta":
         return optim.Adadelta(parameters, lr=lr, rho=hyper["rho"], eps=hyper["epsilon"], weight_decay=wd)
     raise ValueError(f"no torch.optim equivalent for method {method!r}")
@@ -107,7 +107,7 @@ def torch_fit(
     x: np.ndarray,
     y: np.ndarray,
     method: str,
-    hyperparameters: Mapping[str, float | bool | str | None],
+    hyperparameters: Mapping[str, HyperValue],
     *,
     epochs: int,
     batch_size: int,

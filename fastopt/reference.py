@@ -164,9 +164,10 @@ def rprop_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hy
     g = _gradient(p, g, h)
     if t == 1:
         size[:] = lr
-    factor = np.where(g * prev > 0, h["etaplus"], np.where(g * prev < 0, h["etaminus"], 1.0))
-    size[:] = np.clip(size * factor, h["step_size_min"], h["step_size_max"])
-    g = np.where(factor == h["etaminus"], 0.0, g)
+    (eta_minus, eta_plus), (smallest, largest) = h["etas"], h["step_sizes"]
+    factor = np.where(g * prev > 0, eta_plus, np.where(g * prev < 0, eta_minus, 1.0))
+    size[:] = np.clip(size * factor, smallest, largest)
+    g = np.where(factor == eta_minus, 0.0, g)
     p -= np.sign(g) * size
     prev[:] = g
 

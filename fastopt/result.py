@@ -15,6 +15,7 @@ import numpy as np
 from .kernels import DIVERGED, MAX_EPOCHS, STATUSES
 from .losses import CROSS_ENTROPY, LOG_LOSS, get_loss
 from .matrix_form import full_gradient
+from .methods import HyperValue
 from .models import Architecture, forward, layer_views
 from .objective import Objective
 from .scaling import Scaling
@@ -94,7 +95,7 @@ class FitResult:
     """
 
     method: str
-    hyperparameters: Mapping[str, float | bool | str | None]
+    hyperparameters: Mapping[str, HyperValue]
     params: np.ndarray
     loss_history: np.ndarray
     epochs_run: int

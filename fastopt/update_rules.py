@@ -62,7 +62,7 @@ LOOKAHEAD = LOOKAHEAD_OFFSET
 N_HYPERPARAMETERS = np.zeros(LOOKAHEAD, dtype=np.int64)
 for _m in REGISTRY:
     if _m.code < LOOKAHEAD:
-        N_HYPERPARAMETERS[_m.code] = len(_m.hyperparameters)
+        N_HYPERPARAMETERS[_m.code] = sum(2 if h.second is not None else 1 for h in _m.hyperparameters)
 
 
 @jit
@@ -462,8 +462,8 @@ def adadelta(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float,
 def rprop(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
     """Rprop (resilient backpropagation), as PyTorch's ``Rprop``: only the gradient's sign is used.
 
-    Let eta-, eta+, s_min, s_max, wd denote ``etaminus``, ``etaplus``,
-    ``step_size_min``, ``step_size_max``, ``weight_decay`` (``hp[1:6]``;
+    Let (eta-, eta+), (s_min, s_max), wd denote ``etas``, ``step_sizes``,
+    ``weight_decay`` (``hp[1:6]``, each pair as two numbers;
     torch's Rprop has no weight decay, 0 matches it); every step size starts
     at the learning rate (later schedule changes do not reach it)::
 

@@ -22,7 +22,7 @@ import numpy as np
 from .checks import check_flag, check_integer, check_real
 from .kernels import LINEAR_SQUARED, NETWORK, OBJECTIVE, _all_finite
 from .losses import SQUARED_ERROR, Loss, check_targets, get_loss
-from .methods import NON_NEGATIVE, Method, get_method
+from .methods import NON_NEGATIVE, Hyperparameter, HyperValue, Method, get_method
 from .models import Architecture, architecture
 from .objective import Objective
 from .scaling import Scaling, unscaled_columns
@@ -52,7 +52,7 @@ class Problem:
     spec: np.ndarray  # int64, the kernels' encoding of model and loss (see fastopt.network)
     n_classes: int  # 1 for regression
     method: Method
-    hyperparameters: Mapping[str, float | bool | str | None]  # resolved, registry order
+    hyperparameters: Mapping[str, HyperValue]  # resolved, registry order
     hp: np.ndarray  # float64[h], kernel encoding (None -> inf, flags -> 1.0 / 0.0)
     schedule: Schedule | None
     init: np.ndarray  # float64[n_params], a fresh copy
@@ -139,10 +139,10 @@ def check_hyperparameter_names(method: Method, names: Any) -> None:
         )
 
 
-def resolve_hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[str, float | bool | str | None]:
+def resolve_hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[str, HyperValue]:
     """Check ``given`` against ``method``'s registry row and fill in defaults (None means default)."""
     check_hyperparameter_names(method, given)
-    resolved: dict[str, float | bool | str | None] = {}
+    resolved: dict[str, HyperValue] = {}
     for h in method.hyperparameters:
         value = given.get(h.name, h.default)
         if value is None and not h.optional:
@@ -153,6 +153,8 @@ def resolve_hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[st
             if not isinstance(value, str) or value.lower() not in h.choices:
                 raise ValueError(f"{h.name} must be one of {', '.join(h.choices)}; got {value!r}")
             resolved[h.name] = value.lower()
+        elif h.second is not None:
+            resolved[h.name] = _pair(h, value)
         elif h.integer:
             resolved[h.name] = check_integer(h.name, value, int(h.valid.low) if h.valid else 0)
         else:
@@ -160,12 +162,24 @@ def resolve_hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[st
     return resolved
 
 
-def kernel_hyperparameters(resolved: Mapping[str, float | bool | str | None]) -> np.ndarray:
+def _pair(h: Hyperparameter, value: Any) -> tuple[float, float]:
+    """A pair hyperparameter (e.g. Rprop's ``etas``) as two checked floats."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise TypeError(f"{h.name} must be a pair of numbers, e.g. {h.name}={h.default!r}; got {value!r}")
+    assert h.valid is not None and h.second is not None
+    first = check_real(f"{h.name}[0]", value[0], h.valid)
+    return first, check_real(f"{h.name}[1]", value[1], h.second)
+
+
+def kernel_hyperparameters(resolved: Mapping[str, HyperValue]) -> np.ndarray:
     """The kernel's ``hp`` array: registry order, None -> inf, flags -> 1.0 / 0.0, a name -> its method code."""
-    return np.array(
-        [math.inf if v is None else float(get_method(v).code if isinstance(v, str) else v) for v in resolved.values()],
-        dtype=np.float64,
-    )
+    values: list[float] = []
+    for v in resolved.values():
+        if isinstance(v, tuple):
+            values += v
+        else:
+            values.append(math.inf if v is None else float(get_method(v).code if isinstance(v, str) else v))
+    return np.array(values, dtype=np.float64)
 
 
 def check_schedule(schedule: Any) -> Schedule | None:

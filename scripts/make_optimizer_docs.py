@@ -25,6 +25,8 @@ def _valid(h) -> str:
         return "a method name"
     if h.valid is None:
         return "True or False"
+    if h.second is not None:
+        return f"a pair: first {h.valid}, second {h.second}"
     return str(h.valid) + (", an integer" if h.integer else "") + (" or None" if h.optional else "")
 
 

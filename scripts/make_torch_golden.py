@@ -41,8 +41,7 @@ nadam      NAdam(lr, betas, eps=epsilon, weight_decay, momentum_decay,
            decoupled_weight_decay)
 radam      RAdam(lr, betas, eps=epsilon, weight_decay, decoupled_weight_decay)
 adadelta   Adadelta(lr, rho, eps=epsilon, weight_decay)
-rprop      Rprop(lr, etas=(etaminus, etaplus), step_sizes=(step_size_min,
-           step_size_max))
+rprop      Rprop(lr, etas, step_sizes)
 lion       lion_pytorch.Lion(lr, betas=(beta1, beta2), weight_decay), from the
            lion-pytorch package (pip install lion-pytorch --no-deps)
 ========== ==================================================================
@@ -98,7 +97,7 @@ METHOD_HYPERPARAMETERS = {
     "nadam": ("beta1", "beta2", "epsilon", "weight_decay", "momentum_decay", "decoupled_weight_decay"),
     "radam": ("beta1", "beta2", "epsilon", "weight_decay", "decoupled_weight_decay"),
     "adadelta": ("rho", "epsilon", "weight_decay"),
-    "rprop": ("etaminus", "etaplus", "step_size_min", "step_size_max", "weight_decay"),
+    "rprop": ("etas", "step_sizes", "weight_decay"),
     "lion": ("beta1", "beta2", "weight_decay"),
     "asgd": ("lambd", "alpha", "t0", "weight_decay"),
     "adabelief": ("beta1", "beta2", "epsilon", "weight_decay", "decoupled_weight_decay", "rectify",
@@ -121,7 +120,7 @@ DEFAULTS = {
                   decoupled_weight_decay=False),
     "radam": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, decoupled_weight_decay=False),
     "adadelta": dict(rho=0.9, epsilon=1e-6, weight_decay=0.0),
-    "rprop": dict(etaminus=0.5, etaplus=1.2, step_size_min=1e-6, step_size_max=50.0, weight_decay=0.0),
+    "rprop": dict(etas=(0.5, 1.2), step_sizes=(1e-6, 50.0), weight_decay=0.0),
     "lion": dict(beta1=0.9, beta2=0.99, weight_decay=0.0),
     "asgd": dict(lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0),
     "adabelief": dict(beta1=0.9, beta2=0.999, epsilon=1e-16, weight_decay=0.0, decoupled_weight_decay=True,
@@ -518,7 +517,7 @@ CASES = [
     # --- rprop (torch.optim) and lion (the lion-pytorch package)
     case("rprop-d1-n20-b5", "rprop", seed=53, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.01),
     case("rprop-d5-n23-b4-short", "rprop", seed=54, n=23, d=5, batch_size=4, epochs=8, learning_rate=0.02,
-         etaminus=0.4, etaplus=1.3, step_size_max=0.2),
+         etas=(0.4, 1.3), step_sizes=(1e-6, 0.2)),
     case("lion-d1-n20-b5", "lion", seed=55, n=20, d=1, batch_size=5, epochs=10, learning_rate=0.01),
     case("lion-wd-d5-n23-b4-short", "lion", seed=56, n=23, d=5, batch_size=4, epochs=10, learning_rate=0.01,
          weight_decay=0.5),
@@ -599,6 +598,20 @@ CASES = [
          learning_rate=0.1,
          schedule={"kind": "reduce_on_plateau", "factor": 0.5, "patience": 0, "threshold": 0.02,
                    "threshold_mode": "abs", "cooldown": 2, "min_lr": 0.02}),
+    # --- long runs (300 updates, batch 1): what accumulates over hundreds of steps
+    case("adabelief-long-d2-n20-b1", "adabelief", seed=92, n=20, d=2, batch_size=1, epochs=15, learning_rate=0.01),
+    case("sgd_schedule_free-long-d3-n25-b1", "sgd_schedule_free", seed=93, n=25, d=3, batch_size=1, epochs=12,
+         learning_rate=0.05, warmup_steps=50),
+    case("lookahead-adam-long-d1-n30-b1", "lookahead", seed=94, n=30, d=1, batch_size=1, epochs=10,
+         learning_rate=0.02, base="adam", k=7),
+    case("adam-one-cycle-long-d2-n30-b1", "adam", seed=95, n=30, d=2, batch_size=1, epochs=10, learning_rate=0.02,
+         schedule={"kind": "one_cycle", "total_steps": 300}),
+    case("rmsprop-centered-momentum-long-d5-n25-b1", "rmsprop", seed=96, n=25, d=5, batch_size=1, epochs=12,
+         learning_rate=0.002, centered=True, momentum=0.5),
+    case("asgd-averaging-long-d2-n30-b1", "asgd", seed=97, n=30, d=2, batch_size=1, epochs=10, learning_rate=0.02,
+         t0=50.0, lambd=1e-3),
+    case("adamw_schedule_free-long-d2-n30-b1", "adamw_schedule_free", seed=98, n=30, d=2, batch_size=1, epochs=10,
+         learning_rate=0.01, warmup_steps=30, weight_decay=0.01),
 ]  # fmt: skip
 
 
@@ -615,8 +628,8 @@ def make_problem(seed: int, n: int, d: int, y_scale: float):
 
 def make_optimizer(method: str, params, learning_rate: float, hp: dict):
     if method == "rprop":
-        return torch.optim.Rprop(params, lr=learning_rate, etas=(hp["etaminus"], hp["etaplus"]),
-                                 step_sizes=(hp["step_size_min"], hp["step_size_max"]), foreach=False)  # fmt: skip
+        return torch.optim.Rprop(params, lr=learning_rate, etas=tuple(hp["etas"]), step_sizes=tuple(hp["step_sizes"]),
+                                 foreach=False)  # fmt: skip
     if method == "lion":
         from lion_pytorch import Lion  # pip install lion-pytorch --no-deps, beside torch
 

@@ -55,8 +55,7 @@ def test_defaults_follow_the_spec(method):
         "radam": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0,
                   "decoupled_weight_decay": False},
         "adadelta": {"learning_rate": 1.0, "rho": 0.9, "epsilon": 1e-6, "weight_decay": 0.0},
-        "rprop": {"learning_rate": 0.01, "etaminus": 0.5, "etaplus": 1.2, "step_size_min": 1e-6,
-                  "step_size_max": 50.0, "weight_decay": 0.0},
+        "rprop": {"learning_rate": 0.01, "etas": (0.5, 1.2), "step_sizes": (1e-6, 50.0), "weight_decay": 0.0},
         "lion": {"learning_rate": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0},
         "asgd": {"learning_rate": 0.01, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weight_decay": 0.0},
         # the reference packages' defaults: adabelief-pytorch 0.2, schedulefree 1.4, pytorch-optimizer's Lookahead

@@ -38,7 +38,7 @@ HYPERPARAMETERS = {
     "nadam": {"beta1", "beta2", "epsilon", "weight_decay", "momentum_decay", "decoupled_weight_decay"},
     "radam": {"beta1", "beta2", "epsilon", "weight_decay", "decoupled_weight_decay"},
     "adadelta": {"rho", "epsilon", "weight_decay"},
-    "rprop": {"etaminus", "etaplus", "step_size_min", "step_size_max", "weight_decay"},
+    "rprop": {"etas", "step_sizes", "weight_decay"},
     "lion": {"beta1", "beta2", "weight_decay"},
     "asgd": {"lambd", "alpha", "t0", "weight_decay"},
     "adabelief": {"beta1", "beta2", "epsilon", "weight_decay", "decoupled_weight_decay", "rectify",
