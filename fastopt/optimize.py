@@ -60,10 +60,14 @@ def fit(
         Targets.
     method : str, default "adam"
         One of :data:`fastopt.METHODS`: ``"sgd"``, ``"momentum"``,
-        ``"rmsprop"``, ``"adam"`` (the tutorial's four), ``"nesterov"``,
-        ``"adagrad"``, ``"adamw"``. Update rules, state and defaults:
-        ``docs/optimizers.md``, :mod:`fastopt.update_rules`,
-        :mod:`fastopt.methods`.
+        ``"rmsprop"``, ``"adam"`` (the tutorial's four), the rest of
+        ``torch.optim``'s element-wise rules (``"nesterov"``, ``"adagrad"``,
+        ``"adamw"``, ``"adamax"``, ``"nadam"``, ``"radam"``, ``"adadelta"``,
+        ``"rprop"``, ``"asgd"``), ``"lion"``, ``"adabelief"``,
+        ``"sgd_schedule_free"``, ``"adamw_schedule_free"`` and
+        ``"lookahead"`` (over ``base=``, any other method). Update rules,
+        state and defaults: ``docs/optimizers.md``,
+        :mod:`fastopt.update_rules`, :mod:`fastopt.methods`.
     learning_rate : float > 0, optional
         Step size of the first epoch; None uses the method's default (0.01;
         0.001 for Adam and AdamW).
@@ -86,10 +90,10 @@ def fit(
     record_path : bool, default False
         Keep the parameters after every epoch in ``result.path``.
     schedule : Schedule, optional
-        Learning rate per epoch: :func:`fastopt.schedules.step`,
-        :func:`~fastopt.schedules.exponential` or
-        :func:`~fastopt.schedules.cosine` (PyTorch's StepLR, ExponentialLR,
-        CosineAnnealingLR stepped once per epoch). None keeps it constant.
+        Learning rate per epoch (or, with ``per="step"``, per update): any
+        constructor of :mod:`fastopt.schedules` (``step``, ``cosine``,
+        ``one_cycle``, ``sequential``, ``reduce_on_plateau``, ...), each
+        equal to the PyTorch scheduler of that name. None keeps it constant.
     model : "linear" or MLP, default "linear"
         The model: see :class:`fastopt.MLP`.
     loss : str, default "squared_error"
@@ -108,10 +112,13 @@ def fit(
     **hyperparameters
         The method's other hyperparameters (each method's list and defaults
         are in ``fastopt.methods.get_method(name).defaults``):
-        ``clip_value`` (sgd, momentum: 1.0; nesterov: None; None disables
-        clipping), ``momentum`` (0.9), ``beta`` (rmsprop, 0.9), ``beta1``
-        (0.9), ``beta2`` (0.999), ``epsilon`` (1e-8; adagrad 1e-10),
-        ``weight_decay`` (0; adamw 0.01), ``amsgrad`` (adam, adamw: False).
+        e.g. ``clip_value`` (sgd, momentum: 1.0; nesterov: None; None
+        disables clipping), ``momentum`` (0.9; sgd and rmsprop: 0),
+        ``beta`` (rmsprop, 0.9), ``beta1`` (0.9), ``beta2`` (0.999),
+        ``epsilon`` (1e-8; adagrad 1e-10), ``weight_decay`` (0; adamw
+        0.01), ``amsgrad`` (adam, adamw: False); for ``"lookahead"``,
+        ``base`` (default ``"adam"``), ``k`` (5) and ``alpha`` (0.5) besides
+        the base method's own.
 
     Returns
     -------
