@@ -4,7 +4,8 @@
 >>> result = fastopt.fit(x, y, method="adam")          # doctest: +SKIP
 
 See :func:`fastopt.fit`, :data:`fastopt.METHODS`, :data:`fastopt.LOSSES`,
-:class:`fastopt.MLP` and :class:`fastopt.Objective`; :func:`fastopt.compare`
+:class:`fastopt.MLP` and :class:`fastopt.Objective`; :func:`fastopt.minimize`
+runs the same methods on the test functions of :mod:`fastopt.functions`; :func:`fastopt.compare`
 runs the tutorial's benchmark; :mod:`fastopt.reference`
 holds the plain NumPy versions of the same algorithms, :mod:`fastopt.datasets`
 the diamonds data of the tutorial this library grew from.
@@ -12,11 +13,12 @@ the diamonds data of the tutorial this library grew from.
 
 __version__ = "0.2.0"
 
-from . import datasets, reference, schedules
+from . import datasets, functions, reference, schedules
 from .closed_form import least_squares
 from .compare import compare
 from .losses import LOSSES
 from .methods import METHODS
+from .minimize import MinimizeResult, minimize
 from .models import MLP
 from .objective import Objective
 from .optimize import fit
@@ -26,6 +28,8 @@ from .validation import UnscaledDataWarning
 
 __all__ = [
     "fit",
+    "minimize",
+    "MinimizeResult",
     "sweep",
     "compare",
     "least_squares",
@@ -37,6 +41,7 @@ __all__ = [
     "METHODS",
     "LOSSES",
     "datasets",
+    "functions",
     "reference",
     "schedules",
     "__version__",

@@ -98,8 +98,8 @@ class Objective:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "n_params", check_integer("n_params", self.n_params, 1))
-        _check_compiled("gradient", self.gradient, GRADIENT_SIGNATURE)
-        _check_compiled("loss", self.loss, LOSS_SIGNATURE)
+        check_compiled("Objective gradient", self.gradient, GRADIENT_SIGNATURE, _SIGNATURE_TEXT["gradient"], _ARGUMENTS["gradient"])
+        check_compiled("Objective loss", self.loss, LOSS_SIGNATURE, _SIGNATURE_TEXT["loss"], _ARGUMENTS["loss"])
         if self.init is not None:
             init = np.array(self.init, dtype=np.float64)
             if init.shape != (self.n_params,) or not np.all(np.isfinite(init)):
@@ -114,16 +114,23 @@ _SIGNATURE_TEXT = {
 }
 
 
-def _check_compiled(name: str, function: Any, signature: Any) -> None:
-    """Refuse anything but a Numba function that compiles for ``signature``, with a readable message."""
+_ARGUMENTS = {
+    "gradient": "params float64[p], X read-only float64[n, d], y read-only float64[n], rows int64[batch], "
+    "grad float64[p]",
+    "loss": "params float64[p], X read-only float64[n, d], y read-only float64[n]",
+}
+
+
+def check_compiled(name: str, function: Any, signature: Any, text: str, arguments: str = "") -> None:
+    """Refuse anything but a Numba function that compiles for ``signature`` (read ``text``), with a clear message."""
     if getattr(numba.config, "DISABLE_JIT", False):  # functions run as Python (the coverage run)
         if not callable(function):
-            raise TypeError(f"Objective {name} must be a function, got {type(function).__name__}")
+            raise TypeError(f"{name} must be a function, got {type(function).__name__}")
         return
     if not isinstance(function, numba.core.registry.CPUDispatcher):
         raise TypeError(
-            f"Objective {name} must be compiled with @numba.njit (got {type(function).__name__} "
-            f"{getattr(function, '__name__', function)!r}); decorate it: @numba.njit def {_SIGNATURE_TEXT[name]}"
+            f"{name} must be compiled with @numba.njit (got {type(function).__name__} "
+            f"{getattr(function, '__name__', function)!r}); decorate it: @numba.njit def {text}"
         )
     try:
         function.compile(signature)
@@ -132,10 +139,8 @@ def _check_compiled(name: str, function: Any, signature: Any) -> None:
         # Numba's first line names the compiler pass; the second says what failed to type.
         first_line = (lines[1] if len(lines) > 1 and lines[0].startswith("Failed in") else lines[0]) if lines else ""
         raise TypeError(
-            f"Objective {name} {getattr(function, '__name__', '')!r} does not compile as {_SIGNATURE_TEXT[name]} "
-            f"with params float64[p], X read-only float64[n, d], y read-only float64[n]"
-            f"{', rows int64[batch], grad float64[p]' if name == 'gradient' else ''}: "
-            f"{first_line or type(error).__name__}"
+            f"{name} {getattr(function, '__name__', '')!r} does not compile as {text}"
+            f"{' with ' + arguments if arguments else ''}: {first_line or type(error).__name__}"
         ) from None
 
 

@@ -16,15 +16,17 @@ from typing import Any
 
 import numpy as np
 
+from . import minimize as _minimize_module
 from . import optimize
 from .kernels import DIVERGED, MAX_EPOCHS, STALLED
 from .matrix_form import batch_gradient, mean_loss
 from .result import FitResult, finish
 from .schedules import after_epoch, kernel_schedule, learning_rate_at
+from .shuffle import gaussian
 from .shuffle import shuffle as shuffle_in_place
 from .validation import Problem, prepare
 
-__all__ = ["fit", "STEPS"]
+__all__ = ["fit", "minimize", "STEPS"]
 
 Hyper = dict  # name -> value, as in FitResult.hyperparameters
 
@@ -355,3 +357,55 @@ def fit(x: Any, y: Any, method: str = "adam", **options: Any) -> FitResult:
 
 _FIT_SIGNATURE = inspect.signature(optimize.fit)
 fit.__signature__ = _FIT_SIGNATURE  # type: ignore[attr-defined]
+
+
+def minimize(function: Any, x0: Any = None, method: str = "adam", **options: Any) -> Any:
+    """NumPy reference for :func:`fastopt.minimize`: same arguments, same result, slower.
+
+    The noise comes from the same generator (:func:`fastopt.shuffle.gaussian`),
+    so a seeded noisy run is reproduced too.
+    """
+    from .minimize import finish, prepare
+
+    bound = _MINIMIZE_SIGNATURE.bind(function, x0, method, **options)
+    bound.apply_defaults()
+    a = dict(bound.arguments)
+    task = prepare(a["function"], a["x0"], a["method"], a["steps"], a["noise"], a["seed"], a["schedule"],
+                   a["record_path"], a["record_state"], a["hyperparameters"])  # fmt: skip
+    f, n = task.function, task.function.dim
+    x = task.x0.copy()
+    state = np.zeros((len(task.method.state_names), n))
+    hyper = dict(task.hyperparameters)
+    step = STEPS[task.method.name]
+    schedule = kernel_schedule(task.schedule, task.method, float(task.hp[0]))
+    hp = task.hp.copy()
+    cycled = [h.name for h in task.method.hyperparameters][int(schedule[1])] if schedule[1] >= 0 else None
+    rng_state = task.rng_state()
+    values, path, states, grads = [f(x)], [x.copy()], [], []
+    status = MAX_EPOCHS
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(task.steps):
+            begin_epoch(x, state, hyper, t)
+            g = f.grad(x)
+            if task.noise > 0:
+                gaussian(g, task.noise, rng_state)
+            grads.append(g.copy())
+            lr = learning_rate_at(schedule, float(hp[0]), t, t, hp)
+            if cycled is not None:
+                hyper[cycled] = float(hp[int(schedule[1])])
+            step(x, g, state, lr, hyper, t + 1)
+            end_epoch(x, state, hyper, t + 1)
+            values.append(f(x))
+            path.append(x.copy())
+            states.append(state.copy())
+            if not (np.isfinite(values[-1]) and np.isfinite(x).all()):
+                status = DIVERGED
+                break
+    done = len(values) - 1
+    states_array = np.array(states).reshape(done, *state.shape)
+    grads_array = np.array(grads).reshape(done, n)
+    return finish(task, x, np.array(values), np.array(path), states_array, grads_array, done, status)
+
+
+_MINIMIZE_SIGNATURE = inspect.signature(_minimize_module.minimize)
+minimize.__signature__ = _MINIMIZE_SIGNATURE  # type: ignore[attr-defined]

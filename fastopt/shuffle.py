@@ -1,4 +1,4 @@
-"""Per-epoch shuffling with a generator whose state the caller owns.
+"""Per-epoch shuffling, and Gaussian noise, from a generator whose state the caller owns.
 
 The generator is xoshiro256** (Blackman & Vigna), its state four uint64 words
 in an array that each run owns, so results never depend on threads or on
@@ -16,7 +16,7 @@ import numpy as np
 
 from .jit import jit
 
-__all__ = ["new_state", "shuffle"]
+__all__ = ["new_state", "shuffle", "gaussian"]
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _TWO32 = np.uint64(1 << 32)
@@ -89,6 +89,35 @@ def shuffle(index: np.ndarray, state: np.ndarray) -> None:
             index[i] = index[j]
             index[j] = tmp
             i -= 1
+    state[0] = s0
+    state[1] = s1
+    state[2] = s2
+    state[3] = s3
+
+
+_UNIT = 2.0**-53
+
+
+@jit
+def gaussian(out: np.ndarray, scale: float, state: np.ndarray) -> None:
+    """Add ``scale`` times standard normal draws to ``out``, advancing generator ``state`` (uint64[4]).
+
+    Box-Muller on pairs of 53-bit uniforms in (0, 1]: two draws per pair of
+    outputs (the second of an odd count is dropped), so a given state always
+    gives the same stream for the same length.
+    """
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    i = 0
+    while i < out.shape[0]:
+        r, s0, s1, s2, s3 = _next(s0, s1, s2, s3)
+        u1 = ((r >> np.uint64(11)) + np.uint64(1)) * _UNIT
+        r, s0, s1, s2, s3 = _next(s0, s1, s2, s3)
+        u2 = (r >> np.uint64(11)) * _UNIT
+        radius = np.sqrt(-2.0 * np.log(u1))
+        out[i] += scale * radius * np.cos(2.0 * np.pi * u2)
+        if i + 1 < out.shape[0]:
+            out[i + 1] += scale * radius * np.sin(2.0 * np.pi * u2)
+        i += 2
     state[0] = s0
     state[1] = s1
     state[2] = s2
