@@ -16,6 +16,7 @@ __version__ = "0.2.0"
 from . import datasets, functions, reference, schedules
 from .closed_form import least_squares
 from .compare import compare
+from .gallery import gallery
 from .losses import LOSSES
 from .methods import METHODS
 from .minimize import MinimizeResult, minimize
@@ -32,6 +33,7 @@ __all__ = [
     "MinimizeResult",
     "sweep",
     "compare",
+    "gallery",
     "least_squares",
     "FitResult",
     "ConvergenceWarning",

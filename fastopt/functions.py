@@ -42,11 +42,11 @@ import numpy as np
 from numba import types
 
 from .checks import check_integer, check_real
-from .jit import jit
+from .jit import jit, one_signature
 from .methods import POSITIVE
 from .objective import check_compiled
 
-__all__ = ["TestFunction", "FUNCTIONS", "get_function", "VALUE_SIGNATURE", "GRADIENT_SIGNATURE"]
+__all__ = ["TestFunction", "FUNCTIONS", "get_function", "grid_values", "VALUE_SIGNATURE", "GRADIENT_SIGNATURE"]
 
 _VECTOR = types.float64[::1]
 _CONSTANTS = types.Array(types.float64, 1, "C", readonly=True)
@@ -89,10 +89,10 @@ class TestFunction:
     value: Any
     gradient: Any
     dim: int
-    constants: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    constants: Any = field(default_factory=lambda: np.zeros(0))  # array_like; stored as a read-only array
     minima: tuple[tuple[float, ...], ...] = ()
     minimum_value: float = math.nan
-    start: tuple[float, ...] | None = None
+    start: Any = None  # a point; stored as a tuple of floats
     bounds: tuple[tuple[float, float], tuple[float, float]] = ((-2.0, 2.0), (-2.0, 2.0))
     local_minima: tuple[tuple[float, ...], ...] = ()
     description: str = ""
@@ -103,7 +103,9 @@ class TestFunction:
         constants.flags.writeable = False
         object.__setattr__(self, "constants", constants)
         check_compiled("TestFunction value", self.value, VALUE_SIGNATURE, "value(x, c) -> float", _ARGS)
-        check_compiled("TestFunction gradient", self.gradient, GRADIENT_SIGNATURE, "gradient(x, c, grad) -> float", _ARGS)
+        check_compiled(
+            "TestFunction gradient", self.gradient, GRADIENT_SIGNATURE, "gradient(x, c, grad) -> float", _ARGS
+        )
         start = (1.0,) * self.dim if self.start is None else tuple(float(v) for v in self.start)
         if len(start) != self.dim:
             raise ValueError(f"start has {len(start)} numbers, the function has dim={self.dim}")
@@ -195,27 +197,27 @@ def _rastrigin_gradient(x: np.ndarray, c: np.ndarray, grad: np.ndarray) -> float
 
 
 @jit
-def _ackley(x: np.ndarray, c: np.ndarray) -> float:
-    n = x.shape[0]
+def _ackley_terms(x: np.ndarray) -> tuple[float, float, float]:
+    """``(r, exp(-0.2 r), exp(mean cos(2 pi x)))`` with ``r`` the root mean square of ``x``."""
     squares = 0.0
     cosines = 0.0
     for v in x:
         squares += v * v
         cosines += math.cos(2.0 * math.pi * v)
-    return -20.0 * math.exp(-0.2 * math.sqrt(squares / n)) - math.exp(cosines / n) + 20.0 + math.e
+    root = math.sqrt(squares / x.shape[0])
+    return root, math.exp(-0.2 * root), math.exp(cosines / x.shape[0])
+
+
+@jit
+def _ackley(x: np.ndarray, c: np.ndarray) -> float:
+    _, first, second = _ackley_terms(x)
+    return -20.0 * first - second + 20.0 + math.e
 
 
 @jit
 def _ackley_gradient(x: np.ndarray, c: np.ndarray, grad: np.ndarray) -> float:
     n = x.shape[0]
-    squares = 0.0
-    cosines = 0.0
-    for v in x:
-        squares += v * v
-        cosines += math.cos(2.0 * math.pi * v)
-    root = math.sqrt(squares / n)
-    first = math.exp(-0.2 * root)
-    second = math.exp(cosines / n)
+    root, first, second = _ackley_terms(x)
     for i in range(n):
         # d/dx of -20 exp(-0.2 r) is 4 exp(-0.2 r) x / (n r); at r = 0 the cone's tip, taken as 0.
         radial = 4.0 * first * x[i] / (n * root) if root > 0.0 else 0.0
@@ -385,7 +387,7 @@ def saddle(dim: int | None = None) -> TestFunction:
     _dim(dim, 2, 2, fixed=True)
     return TestFunction("saddle", _saddle, _saddle_gradient, 2, start=(1.0, 1e-3), bounds=((-1.5, 1.5), (-1.5, 1.5)),
                         local_minima=((0.0, 0.0),),
-                        description="x**2 - y**2: no minimum; gradient descent lingers near the saddle at 0")  # fmt: skip
+                        description="x**2 - y**2: no minimum; gradient descent lingers at the saddle")  # fmt: skip
 
 
 def ravine(dim: int | None = None, condition: float = 50.0) -> TestFunction:
@@ -393,7 +395,7 @@ def ravine(dim: int | None = None, condition: float = 50.0) -> TestFunction:
     kappa = check_real("condition", condition, POSITIVE)
     return TestFunction("ravine", _ravine, _ravine_gradient, n, constants=[kappa], minima=((0.0,) * n,),
                         minimum_value=0.0, start=(-1.8,) + (0.5,) * (n - 1), bounds=((-2.0, 2.0), (-1.0, 1.0)),
-                        description=f"a quadratic with condition number {kappa:g}: steep walls, a gentle floor")  # fmt: skip
+                        description=f"a quadratic, condition number {kappa:g}: steep walls, flat floor")  # fmt: skip
 
 
 def plateau(dim: int | None = None, width: float = 1.0) -> TestFunction:
@@ -444,3 +446,23 @@ def get_function(function: Any, dim: int | None = None, **constants: float) -> T
         return FUNCTIONS[function.lower()](dim, **constants)
     except TypeError as error:
         raise TypeError(f"{function}: {error}") from None
+
+
+@one_signature(types.void(VALUE_TYPE, _CONSTANTS, _VECTOR, _VECTOR, types.float64[:, ::1]))
+def _grid(value: Any, constants: np.ndarray, xs: np.ndarray, ys: np.ndarray, out: np.ndarray) -> None:
+    point = np.empty(2)
+    for i in range(ys.shape[0]):
+        for j in range(xs.shape[0]):
+            point[0] = xs[j]
+            point[1] = ys[i]
+            out[i, j] = value(point, constants)
+
+
+def grid_values(f: TestFunction, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """``f`` on the grid ``xs`` x ``ys`` of a 2-D function: ``Z[i, j] = f(xs[j], ys[i])``, as contour plots take it."""
+    if f.dim != 2:
+        raise ValueError(f"grid_values draws 2-D functions; {f.name} has dim={f.dim}")
+    out = np.empty((len(ys), len(xs)))
+    _grid(f.value, f.constants, np.ascontiguousarray(xs, dtype=np.float64), np.ascontiguousarray(ys, dtype=np.float64),
+          out)  # fmt: skip
+    return out

@@ -214,9 +214,19 @@ REGISTRY: tuple[Method, ...] = (
         name="adam",
         code=3,
         title="Adam",
-        hyperparameters=(_learning_rate(0.001), _BETA1, _BETA2, _epsilon(1e-8), _weight_decay(), _AMSGRAD),
+        hyperparameters=(
+            _learning_rate(0.001),
+            _BETA1,
+            _BETA2,
+            _epsilon(1e-8),
+            _weight_decay(),
+            _AMSGRAD,
+            Hyperparameter(
+                "bias_correction", True, None, "divide m and v by 1 - beta**t (False: a teaching switch, not torch)"
+            ),
+        ),
         state_names=("exp_avg", "exp_avg_sq", "beta_powers", "max_exp_avg_sq"),
-        formula=_ADAM_FORMULA,
+        formula=_ADAM_FORMULA + " (without bias_correction: no division by 1 - b**t)",
         torch="Adam(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, amsgrad)",
     ),
     Method(

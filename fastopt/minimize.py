@@ -27,8 +27,14 @@ from .methods import NON_NEGATIVE, HyperValue, get_method, state_width
 from .schedules import Schedule, kernel_schedule
 from .shuffle import gaussian, new_state
 from .update_rules import apply_rule, begin_epoch, end_epoch, rate_at
-from .validation import _check_array, _seed, caller_stacklevel, check_schedule, kernel_hyperparameters
-from .validation import resolve_hyperparameters
+from .validation import (
+    _check_array,
+    _seed,
+    caller_stacklevel,
+    check_schedule,
+    kernel_hyperparameters,
+    resolve_hyperparameters,
+)
 
 __all__ = ["minimize", "MinimizeResult"]
 

@@ -98,7 +98,9 @@ class Objective:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "n_params", check_integer("n_params", self.n_params, 1))
-        check_compiled("Objective gradient", self.gradient, GRADIENT_SIGNATURE, _SIGNATURE_TEXT["gradient"], _ARGUMENTS["gradient"])
+        check_compiled(
+            "Objective gradient", self.gradient, GRADIENT_SIGNATURE, _SIGNATURE_TEXT["gradient"], _ARGUMENTS["gradient"]
+        )
         check_compiled("Objective loss", self.loss, LOSS_SIGNATURE, _SIGNATURE_TEXT["loss"], _ARGUMENTS["loss"])
         if self.init is not None:
             init = np.array(self.init, dtype=np.float64)

@@ -6,6 +6,7 @@ Agg backend, so no display is needed).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +39,13 @@ def _pyplot() -> tuple[Any, Any]:
 
 
 def comparison(table: pd.DataFrame) -> Figure:
-    """The tutorial's bar chart: runtime per method (log scale) and test RMSE per method (log scale).
+    """The tutorial's bar chart: runtime per method (log scale), and test RMSE per method.
 
-    RMSE is in the target's units, ``table.attrs["settings"]["units"]`` (dollars by default).
+    The RMSE panel shows how far each method's test RMSE is above closed-form
+    least squares, on a linear scale from 0 (RMSE itself, from 0, when the
+    table has no least-squares row): methods that all land within a fraction
+    of a percent of the optimum look that close. Each bar is labelled with
+    the RMSE. Units: ``table.attrs["settings"]["units"]`` (dollars by default).
     """
     import pandas as pd
 
@@ -76,15 +81,22 @@ def comparison(table: pd.DataFrame) -> Figure:
     )
     left.legend(title=None, loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, frameon=False)
     left.tick_params(axis="x", rotation=15)
-    sns.barplot(fastopt_rows, x="label", y="test_rmse_dollars", ax=right, color=sns.color_palette()[0])
     ols = table[table["implementation"] == "numpy.linalg.lstsq"]["test_rmse_dollars"]
-    if len(ols):
-        right.axhline(
-            float(ols.iloc[0]), color="black", linestyle="--", label=f"closed-form OLS ({money(float(ols.iloc[0]))})"
-        )
-        right.legend(loc="lower right")
-    right.set_yscale("log")
-    right.set(xlabel="", ylabel=f"test RMSE ({units + ', ' if units else ''}log scale)", title="Test RMSE (fastopt)")
+    baseline = float(ols.iloc[0]) if len(ols) else 0.0
+    rmse = fastopt_rows["test_rmse_dollars"].to_numpy(dtype=float)
+    bars = fastopt_rows.assign(shown=rmse - baseline)
+    sns.barplot(bars, x="label", y="shown", ax=right, color=sns.color_palette()[0])
+    for patch, value in zip(right.patches, rmse, strict=False):
+        note = money(value) + (f"\n+{100 * (value / baseline - 1):.2f} %" if baseline else "")
+        right.annotate(note, (patch.get_x() + patch.get_width() / 2, patch.get_height()), ha="center", va="bottom",
+                       fontsize=8, xytext=(0, 2), textcoords="offset points")  # fmt: skip
+    right.set_ylim(0, max(float(np.nanmax(bars["shown"])), 1e-12) * 1.3)
+    if baseline:
+        right.set(ylabel=f"test RMSE above least squares ({units})" if units else "test RMSE above least squares",
+                  title=f"Test RMSE (fastopt), above closed-form OLS's {money(baseline)}")  # fmt: skip
+    else:
+        right.set(ylabel=f"test RMSE ({units})" if units else "test RMSE", title="Test RMSE (fastopt)")
+    right.set(xlabel="")
     right.tick_params(axis="x", rotation=15)
     figure.tight_layout()
     return figure
@@ -109,6 +121,11 @@ def _mse_surface(split: TutorialSplit) -> Callable[[Any, Any], Any]:
     return lambda m, b: m**2 * sxx + 2 * m * b * sx + b**2 - 2 * m * sxy - 2 * b * sy + syy
 
 
+#: Bins per decade of epochs in which :func:`loss_curves` takes medians.
+_BINS_PER_DECADE = 12
+_STYLES = ("-", "--", "-.", ":")
+
+
 def loss_curves(
     results: Mapping[str, FitResult],
     split: TutorialSplit | None = None,
@@ -116,30 +133,62 @@ def loss_curves(
 ) -> Figure:
     """Training loss through every epoch, one line per run, log scales.
 
-    With the ``split`` the runs trained on (squared error), the curves start
-    at epoch 0, the loss of the initial parameters.
+    With the ``split`` the runs trained on (the linear model, squared error)
+    the curves show the excess over the least-squares training MSE, the
+    lowest any run can reach, and start at epoch 0, the initial parameters.
+    Each line is the median of the epochs in log-spaced bins (12 per decade)
+    and the band around it their 10-90 % range, so that one method's
+    epoch-to-epoch noise does not hide another's curve.
     """
-    plt, _ = _pyplot()
-    figure, axis = plt.subplots(figsize=(8, 4.8))
+    plt, sns = _pyplot()
+    figure, axis = plt.subplots(figsize=(8.4, 5))
     X = None if split is None else as_features(split.x_train)
-    for method, result in results.items():
+    linear = all(isinstance(r.model, Architecture) and r.model.is_linear for r in results.values())
+    optimum = 0.0
+    if split is not None and X is not None and linear:
+        optimum = float(np.mean((X @ (w := least_squares(X, split.y_train))[:-1] + w[-1] - split.y_train) ** 2))
+    for (method, result), color, style in zip(results.items(), sns.color_palette(), _STYLES * 3, strict=False):
         start = []
         if split is not None and X is not None:
             assert isinstance(result.model, Architecture)
             start = [mean_squared_error(result.init, result.model, X, split.y_train)]
-        losses = np.concatenate([start, result.loss_history])
-        axis.plot(np.arange(1 - len(start), result.epochs_run + 1), losses, label=method, linewidth=1.0, alpha=0.8)
-    best = min(float(np.min(r.loss_history)) for r in results.values() if r.epochs_run)
+        losses = np.concatenate([start, result.loss_history]) - optimum
+        epochs = np.arange(1 - len(start), result.epochs_run + 1)
+        centres, low, middle, high = _binned(epochs, np.maximum(losses, 1e-300))
+        axis.plot(centres, middle, style, color=color, label=method, linewidth=1.8)
+        axis.fill_between(centres, low, high, color=color, alpha=0.15, linewidth=0)
     axis.set_xscale("symlog", linthresh=1)
     axis.set_yscale("log")
+    if optimum:
+        ylabel = ylabel.replace("training MSE", "training MSE - least squares'").replace(" scale", "")
     axis.set(
         xlabel="epoch (0 = start; log scale past 1)" if split is not None else "epoch (log scale past 1)",
         ylabel=ylabel,
-        title=f"Loss curves (lowest epoch loss {best:.5g})",
+        title=(f"Training loss above least squares' {optimum:.5g}" if optimum else "Training loss")
+        + ": bin medians, 10-90 % band",
     )
     axis.legend()
     figure.tight_layout()
     return figure
+
+
+def _binned(epochs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Median and 10th/90th percentiles of ``values`` in log-spaced bins of ``epochs`` (epochs 0 and 1 alone)."""
+    last = max(int(epochs[-1]), 1)
+    edges = np.unique(
+        np.concatenate(
+            [[epochs[0], 1, 2], np.geomspace(2, last + 1, 1 + int(_BINS_PER_DECADE * np.log10(last + 1)))]
+        ).astype(int)
+    )
+    centres, low, middle, high = [], [], [], []
+    for a, b in itertools.pairwise(edges):
+        inside = values[(epochs >= a) & (epochs < b)]
+        if inside.size:
+            centres.append(np.sqrt(max(a, 0.5) * max(b - 1, 0.5)) if a > 0 else a)
+            low.append(np.percentile(inside, 10))
+            middle.append(np.median(inside))
+            high.append(np.percentile(inside, 90))
+    return np.array(centres), np.array(low), np.array(middle), np.array(high)
 
 
 def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
@@ -194,21 +243,27 @@ def sweep_heatmap(table: pd.DataFrame, value: str, label: str) -> Figure:
         )
         for method in methods
     }
-    low = min(np.nanmin(g.to_numpy(dtype=float), initial=np.inf) for g in grids.values())
-    high = max(np.nanmax(g.to_numpy(dtype=float), initial=-np.inf) for g in grids.values())
-    from matplotlib.colors import LogNorm, Normalize
+    from matplotlib.colors import Normalize
+    from matplotlib.ticker import ScalarFormatter
 
-    # A log colour scale when diverging settings blow the values up by orders of magnitude.
-    norm = LogNorm(low, high) if 0 < low < np.inf and high / low > 10 else Normalize(low, high)
     for axis, (method, grid) in zip(axes, grids.items(), strict=True):
-        if not np.isfinite(grid.to_numpy(dtype=float)).any():
+        values = grid.to_numpy(dtype=float)
+        if not np.isfinite(values).any():
             axis.text(0.5, 0.5, "every configuration diverged", ha="center", va="center", transform=axis.transAxes)
             axis.set(title=method, xticks=[], yticks=[])
             continue
+        # Each panel its own scale, clipped at its 75th percentile: one diverging outlier would
+        # otherwise give every other cell the same colour. The numbers in the cells are exact.
+        finite_values = values[np.isfinite(values)]
+        low, high = float(finite_values.min()), float(np.percentile(finite_values, 75))
+        norm = Normalize(low, high if high > low else low + 1e-12, clip=True)
         sns.heatmap(grid, annot=True, fmt=",.2f", cmap="viridis_r", ax=axis, norm=norm,
-                    cbar_kws={"label": label}, annot_kws={"fontsize": 8})  # fmt: skip
+                    cbar_kws={"format": ScalarFormatter(useOffset=False)}, annot_kws={"fontsize": 8})  # fmt: skip
         axis.set(title=method, xlabel="batch size", ylabel="learning rate")
-    figure.suptitle(f"{label}, mean over seeds (blank: diverged)")
+    figure.suptitle(
+        f"{label}, mean over seeds (blank: diverged)\nColours per panel, from its best cell to its 75th "
+        "percentile: the worst quarter is darkest; the numbers are exact"
+    )
     figure.tight_layout()
     return figure
 

@@ -94,8 +94,9 @@ def adam_step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: Hyp
     v[:] = b2 * v + (1 - b2) * g**2
     if h["amsgrad"]:
         np.maximum(v_max, v, out=v_max)
-    m_hat = m / (1 - b1**t)
-    v_hat = (v_max if h["amsgrad"] else v) / (1 - b2**t)
+    corrected = h.get("bias_correction", True)
+    m_hat = m / (1 - b1**t) if corrected else m
+    v_hat = (v_max if h["amsgrad"] else v) / (1 - b2**t if corrected else 1.0)
     p -= lr * m_hat / (np.sqrt(v_hat) + h["epsilon"])
 
 

@@ -38,6 +38,7 @@ def test_defaults_follow_the_spec(method):
             "epsilon": 1e-8,
             "weight_decay": 0.0,
             "amsgrad": False,
+            "bias_correction": True,
         },
         "nesterov": {"learning_rate": 0.01, "momentum": 0.9, "clip_value": None, "weight_decay": 0.0},
         "adagrad": {"learning_rate": 0.01, "epsilon": 1e-10, "weight_decay": 0.0},
@@ -66,7 +67,7 @@ def test_defaults_follow_the_spec(method):
         "adamw_schedule_free": {"learning_rate": 0.0025, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
                                 "weight_decay": 0.0, "warmup_steps": 0, "r": 0.0, "weight_lr_power": 2.0},
         "lookahead": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0,
-                      "amsgrad": False, "k": 5, "alpha": 0.5, "base": "adam"},
+                      "amsgrad": False, "bias_correction": True, "k": 5, "alpha": 0.5, "base": "adam"},
     }[method]  # fmt: skip
     X, y = linear_problem(64, 1)
     result = fastopt.fit(X, y, method, epochs=1, seed=0)

@@ -22,6 +22,7 @@ RUNS = [
     ("ravine", "nadam", dict(learning_rate=0.05, schedule=schedules.one_cycle(300, max_lr=0.1))),
     ("saddle", "adabelief", dict(learning_rate=0.01, schedule=schedules.cosine(300))),
     ("styblinski_tang", "lion", dict(learning_rate=0.01)),
+    ("ravine", "adam", dict(learning_rate=0.05, bias_correction=False)),
 ]
 
 

@@ -248,6 +248,7 @@ def test_none_hyperparameters_mean_defaults_and_clip_none_disables_clipping():
         "epsilon": 1e-8,
         "weight_decay": 0.0,
         "amsgrad": False,
+        "bias_correction": True,
     }
     r = fastopt.fit(X, Y, "sgd", clip_value=None, epochs=1, seed=0)
     assert dict(r.hyperparameters) == {"learning_rate": 0.01, "clip_value": None, "weight_decay": 0.0, "momentum": 0.0,
