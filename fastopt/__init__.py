@@ -24,6 +24,7 @@ from .models import MLP
 from .objective import Objective
 from .optimize import fit
 from .result import ConvergenceWarning, FitResult
+from .study import study
 from .sweep import sweep
 from .validation import UnscaledDataWarning
 
@@ -32,6 +33,7 @@ __all__ = [
     "minimize",
     "MinimizeResult",
     "sweep",
+    "study",
     "compare",
     "gallery",
     "least_squares",

@@ -206,10 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(run=_run_sweep)
 
-    from . import fit_command, gallery_command
+    from . import fit_command, gallery_command, study_command
 
     fit_command.add_parser(commands)
     gallery_command.add_parser(commands)
+    study_command.add_parser(commands)
     return parser
 
 
