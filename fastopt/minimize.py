@@ -24,6 +24,7 @@ from .functions import GRADIENT_TYPE, VALUE_TYPE, TestFunction, get_function
 from .jit import one_signature
 from .kernels import DIVERGED, MAX_EPOCHS, _all_finite
 from .methods import NON_NEGATIVE, HyperValue, get_method, state_width
+from .result import _frozen
 from .schedules import Schedule, kernel_schedule
 from .shuffle import gaussian, new_state
 from .update_rules import apply_rule, begin_epoch, end_epoch, rate_at
@@ -317,27 +318,20 @@ def finish(task: Task, x: np.ndarray, values: np.ndarray, path: np.ndarray, stat
             stacklevel=caller_stacklevel(),
         )
 
-    def frozen(array: np.ndarray | None, keep: bool) -> np.ndarray | None:
-        if not keep or array is None:
-            return None
-        array = np.array(array)
-        array.flags.writeable = False
-        return array
-
     return MinimizeResult(
         function=task.function,
         method=task.method.name,
         hyperparameters=MappingProxyType(dict(task.hyperparameters)),
-        x=frozen(x, True),  # type: ignore[arg-type]
+        x=_frozen(x),
         value=float(values[done]),
-        values=frozen(values[: done + 1], True),  # type: ignore[arg-type]
-        path=frozen(path[: done + 1], task.record_path),
+        values=_frozen(values[: done + 1]),
+        path=_frozen(path[: done + 1]) if task.record_path else None,
         status="diverged" if status == DIVERGED else "max_steps",
         steps_run=done,
         seed=task.seed,
         noise=task.noise,
         schedule=task.schedule,
         state_names=task.method.state_names,
-        states=frozen(states[:done], task.record_state),
-        gradients=frozen(grads[:done], task.record_state),
+        states=_frozen(states[:done]) if task.record_state else None,
+        gradients=_frozen(grads[:done]) if task.record_state else None,
     )

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from . import functions
 from .functions import get_function
 from .jit import jit
 from .models import MLP, Architecture, architecture, forward
@@ -186,40 +187,39 @@ def _noise_rows() -> StudyData:
     return StudyData(noise, empty, noise[:1], empty[:1], noise[:1], empty[:1])
 
 
+_NO_CONSTANTS = np.zeros(0)  # the test functions' constants ``c``: Rosenbrock and Rastrigin take none
+
+
+@jit
+def _add_noise(X: np.ndarray, rows: np.ndarray, grad: np.ndarray) -> None:
+    """The batch's noise: the mean of its rows of ``X``, added to ``grad``."""
+    for i in range(grad.shape[0]):
+        for row in rows:
+            grad[i] += X[row, i] / rows.shape[0]
+
+
 @jit
 def _rosenbrock_gradient(params: np.ndarray, X: np.ndarray, y: np.ndarray, rows: np.ndarray, grad: np.ndarray) -> float:
-    a, b = params[0], params[1]
-    grad[0] = -400.0 * a * (b - a * a) - 2.0 * (1.0 - a)
-    grad[1] = 200.0 * (b - a * a)
-    for row in rows:
-        grad[0] += X[row, 0] / rows.shape[0]
-        grad[1] += X[row, 1] / rows.shape[0]
-    return 100.0 * (b - a * a) ** 2 + (1.0 - a) ** 2
+    value = functions._rosenbrock_gradient(params, _NO_CONSTANTS, grad)
+    _add_noise(X, rows, grad)
+    return value
 
 
 @jit
 def _rosenbrock_value(params: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
-    return 100.0 * (params[1] - params[0] ** 2) ** 2 + (1.0 - params[0]) ** 2
+    return functions._rosenbrock(params, _NO_CONSTANTS)
 
 
 @jit
 def _rastrigin_gradient(params: np.ndarray, X: np.ndarray, y: np.ndarray, rows: np.ndarray, grad: np.ndarray) -> float:
-    total = 20.0
-    for i in range(2):
-        v = params[i]
-        grad[i] = 2.0 * v + 20.0 * math.pi * math.sin(2.0 * math.pi * v)
-        total += v * v - 10.0 * math.cos(2.0 * math.pi * v)
-        for row in rows:
-            grad[i] += X[row, i] / rows.shape[0]
-    return total
+    value = functions._rastrigin_gradient(params, _NO_CONSTANTS, grad)
+    _add_noise(X, rows, grad)
+    return value
 
 
 @jit
 def _rastrigin_value(params: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
-    total = 20.0
-    for i in range(2):
-        total += params[i] ** 2 - 10.0 * math.cos(2.0 * math.pi * params[i])
-    return total
+    return functions._rastrigin(params, _NO_CONSTANTS)
 
 
 def _objective(gradient: Any, value: Any, function: str) -> Objective:

@@ -298,6 +298,25 @@ STEPS: dict[str, Callable[..., None]] = {
 }
 
 
+class _Rates:
+    """The learning rate of each update from the kernel's closed forms (the tests check those against PyTorch's
+    recursions separately), and the momentum ``one_cycle`` cycles, written where the steps read it."""
+
+    def __init__(self, schedule: Any, method: Any, hp: np.ndarray):
+        self.schedule = kernel_schedule(schedule, method, float(hp[0]))
+        self.hp = hp.copy()  # the kernel's form, where one_cycle writes the momentum
+        at = int(self.schedule[1])
+        self.cycled = (method.hyperparameters[at].name, at) if at >= 0 else None
+
+    def at(self, epoch: int, t: int, hyper: Hyper) -> float:
+        """The rate of the update after ``t`` updates, in ``epoch``; updates ``hyper``'s cycled momentum."""
+        lr = learning_rate_at(self.schedule, float(self.hp[0]), epoch, t, self.hp)
+        if self.cycled is not None:
+            name, at = self.cycled
+            hyper[name] = float(self.hp[at])
+        return lr
+
+
 def run_problem(problem: Problem) -> FitResult:
     """Run a validated problem with NumPy loops."""
     n = problem.X.shape[0]
@@ -311,11 +330,7 @@ def run_problem(problem: Problem) -> FitResult:
     status = MAX_EPOCHS
     previous = np.inf
     t = 0
-    # The kernel's closed forms, so that both take their rates from the same values (the
-    # tests check them against PyTorch's recursions separately, over 10,000 epochs).
-    schedule = kernel_schedule(problem.schedule, problem.method, float(problem.hp[0]))
-    hp = problem.hp.copy()  # one_cycle writes the momentum it cycles here ...
-    cycled = [h.name for h in problem.method.hyperparameters][int(schedule[1])] if schedule[1] >= 0 else None
+    rates = _Rates(problem.schedule, problem.method, problem.hp)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
         for epoch in range(problem.epochs):
             if problem.shuffle:
@@ -323,14 +338,12 @@ def run_problem(problem: Problem) -> FitResult:
             begin_epoch(params, state, hyper, t)
             for start in range(0, n, problem.batch_size):
                 grad = batch_gradient(problem, params, index[start : start + problem.batch_size])
-                lr = learning_rate_at(schedule, float(hp[0]), epoch, t, hp)
-                if cycled is not None:  # ... and the rules read it from here
-                    hyper[cycled] = float(hp[int(schedule[1])])
+                lr = rates.at(epoch, t, hyper)
                 t += 1
                 step(params, grad, state, lr, hyper, t)
             end_epoch(params, state, hyper, t)
             loss = mean_loss(problem, params, problem.X, problem.y)
-            after_epoch(schedule, loss)
+            after_epoch(rates.schedule, loss)
             losses.append(loss)
             path.append(params.copy())
             if not (np.isfinite(loss) and np.isfinite(params).all()):
@@ -366,21 +379,15 @@ def minimize(function: Any, x0: Any = None, method: str = "adam", **options: Any
     The noise comes from the same generator (:func:`fastopt.shuffle.gaussian`),
     so a seeded noisy run is reproduced too.
     """
-    from .minimize import finish, prepare
-
     bound = _MINIMIZE_SIGNATURE.bind(function, x0, method, **options)
     bound.apply_defaults()
-    a = dict(bound.arguments)
-    task = prepare(a["function"], a["x0"], a["method"], a["steps"], a["noise"], a["seed"], a["schedule"],
-                   a["record_path"], a["record_state"], a["hyperparameters"])  # fmt: skip
+    task = _minimize_module.prepare(**bound.arguments)  # minimize's parameters, by name
     f, n = task.function, task.function.dim
     x = task.x0.copy()
     state = np.zeros((len(task.method.state_names), n))
     hyper = dict(task.hyperparameters)
     step = STEPS[task.method.name]
-    schedule = kernel_schedule(task.schedule, task.method, float(task.hp[0]))
-    hp = task.hp.copy()
-    cycled = [h.name for h in task.method.hyperparameters][int(schedule[1])] if schedule[1] >= 0 else None
+    rates = _Rates(task.schedule, task.method, task.hp)
     rng_state = task.rng_state()
     values, path, states, grads = [f(x)], [x.copy()], [], []
     status = MAX_EPOCHS
@@ -391,9 +398,7 @@ def minimize(function: Any, x0: Any = None, method: str = "adam", **options: Any
             if task.noise > 0:
                 gaussian(g, task.noise, rng_state)
             grads.append(g.copy())
-            lr = learning_rate_at(schedule, float(hp[0]), t, t, hp)
-            if cycled is not None:
-                hyper[cycled] = float(hp[int(schedule[1])])
+            lr = rates.at(t, t, hyper)
             step(x, g, state, lr, hyper, t + 1)
             end_epoch(x, state, hyper, t + 1)
             values.append(f(x))
@@ -405,7 +410,7 @@ def minimize(function: Any, x0: Any = None, method: str = "adam", **options: Any
     done = len(values) - 1
     states_array = np.array(states).reshape(done, *state.shape)
     grads_array = np.array(grads).reshape(done, n)
-    return finish(task, x, np.array(values), np.array(path), states_array, grads_array, done, status)
+    return _minimize_module.finish(task, x, np.array(values), np.array(path), states_array, grads_array, done, status)
 
 
 _MINIMIZE_SIGNATURE = inspect.signature(_minimize_module.minimize)

@@ -43,7 +43,7 @@ constant: under a schedule, ``"momentum"`` keeps the tutorial's form and
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -83,8 +83,7 @@ class Schedule:
     arguments: tuple[tuple[str, Any], ...] = ()  # as the user gave them, for repr
     parts: tuple[Schedule, ...] = ()  # sequential only
     milestones: tuple[int, ...] = ()  # sequential only
-    cycle_momentum: bool = False  # one_cycle only
-    momentum_range: tuple[float, float] = field(default=(0.0, 0.0))  # one_cycle: (base, max)
+    cycle_momentum: bool = False  # one_cycle (and a sequential holding one)
 
     def __repr__(self) -> str:
         shown = [repr(p) for p in self.parts] + [f"{k}={v!r}" for k, v in self.arguments]
@@ -193,9 +192,7 @@ def one_cycle(
         total_steps=steps, max_lr=max_lr, pct_start=pct, anneal_strategy=anneal_strategy, cycle_momentum=cycle,
         base_momentum=low_m, max_momentum=high_m, div_factor=div, final_div_factor=final, three_phase=three,
     )  # fmt: skip
-    made = _make("one_cycle", ONE_CYCLE, args, per, **shown)
-    return Schedule(made.name, made.code, made.args, made.per, made.arguments, cycle_momentum=cycle,
-                    momentum_range=(low_m, high_m))  # fmt: skip
+    return replace(_make("one_cycle", ONE_CYCLE, args, per, **shown), cycle_momentum=cycle)
 
 
 def sequential(*schedules: Schedule, milestones: list[int] | tuple[int, ...]) -> Schedule:
@@ -218,10 +215,9 @@ def sequential(*schedules: Schedule, milestones: list[int] | tuple[int, ...]) ->
             f"milestones must be {len(schedules) - 1} increasing step or epoch numbers (one fewer than the "
             f"schedules), got {list(milestones)}"
         )
-    cycling = [s for s in schedules if s.cycle_momentum]
     return Schedule(
         "sequential", -1, (), pers.pop(), (("milestones", list(marks)),), parts=tuple(schedules), milestones=marks,
-        cycle_momentum=bool(cycling), momentum_range=cycling[0].momentum_range if cycling else (0.0, 0.0),
+        cycle_momentum=any(s.cycle_momentum for s in schedules),
     )  # fmt: skip
 
 

@@ -214,12 +214,13 @@ def _run(problem: StudyProblem, runs: list[dict[str, Any]], done: Any, client: A
 
 
 def _epochs_to_target(problem: StudyProblem, run: dict[str, Any], row: Any) -> float:
-    """First epoch whose test metric reaches the target (final runs only; NaN if never or not measured).
+    """First epoch whose test metric reaches the target (the tuned reruns only, the ones the report times;
+    NaN if never or not measured).
 
     The test metric per epoch needs the parameters per epoch: the run is
     repeated with ``record_path=True`` (the same run, bit for bit).
     """
-    if run["stage"] == "tune" or row["status"] == "diverged":
+    if run["stage"] != "best" or row["status"] == "diverged":
         return math.nan
     from .optimize import fit
 
