@@ -10,6 +10,8 @@ import pytest
 import fastopt
 from fastopt import schedules
 
+pytestmark = pytest.mark.numerics  # compared with NumPy / BLAS results: run again in CI with other SIMD loops
+
 RUNS = [
     ("rosenbrock", "adam", dict(learning_rate=0.02)),
     ("beale", "adagrad", dict(learning_rate=0.1)),

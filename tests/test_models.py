@@ -24,6 +24,8 @@ from fastopt.models import architecture, backward, forward
 GOLDEN = json.loads((Path(__file__).resolve().parent / "data" / "torch_models_golden.json").read_text())
 IMPLEMENTATIONS = {"fit": fastopt.fit, "reference": fastopt.reference.fit}
 
+pytestmark = pytest.mark.numerics  # compared with NumPy / BLAS results: run again in CI with other SIMD loops
+
 
 def model_of(hidden, activation="relu"):
     return fastopt.MLP(tuple(hidden), activation) if hidden else "linear"
@@ -239,6 +241,7 @@ def test_objective_reproduces_the_linear_model_bit_for_bit():
                                                        seed=0).params)  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.jit
 def test_objective_does_not_recompile_fastopt_in_a_new_process(tmp_path):
     script = tmp_path / "user.py"

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import fastopt
 from fastopt.methods import get_method
 
-pytestmark = pytest.mark.properties
+pytestmark = [pytest.mark.properties, pytest.mark.numerics]
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 # Without the JIT (the coverage run) kernels are plain Python: fewer, smaller examples still reach every line.

@@ -10,6 +10,8 @@ from fastopt.methods import REGISTRY, get_method
 
 from conftest import linear_problem
 
+pytestmark = pytest.mark.numerics  # compared with NumPy / BLAS results: run again in CI with other SIMD loops
+
 CLIPPED = [m.name for m in REGISTRY if "clip_value" in m.defaults]
 
 

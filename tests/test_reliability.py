@@ -125,6 +125,7 @@ def fit_in_new_process(env):
     return result.stdout.strip()
 
 
+@pytest.mark.slow
 @pytest.mark.jit
 def test_cache_folder_can_move_and_a_corrupted_cache_is_recompiled(tmp_path):
     """NUMBA_CACHE_DIR relocates the cache (read-only installs); garbage in it does not break a fit."""
@@ -162,6 +163,7 @@ caching.IndexDataCacheFile._save_data = full
 """ + FIT_RECORDING_WARNINGS
 
 
+@pytest.mark.slow
 @pytest.mark.jit
 @pytest.mark.parametrize(
     "script, message",

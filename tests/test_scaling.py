@@ -6,11 +6,14 @@ import warnings
 
 import numpy as np
 import pytest
+from bounds import U, StandardizedLeastSquares, gamma
 from conftest import least_squares
 
 import fastopt
 from fastopt.models import Architecture, forward
 from fastopt.scaling import Scaling
+
+pytestmark = pytest.mark.numerics  # compared with NumPy / BLAS results: run again in CI with other SIMD loops
 
 RNG = np.random.default_rng(0)
 X_RAW = RNG.normal(loc=[100.0, -3.0, 0.0], scale=[40.0, 0.01, 1.0], size=(300, 3))
@@ -36,17 +39,49 @@ def test_a_constant_column_keeps_scale_one():
 
 
 @pytest.mark.parametrize("fit", [fastopt.fit, fastopt.reference.fit], ids=["kernel", "reference"])
-def test_standardized_fit_reaches_least_squares_in_the_data_units(fit):
-    # Full batch: no minibatch noise, so the answer is least squares to many digits, in the data's units
-    # (the raw columns span 4 orders of magnitude: 40 and 0.01 standard deviations).
+def test_standardized_gradient_descent_reaches_least_squares_to_its_rounding_floor(fit):
+    # The raw columns span 4 orders of magnitude (standard deviations 40 and 0.01; the raw design's
+    # condition number is 3e4), the standardized ones are near orthonormal. Full-batch gradient descent at
+    # lr = 1 / λ_max(H) contracts the error by q = 1 - λ_min / λ_max (0.1 here) per step, so after 300
+    # steps only its rounding floor is left: per step a gradient error δg (bounds.py: any summation order,
+    # the kernel's loop and the reference's BLAS alike) and the update's own rounding, 2 u |θ|; in the
+    # limit ||θ - θ*|| <= (lr δg + 2 u ||θ||) / (1 - q).
+    problem = StandardizedLeastSquares.of(X_RAW, Y_RAW)
+    lr = 1.0 / problem.lambda_max
+    r = fit(X_RAW, Y_RAW, "sgd", clip_value=None, standardize=True, learning_rate=lr, epochs=300, batch_size=300,
+            seed=0, stopping_threshold=0)  # fmt: skip
+    q = 1.0 - problem.lambda_min / problem.lambda_max
+    theta = problem.standardized(r.params)
+    _, gradient_error = problem.gradient(problem.optimum)
+    start = np.linalg.norm(problem.standardized(r.init) - problem.optimum)
+    floor = (lr * gradient_error + 2 * U * np.linalg.norm(problem.optimum)) / (1 - q) + q**300 * start
+    # Plus the computed θ*'s own error and the two maps between the coordinates (data units and back).
+    mapping = gamma(4 * (X_RAW.shape[1] + 4)) * (
+        np.abs(theta).sum() * (1 + np.abs(problem.scaling.x_mean / problem.scaling.x_scale).sum())
+        + abs(problem.scaling.y_mean) / problem.scaling.y_scale
+    )
+    assert np.linalg.norm(theta - problem.optimum) <= floor + problem.optimum_error + mapping
+    within = problem.prediction_bounds(X_RAW, r.params, problem.distance_bound(theta))
+    assert np.all(np.abs(r.predict(X_RAW) - problem.predictions(X_RAW)) <= within)
+    assert np.max(within / np.abs(problem.predictions(X_RAW))) < 1e-11  # the floor (6e-13: the oracle's own error)
+
+
+@pytest.mark.parametrize("fit", [fastopt.fit, fastopt.reference.fit], ids=["kernel", "reference"])
+def test_standardized_adam_reaches_least_squares_in_the_data_units(fit):
+    # Adam has no contraction bound: at the rounding floor its second moment decays while the gradient is
+    # rounding noise, and the normalised step kicks the iterate away again (with a constant rate, seed 0:
+    # 5e-15 relative from least squares at epoch 1000, 9e-6 at epoch 2000, back to 1e-10 at 3000), so
+    # where a constant-rate run ends depends on the CPU's rounding. Annealed to zero (cosine), the kicks
+    # shrink with the rate. The comparison's tolerance is the one any iterate satisfies: the distance its
+    # own gradient implies (bounds.py). Only "converged to 1e-6" is measured, not derived: the worst of 20
+    # seeds over the second half of the run was 9e-10, the worst final iterate 1.3e-14.
+    problem = StandardizedLeastSquares.of(X_RAW, Y_RAW)
     r = fit(X_RAW, Y_RAW, "adam", standardize=True, learning_rate=0.01, epochs=3000, batch_size=300, seed=0,
-            stopping_threshold=0)
-    ols = least_squares(X_RAW, Y_RAW)
-    np.testing.assert_allclose(r.params, ols, rtol=1e-6)
-    np.testing.assert_allclose(r.coef, ols[:-1], rtol=1e-6)
-    np.testing.assert_allclose(r.predict(X_RAW), X_RAW @ ols[:-1] + ols[-1], rtol=1e-8)
+            stopping_threshold=0, schedule=fastopt.schedules.cosine(3000))  # fmt: skip
+    within = problem.prediction_bounds(X_RAW, r.params, problem.distance_bound(problem.standardized(r.params)))
+    assert np.all(np.abs(r.predict(X_RAW) - problem.predictions(X_RAW)) <= within)
+    assert np.max(within / np.abs(problem.predictions(X_RAW))) < 1e-6
     assert r.scaling is not None and r.scaling.y_mean == pytest.approx(Y_RAW.mean())
-    assert r.gradient_norm < 1e-6
 
 
 def test_kernel_and_reference_agree_when_standardized():

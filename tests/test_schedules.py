@@ -14,6 +14,8 @@ from fastopt.schedules import kernel_schedule, learning_rate_at
 
 from conftest import linear_problem
 
+pytestmark = pytest.mark.numerics  # compared with NumPy / BLAS results: run again in CI with other SIMD loops
+
 SCHEDULES = {
     "step": schedules.step(3, 0.5),
     "step default gamma": schedules.step(30),

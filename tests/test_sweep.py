@@ -253,6 +253,7 @@ def test_sweep_command_bad_options(capsys, args, message):
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.jit
 @pytest.mark.parametrize(
     "script, files",

@@ -21,6 +21,8 @@ import pytest
 import fastopt
 from fastopt import schedules
 
+pytestmark = pytest.mark.numerics  # compared with NumPy / BLAS results: run again in CI with other SIMD loops
+
 GOLDEN_FILE = Path(__file__).resolve().parent / "data" / "torch_golden.json"
 GOLDEN = json.loads(GOLDEN_FILE.read_text(encoding="utf-8"))
 CASES = GOLDEN["cases"]
