@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
 import fastopt
 from fastopt.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
+from fastopt.optimize import Run
+from fastopt.validation import prepare
 
 from conftest import record_per_epoch
 
@@ -73,3 +76,29 @@ def test_new_methods_and_schedules_10k_epochs(benchmark, split, method, schedule
                   seed=0, schedule=chosen)  # fmt: skip
     fastopt.fit(split.x_train, split.y_train, method, **{**kwargs, "epochs": 1})
     benchmark.pedantic(fastopt.fit, args=(split.x_train, split.y_train, method), kwargs=kwargs, rounds=3)
+
+
+def _epoch_seconds(run, epochs: int) -> float:
+    start = time.perf_counter()
+    run.advance(epochs)
+    return (time.perf_counter() - start) / epochs
+
+
+@pytest.mark.parametrize("method", ["sgd", "adam", "adamw", "adamax", "nadam", "radam", "adabelief"])
+def test_epoch_cost_stays_flat_along_a_run(benchmark, split, method):
+    """Per-epoch cost at epochs 4,000-4,500 over epochs 10-510 of one run (Adam's beta2**t is subnormal
+    from update ~708,000, epoch ~2,830, unless flushed; beta1**t from epoch ~27)."""
+    benchmark.group = "epoch cost along a run (late / early)"
+    problem = prepare(split.x_train, split.y_train, method, learning_rate=0.01, epochs=5_000,
+                      batch_size=TUTORIAL_BATCH_SIZE, stopping_threshold=0, seed=0, init=None, shuffle=True,
+                      hyperparameters={})  # fmt: skip
+
+    def late_over_early() -> float:
+        run = Run(problem)
+        run.advance(10)
+        early = _epoch_seconds(run, 500)
+        run.advance(4_000 - run.epochs_done)
+        return _epoch_seconds(run, 500) / early
+
+    ratio = benchmark.pedantic(late_over_early, rounds=3, warmup_rounds=1)
+    benchmark.extra_info["late_over_early"] = ratio

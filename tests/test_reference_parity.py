@@ -7,6 +7,8 @@ import pytest
 
 import fastopt
 from fastopt.methods import REGISTRY, get_method
+from fastopt.optimize import Run
+from fastopt.validation import prepare
 
 from conftest import linear_problem
 
@@ -104,3 +106,19 @@ def test_chaotic_schedule_settings_agree_epoch_by_epoch():
     kernel, reference = fastopt.fit(x, y, "momentum", **kwargs), fastopt.reference.fit(x, y, "momentum", **kwargs)
     np.testing.assert_allclose(kernel.loss_history, reference.loss_history, rtol=1e-10)
     np.testing.assert_allclose(kernel.params, reference.params, rtol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["adam", "adamw", "adamax", "nadam", "radam", "adabelief"])
+def test_running_powers_flush_to_zero_without_changing_the_run(method):
+    # beta2 0.99: beta2**t falls below 2**-60 at update ~4,140 and would be subnormal from ~70,000 on; the
+    # kernel flushes its running products to 0 there, the reference computes b**t with pow. Same numbers.
+    X, y = linear_problem(20, 2, seed=5)
+    kwargs = dict(learning_rate=0.001, beta2=0.99, epochs=300, batch_size=1, stopping_threshold=0, seed=0)
+    assert_same_run(*both(X, y, method, **kwargs))
+    run = Run(prepare(X, y, method, init=None, shuffle=True, hyperparameters={"beta2": 0.99},
+                      **{k: v for k, v in kwargs.items() if k != "beta2"}))  # fmt: skip
+    run.advance(300)
+    # The running products (each rule's docstring): b1**t and b2**t; Adamax b1**t; NAdam mu_1..mu_t and b2**t.
+    slots = {"adamax": [(2, 0)], "nadam": [(2, 0), (3, 0)]}.get(method, [(2, 0), (2, 1)])
+    assert run.n_steps == 6000 and all(run.state[slot] == 0.0 for slot in slots)
+    assert not np.any((run.state != 0) & (np.abs(run.state) < np.finfo(np.float64).tiny))  # nothing subnormal
