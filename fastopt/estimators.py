@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -86,7 +87,7 @@ class _FastoptEstimator(BaseEstimator):
     def _validation_score(self, result: FitResult, X: np.ndarray, y: np.ndarray) -> float:
         raise NotImplementedError
 
-    def _problem(self, X: np.ndarray, y: np.ndarray) -> Any:
+    def _problem(self, X: np.ndarray, y: np.ndarray, seed: int) -> Any:
         """The validated fit of ``X``, ``y`` with this estimator's settings."""
         if self.schedule == "cosine":
             schedule: Schedule | None = cosine(max(1, int(self.epochs)))
@@ -103,11 +104,6 @@ class _FastoptEstimator(BaseEstimator):
         else:
             batch_size = self.batch_size
         model: Any = MLP(tuple(self.hidden_layer_sizes), self.activation) if len(self.hidden_layer_sizes) else "linear"
-        seed = self.random_state
-        if seed is None:
-            seed = int(np.random.default_rng().integers(2**32))
-        elif isinstance(seed, np.random.RandomState):
-            seed = int(seed.randint(2**31))
         return prepare(
             X, y, self.method, learning_rate=self.learning_rate, epochs=self.epochs, batch_size=batch_size,
             stopping_threshold=self.stopping_threshold, seed=seed, init=None, shuffle=True, schedule=schedule,
@@ -115,13 +111,31 @@ class _FastoptEstimator(BaseEstimator):
             n_classes=len(self.classes_) if self._loss() == "cross_entropy" else None, standardize=self.standardize,
         )  # fmt: skip
 
+    def _seed(self) -> int:
+        """One seed for this call, from ``random_state`` as scikit-learn reads it (``check_random_state``).
+
+        An integer (Python or NumPy) is the seed itself, so equal values give
+        equal fits; ``None`` draws a fresh seed; a ``RandomState`` gives one
+        draw, used for both the validation split and the run.
+        """
+        value = self.random_state
+        if value is None:
+            return int(np.random.default_rng().integers(2**32))
+        if isinstance(value, np.random.RandomState):
+            return int(value.randint(2**31))
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool) and 0 <= value < 2**32:
+            return int(value)
+        raise ValueError(
+            f"random_state must be None, an integer in [0, 2**32) or a numpy.random.RandomState, got {value!r}"
+        )
+
     def fit(self, X: Any, y: Any) -> Any:
         """Fit for ``epochs`` epochs (fewer with early stopping or a tolerance); returns self."""
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False, reset=True)
         target = self._targets(y, first_call=True)
         if self.early_stopping:
             return self._fit_early_stopping(X, target)
-        run = Run(self._problem(X, target))
+        run = Run(self._problem(X, target, self._seed()))
         run.advance(int(self.epochs))
         self._finish(run, run.result())
         return self
@@ -132,9 +146,13 @@ class _FastoptEstimator(BaseEstimator):
         n_valid = max(1, round(self.validation_fraction * n))
         if not 0 < self.validation_fraction < 1 or n_valid >= n:
             raise ValueError(f"validation_fraction={self.validation_fraction!r} leaves no training or validation rows")
-        order = np.random.default_rng(self.random_state if isinstance(self.random_state, int) else None).permutation(n)
+        patience = self.n_iter_no_change
+        if not isinstance(patience, numbers.Integral) or isinstance(patience, bool) or patience < 1:
+            raise ValueError(f"n_iter_no_change must be an integer >= 1, got {patience!r}")
+        seed = self._seed()
+        order = np.random.default_rng(seed).permutation(n)
         valid, train = np.sort(order[:n_valid]), np.sort(order[n_valid:])
-        run = Run(self._problem(X[train], target[train]))
+        run = Run(self._problem(X[train], target[train], seed))
         # Scored through a copy of one result with each epoch's parameters: packaging a full result every
         # epoch would cost a full-data gradient and could warn every epoch.
         template = run.result()
@@ -173,7 +191,7 @@ class _FastoptEstimator(BaseEstimator):
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False, reset=first_call)
         target = self._targets(y, first_call, classes)
         if first_call:
-            self._run = Run(self._problem(X, target))
+            self._run = Run(self._problem(X, target, self._seed()))
         else:
             problem = self._run.problem
             if problem.scaling is not None:
@@ -230,7 +248,9 @@ class FastoptRegressor(RegressorMixin, _FastoptEstimator):
         (R^2) and keep the best parameters.
     validation_fraction : float, default 0.1
     n_iter_no_change : int, default 10
-    random_state : int or None, default None
+    random_state : int, numpy.random.RandomState or None, default None
+        Seeds the row order and the validation split, as scikit-learn's
+        ``check_random_state`` reads it (a NumPy integer is an integer).
     hyperparameters : dict, optional
         The method's other hyperparameters (e.g. ``{"beta1": 0.8}``).
 

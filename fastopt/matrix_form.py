@@ -26,7 +26,7 @@ def batch_gradient(problem: Problem, params: np.ndarray, rows: np.ndarray) -> np
     """Gradient of the mean loss over ``rows``, in matrix form (the tutorial's, for the linear model)."""
     X, y, model = problem.X, problem.y, problem.model
     if isinstance(model, Objective):
-        grad = np.empty_like(params)
+        grad = np.zeros_like(params)  # as the kernel's buffer, zeroed before every call
         model.gradient(params, X, y, rows.astype(np.int64), grad)
         return grad
     Xb, yb = X[rows], y[rows]

@@ -81,6 +81,7 @@ def minimize_kernel(
     hp = hp.copy()  # one_cycle writes the momentum it cycles into it
     for t in range(start, stop):
         begin_epoch(code, x, state, hp, t)  # schedule-free: from the average back to y; wrappers start
+        grad[:] = 0.0  # a user's gradient that leaves entries unwritten still gives a function of its inputs
         gradient(x, constants, grad)
         if noise > 0.0:
             gaussian(grad, noise, rng_state)

@@ -57,6 +57,9 @@ class Objective:
         (``rows``: int64 array of the batch's row numbers) with respect to
         ``params`` into ``grad`` (float64, same length as ``params``) and
         returns that batch's mean loss. ``X`` and ``y`` are read-only.
+        ``grad`` holds zeros on every call (one pass over the p values
+        before each batch), so an entry left unwritten counts as 0 and a
+        run stays a function of its inputs.
     loss : numba.njit function ``(params, X, y) -> float``
         The mean loss over all rows; fastopt records it after every epoch
         and stops on it (tolerance rule, divergence).
@@ -191,6 +194,7 @@ def objective_epoch(
         batch = rows[: stop - start]
         for k in range(stop - start):
             batch[k] = index[start + k]
+        grad[:] = 0.0  # a gradient that leaves entries unwritten still gives a function of its inputs
         gradient(params, X, y, batch, grad)
         if per_step:
             lr = rate_at(schedule, code, state, hp, epoch, t)

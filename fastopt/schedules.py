@@ -187,6 +187,14 @@ def one_cycle(
     div = _number("div_factor", div_factor, positive=True)
     final = _number("final_div_factor", final_div_factor, positive=True)
     three = check_flag("three_phase", three_phase)
+    # PyTorch's phases end at steps pct T - 1, (2 pct T - 2,) T - 1; a phase of no width divides 0 by 0.
+    ends = (pct * steps - 1, 2 * pct * steps - 2, steps - 1.0) if three else (pct * steps - 1, steps - 1.0)
+    for k, (begin, end) in enumerate(zip((0.0, *ends[:-1]), ends, strict=True)):
+        if end == begin:
+            raise ValueError(
+                f"one_cycle with pct_start={pct} and total_steps={steps}{' (three_phase)' if three else ''} leaves "
+                f"phase {k + 1} no steps (it begins and ends at step {begin:g}); change pct_start or total_steps"
+            )
     args = (float(steps), pct, float(anneal_strategy == "cos"), div, final, float(three), top, low_m, high_m)
     shown = dict(
         total_steps=steps, max_lr=max_lr, pct_start=pct, anneal_strategy=anneal_strategy, cycle_momentum=cycle,
@@ -209,6 +217,8 @@ def sequential(*schedules: Schedule, milestones: list[int] | tuple[int, ...]) ->
     pers = {s.per for s in schedules}
     if len(pers) > 1:
         raise ValueError("the schedules in sequential must all be stepped the same way (per='epoch' or per='step')")
+    if not isinstance(milestones, (list, tuple)):
+        raise TypeError(f"milestones must be a list of step or epoch numbers, got {type(milestones).__name__}")
     marks = tuple(check_integer("milestones", m, 1) for m in milestones)
     if len(marks) != len(schedules) - 1 or list(marks) != sorted(set(marks)):
         raise ValueError(

@@ -115,3 +115,24 @@ def test_hyperparameters_dict_reaches_the_method():
     model = FastoptRegressor(method="adamw", hyperparameters={"weight_decay": 0.5}, epochs=3, random_state=0)
     assert model.fit(X, y).result_.hyperparameters["weight_decay"] == 0.5
     assert model.get_params()["hyperparameters"] == {"weight_decay": 0.5}
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_random_state_is_read_as_scikit_learn_reads_it(early_stopping):
+    # GridSearchCV passes NumPy integers from np.arange grids: they seed exactly as the int does.
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(120, 2)), rng.normal(size=120)
+    kwargs = dict(epochs=15, early_stopping=early_stopping)
+    fits = [FastoptRegressor(random_state=seed, **kwargs).fit(X, y).result_.params for seed in (3, np.int64(3), 3)]
+    assert all(np.array_equal(fits[0], other) for other in fits[1:])
+    a, b = (FastoptRegressor(random_state=np.random.RandomState(5), **kwargs).fit(X, y).result_.params for _ in "ab")
+    assert np.array_equal(a, b)  # two equal RandomStates, one draw each: the same fit
+    for bad in (-1, 2**32, 1.5, "3"):
+        with pytest.raises(ValueError, match=r"random_state must be None, an integer in \[0, 2\*\*32\)"):
+            FastoptRegressor(random_state=bad, **kwargs).fit(X, y)
+
+
+def test_n_iter_no_change_must_be_at_least_one():
+    X = np.linspace(-1, 1, 40).reshape(-1, 1)
+    with pytest.raises(ValueError, match="n_iter_no_change must be an integer >= 1, got -3"):
+        FastoptRegressor(early_stopping=True, n_iter_no_change=-3, epochs=5).fit(X, X[:, 0])

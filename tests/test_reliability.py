@@ -10,6 +10,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 
@@ -240,3 +241,44 @@ def test_cache_entries_are_stamped_with_every_source_file(tmp_path):
         assert module._package_stamp() != original
     finally:
         jit._package_stamp.cache_clear()
+
+
+@numba.njit(cache=True)
+def _first_coordinate_only(params, X, y, rows, grad):
+    """A user's gradient that writes grad[0] and leaves grad[1] as it finds it."""
+    total = 0.0
+    for r in rows:
+        total += 2.0 * (params[0] * X[r, 0] - y[r]) * X[r, 0]
+    grad[0] = total / len(rows)
+    return 0.0
+
+
+@numba.njit(cache=True)
+def _first_coordinate_loss(params, X, y):
+    return float(np.mean((params[0] * X[:, 0] - y) ** 2))
+
+
+@numba.njit(cache=True)
+def _first_coordinate_value(x, c):
+    return (x[0] - 1.0) ** 2
+
+
+@numba.njit(cache=True)
+def _first_coordinate_gradient(x, c, grad):
+    grad[0] = 2.0 * (x[0] - 1.0)
+    return (x[0] - 1.0) ** 2
+
+
+def test_a_gradient_that_leaves_entries_unwritten_sees_zeros_there():
+    # The buffer is zeroed before every call: the unwritten coordinate never moves, in every run alike.
+    X = np.linspace(-1, 1, 50).reshape(-1, 1)
+    objective = fastopt.Objective(_first_coordinate_only, _first_coordinate_loss, n_params=2)
+    runs = [fastopt.fit(X, 3 * X[:, 0], "adam", objective=objective, init=[0.0, 0.5], epochs=20, seed=4)
+            for _ in range(6)]  # fmt: skip
+    for fit in (runs[0], fastopt.reference.fit(X, 3 * X[:, 0], "adam", objective=objective, init=[0.0, 0.5],
+                                               epochs=20, seed=4)):  # fmt: skip
+        assert fit.params[1] == 0.5 and fit.params[0] != 0.0
+    assert all(np.array_equal(run.params, runs[0].params) for run in runs)
+    function = fastopt.functions.TestFunction("first", _first_coordinate_value, _first_coordinate_gradient, dim=2)
+    path = fastopt.minimize(function, [0.0, 0.25], "adam", steps=50, learning_rate=0.1).path
+    assert np.all(path[:, 1] == 0.25) and path[-1, 0] > 0.5

@@ -295,3 +295,19 @@ def test_schedule_reprs_read_like_the_calls():
         "milestones=[5])"
     )
     assert repr(schedules.reduce_on_plateau()).startswith("reduce_on_plateau(factor=0.1, patience=10")
+
+
+@pytest.mark.parametrize(
+    "arguments, phase",
+    [(dict(total_steps=10, max_lr=0.1, pct_start=0.1), 1), (dict(total_steps=2, pct_start=0.5, three_phase=True), 1),
+     (dict(total_steps=9, pct_start=5 / 9, three_phase=True), 3)],
+)  # fmt: skip
+def test_one_cycle_refuses_a_phase_without_steps(arguments, phase):
+    # Such a phase begins and ends at the same step: its position in the phase would be 0 / 0.
+    with pytest.raises(ValueError, match=rf"pct_start=.*total_steps=.*phase {phase} no steps"):
+        schedules.one_cycle(**arguments)
+
+
+def test_sequential_milestones_must_be_a_list():
+    with pytest.raises(TypeError, match="milestones must be a list of step or epoch numbers, got int"):
+        schedules.sequential(schedules.cosine(5), schedules.step(3), milestones=5)
