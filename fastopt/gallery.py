@@ -27,7 +27,7 @@ import numpy as np
 
 from .checks import check_integer
 from .functions import TestFunction, get_function
-from .methods import get_method
+from .methods import REGISTRY, get_method
 from .minimize import MinimizeResult, minimize
 
 __all__ = ["gallery", "tune", "GALLERY_FUNCTIONS", "GALLERY_METHODS", "SEARCH", "Tuned"]
@@ -39,16 +39,9 @@ GALLERY_FUNCTIONS = ("rosenbrock", "beale", "himmelblau", "rastrigin", "ackley",
 GALLERY_METHODS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam")
 #: Learning rates tried: 13 points, 1e-4 to 1, evenly spaced in log10.
 LEARNING_RATES = tuple(float(v) for v in np.round(np.logspace(-4, 0, 13), 12))
-#: Each method's second tuned hyperparameter and its values (methods not listed tune the rate alone).
+#: Each method's second tuned hyperparameter and its values, from its row (methods not listed tune the rate alone).
 SEARCH: dict[str, tuple[str, tuple[float, ...]]] = {
-    "momentum": ("momentum", (0.5, 0.9, 0.99)),
-    "nesterov": ("momentum", (0.5, 0.9, 0.99)),
-    "rmsprop": ("beta", (0.9, 0.99)),
-    "adam": ("beta1", (0.5, 0.9)),
-    "adamw": ("beta1", (0.5, 0.9)),
-    "nadam": ("beta1", (0.5, 0.9)),
-    "lion": ("beta1", (0.5, 0.9)),
-    "adabelief": ("beta1", (0.5, 0.9)),
+    m.name: m.gallery_search for m in REGISTRY if m.gallery_search is not None
 }
 #: The gradient is not clipped in the gallery (the tutorial's sgd and momentum clip at 1 by default).
 NO_CLIPPING = {"clip_value": None}

@@ -170,14 +170,14 @@ def _package_stamp() -> str:
 
     Numba keys a cache entry on the stamp of the file that defines the
     function only, so an edited callee in another file (a rule in
-    ``update_rules.py`` inlined into a driver in ``kernels.py``) would leave
+    ``fastopt/methods/adam.py`` inlined into a driver in ``kernels.py``) would leave
     the driver's stale machine code in use, silently. With this digest in
     every entry's stamp, any change to fastopt's sources recompiles all of it.
     """
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

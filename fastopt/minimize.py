@@ -24,10 +24,10 @@ from .functions import GRADIENT_TYPE, VALUE_TYPE, TestFunction, get_function
 from .jit import one_signature
 from .kernels import DIVERGED, MAX_EPOCHS, _all_finite
 from .methods import NON_NEGATIVE, HyperValue, get_method, state_width
+from .methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from .result import _frozen
 from .schedules import Schedule, kernel_schedule
 from .shuffle import gaussian, new_state
-from .update_rules import apply_rule, begin_epoch, end_epoch, rate_at
 from .validation import (
     _check_array,
     _seed,

@@ -28,7 +28,7 @@ import numpy as np
 
 from .jit import jit
 from .losses import row_loss
-from .update_rules import apply_rule, begin_epoch, end_epoch, rate_at
+from .methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 
 __all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER"]
 

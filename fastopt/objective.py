@@ -29,7 +29,7 @@ from numba import types
 
 from .checks import check_integer
 from .jit import jit
-from .update_rules import apply_rule, begin_epoch, end_epoch, rate_at
+from .methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 
 __all__ = ["Objective", "GRADIENT_SIGNATURE", "LOSS_SIGNATURE", "objective_epoch", "BUILT_IN"]
 

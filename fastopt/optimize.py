@@ -59,15 +59,12 @@ def fit(
     y : array_like, shape (n,)
         Targets.
     method : str, default "adam"
-        One of :data:`fastopt.METHODS`: ``"sgd"``, ``"momentum"``,
-        ``"rmsprop"``, ``"adam"`` (the tutorial's four), the rest of
-        ``torch.optim``'s element-wise rules (``"nesterov"``, ``"adagrad"``,
-        ``"adamw"``, ``"adamax"``, ``"nadam"``, ``"radam"``, ``"adadelta"``,
-        ``"rprop"``, ``"asgd"``), ``"lion"``, ``"adabelief"``,
-        ``"sgd_schedule_free"``, ``"adamw_schedule_free"`` and
-        ``"lookahead"`` (over ``base=``, any other method). Update rules,
-        state and defaults: ``docs/optimizers.md``,
-        :mod:`fastopt.update_rules`, :mod:`fastopt.methods`.
+        One of :data:`fastopt.METHODS`: the tutorial's four (``"sgd"``,
+        ``"momentum"``, ``"rmsprop"``, ``"adam"``), the rest of
+        ``torch.optim``'s element-wise rules, newer methods from their
+        reference packages, and ``"lookahead"`` (over ``base=``, any other
+        method). Update rules, state and defaults: ``docs/optimizers.md``,
+        one file per method in :mod:`fastopt.methods`.
     learning_rate : float > 0, optional
         Step size of the first epoch; None uses the method's default (0.01;
         0.001 for Adam and AdamW).

@@ -19,28 +19,10 @@ from typing import Any, cast
 
 import numpy as np
 
-from .methods import HyperValue
+from .methods import TORCH_OPTIMIZERS, HyperValue, torch_optimizer
 from .models import Architecture
 
 __all__ = ["PeerRun", "installed", "torch_fit", "sklearn_fit", "TORCH_OPTIMIZERS"]
-
-#: How each fastopt method is spelled in torch.optim (constant learning rate:
-#: the tutorial's momentum form equals SGD(momentum, dampening=0) then).
-TORCH_OPTIMIZERS = {
-    "sgd": "SGD",
-    "momentum": "SGD(momentum)",
-    "nesterov": "SGD(nesterov)",
-    "rmsprop": "RMSprop",
-    "adagrad": "Adagrad",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "adamax": "Adamax",
-    "nadam": "NAdam",
-    "radam": "RAdam",
-    "adadelta": "Adadelta",
-    "rprop": "Rprop",
-    "asgd": "ASGD",
-}
 
 
 @dataclass(frozen=True)
@@ -57,38 +39,6 @@ class PeerRun:
 def installed(module: str) -> bool:
     """Whether ``module`` can be imported, without importing it."""
     return importlib.util.find_spec(module) is not None
-
-
-def _torch_optimizer(torch: Any, method: str, parameters: list, hyper: Mapping[str, Any]) -> Any:
-    lr, wd = hyper["learning_rate"], hyper.get("weight_decay", 0.0)
-    optim = torch.optim
-    if method in ("sgd", "momentum", "nesterov"):
-        mu, tau = hyper.get("momentum", 0.0), hyper.get("dampening", 0.0)
-        return optim.SGD(parameters, lr=lr, momentum=mu, dampening=tau, nesterov=method == "nesterov", weight_decay=wd)
-    if method == "rmsprop":
-        return optim.RMSprop(parameters, lr=lr, alpha=hyper["beta"], eps=hyper["epsilon"], weight_decay=wd,
-                             momentum=hyper["momentum"], centered=hyper["centered"])  # fmt: skip
-    if method == "asgd":
-        return optim.ASGD(parameters, lr=lr, lambd=hyper["lambd"], alpha=hyper["alpha"], t0=hyper["t0"],
-                          weight_decay=wd)  # fmt: skip
-    if method == "adagrad":
-        return optim.Adagrad(parameters, lr=lr, eps=hyper["epsilon"], weight_decay=wd)
-    if method in ("adam", "adamw"):
-        cls = optim.Adam if method == "adam" else optim.AdamW
-        return cls(parameters, lr=lr, betas=(hyper["beta1"], hyper["beta2"]), eps=hyper["epsilon"],
-                   weight_decay=wd, amsgrad=hyper["amsgrad"])  # fmt: skip
-    if method in ("adamax", "nadam", "radam"):
-        extra = {} if method == "adamax" else {"decoupled_weight_decay": hyper["decoupled_weight_decay"]}
-        if method == "nadam":
-            extra["momentum_decay"] = hyper["momentum_decay"]
-        cls = {"adamax": optim.Adamax, "nadam": optim.NAdam, "radam": optim.RAdam}[method]
-        return cls(parameters, lr=lr, betas=(hyper["beta1"], hyper["beta2"]), eps=hyper["epsilon"], weight_decay=wd,
-                   **extra)  # fmt: skip
-    if method == "rprop":
-        return optim.Rprop(parameters, lr=lr, etas=hyper["etas"], step_sizes=hyper["step_sizes"])
-    if method == "adadelta":
-        return optim.Adadelta(parameters, lr=lr, rho=hyper["rho"], eps=hyper["epsilon"], weight_decay=wd)
-    raise ValueError(f"no torch.optim equivalent for method {method!r}")
 
 
 def _torch_network(torch: Any, arch: Architecture, init: np.ndarray) -> Any:
@@ -133,7 +83,7 @@ def torch_fit(
     arch = Architecture((X.shape[1], 1)) if model is None else model
     network = _torch_network(torch, arch, init)
     parameters = list(network.parameters())
-    optimizer = _torch_optimizer(torch, method, parameters, hyperparameters)
+    optimizer = torch_optimizer(method, torch, parameters, hyperparameters)
     clip = cast("float | None", hyperparameters.get("clip_value"))
     generator = torch.Generator().manual_seed(seed)
     n = len(Y)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .checks import check_integer
-from .methods import get_method
+from .methods import REGISTRY, get_method
 from .problems import PROBLEMS, StudyProblem, get_problem
 from .schedules import Schedule, cosine
 
@@ -37,17 +37,9 @@ __all__ = ["study", "SEARCH", "DEFAULT_METHODS", "SCHEDULES", "draw_settings"]
 #: The default methods: the tutorial's four, AdamW and Nesterov.
 DEFAULT_METHODS = ("sgd", "momentum", "rmsprop", "adam", "adamw", "nesterov")
 LEARNING_RATE_RANGE = (1e-4, 1.0)
-#: Each method's other tuned hyperparameters: name -> (low, high, "log" or "linear").
+#: Each method's other tuned hyperparameters, from its row: name -> (low, high, "log" or "linear").
 SEARCH: dict[str, dict[str, tuple[float, float, str]]] = {
-    "momentum": {"momentum": (0.5, 0.99, "linear")},
-    "nesterov": {"momentum": (0.5, 0.99, "linear")},
-    "rmsprop": {"beta": (0.8, 0.999, "linear")},
-    "adam": {"beta1": (0.5, 0.95, "linear")},
-    "adamw": {"beta1": (0.5, 0.95, "linear"), "weight_decay": (1e-4, 0.1, "log")},
-    "nadam": {"beta1": (0.5, 0.95, "linear")},
-    "radam": {"beta1": (0.5, 0.95, "linear")},
-    "lion": {"beta1": (0.5, 0.95, "linear")},
-    "adabelief": {"beta1": (0.5, 0.95, "linear")},
+    m.name: {name: (low, high, scale) for name, low, high, scale in m.study_search} for m in REGISTRY if m.study_search
 }
 #: Schedules a study can compare, by name: each a function of the run's epochs.
 SCHEDULES: dict[str, Callable[[int], Schedule | None]] = {

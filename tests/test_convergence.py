@@ -54,7 +54,7 @@ def test_multi_feature_converges_to_lstsq(method, d):
     free = "warmup_steps" in row.defaults
     result = fastopt.fit(
         X, y, method, learning_rate=(1 if free else 10) * row.defaults["learning_rate"], epochs=2000 if free else 1000,
-        batch_size=2000 if method == "rprop" else 200,  # Rprop is a full-batch method: noise flips its signs
+        batch_size=2000 if row.exceptions.full_batch else 200,
         stopping_threshold=0, seed=1, schedule=None if free else schedules.cosine(1000), **extra,
     )  # fmt: skip
     assert result.status == "max_epochs"

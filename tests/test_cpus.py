@@ -33,7 +33,7 @@ import hashlib, os, re, numpy as np, fastopt
 rng = np.random.default_rng(0)
 X = rng.normal(size=(400, 3)); y = X @ [1.0, -2.0, 0.5] + rng.normal(size=400)
 digest = hashlib.sha256()
-for method in ("sgd", "momentum", "rmsprop", "adam", "nadam", "radam", "lion", "adabelief"):
+for method in fastopt.METHODS:
     digest.update(fastopt.fit(X, y, method, epochs=30, seed=1, stopping_threshold=0).params.tobytes())
 mlp = fastopt.fit(X, y, "adam", model=fastopt.MLP((8, 4), activation="tanh"), epochs=10, seed=2, stopping_threshold=0)
 digest.update(mlp.params.tobytes())

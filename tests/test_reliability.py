@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import warnings
@@ -229,15 +230,16 @@ def test_cache_entries_are_stamped_with_every_source_file(tmp_path):
     assert cache_file._source_stamp[1] == jit._package_stamp()
     jit._package_stamp.cache_clear()
     try:
-        (tmp_path / "fastopt").mkdir()
-        for path in Path(jit.__file__).parent.glob("*.py"):
-            (tmp_path / "fastopt" / path.name).write_bytes(path.read_bytes())
-        original = jit._package_stamp()
-        edited = tmp_path / "fastopt" / "update_rules.py"
-        edited.write_text(edited.read_text() + "\n# an edit\n")
-        jit_copy = importlib.util.spec_from_file_location("jit_copy", tmp_path / "fastopt" / "jit.py")
+        copy = tmp_path / "fastopt"
+        shutil.copytree(Path(jit.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        jit_copy = importlib.util.spec_from_file_location("jit_copy", copy / "jit.py")
         module = importlib.util.module_from_spec(jit_copy)
         jit_copy.loader.exec_module(module)
+        original = jit._package_stamp()
+        assert module._package_stamp() == original  # the copy's stamp covers the same files
+        module._package_stamp.cache_clear()
+        edited = copy / "methods" / "adam.py"  # a file in a subpackage
+        edited.write_text(edited.read_text() + "\n# an edit\n")
         assert module._package_stamp() != original
     finally:
         jit._package_stamp.cache_clear()

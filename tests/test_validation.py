@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 import pytest
 
 import fastopt
+from fastopt.methods import REGISTRY
 
 X = np.linspace(-1, 1, 20)
 Y = 2 * X + 1
@@ -253,3 +257,40 @@ def test_none_hyperparameters_mean_defaults_and_clip_none_disables_clipping():
     r = fastopt.fit(X, Y, "sgd", clip_value=None, epochs=1, seed=0)
     assert dict(r.hyperparameters) == {"learning_rate": 0.01, "clip_value": None, "weight_decay": 0.0, "momentum": 0.0,
                                        "dampening": 0.0}
+
+
+def _outside(interval, integer=False):
+    """Values just outside ``interval``: at an open end, past a closed one (by one, for integers)."""
+    values = []
+    for end, closed, sign in ((interval.low, interval.low_closed, -1.0), (interval.high, interval.high_closed, 1.0)):
+        if math.isfinite(end):
+            past = int(end + sign) if integer else end + sign * max(abs(end), 1.0) * 1e-9
+            values.append(past if closed else end)
+    return values
+
+
+def _error_inputs():
+    """Every hyperparameter of every method, given a value outside its valid range (from the rows alone)."""
+    for method in REGISTRY:
+        for h in method.hyperparameters:
+            if h.choices is not None:
+                continue  # Lookahead's base: tests/test_wrappers.py
+            if h.is_flag:
+                yield pytest.param(method.name, h.name, "yes", TypeError, "True or False", id=f"{method.name}-{h.name}")
+                continue
+            ranges = [(h.valid, None)] if h.second is None else [(h.valid, 0), (h.second, 1)]
+            for interval, slot in ranges:
+                for value in _outside(interval, h.integer):
+                    given = value if slot is None else tuple(value if i == slot else d for i, d in enumerate(h.default))
+                    name = h.name if slot is None else f"{h.name}[{slot}]"
+                    yield pytest.param(method.name, h.name, given, ValueError, re.escape(f"{name} must be {interval}"),
+                                       id=f"{method.name}-{name}-{value:g}")  # fmt: skip
+            if h.integer:
+                yield pytest.param(method.name, h.name, 2.5, TypeError, "must be an integer", id=f"{method.name}-{h.name}")
+
+
+@pytest.mark.parametrize(("method", "name", "value", "exception", "pattern"), list(_error_inputs()))
+def test_every_hyperparameter_outside_its_range_is_rejected_by_name(method, name, value, exception, pattern):
+    x = np.linspace(-1.0, 1.0, 8)
+    with pytest.raises(exception, match=rf"^{re.escape(name) if exception is TypeError else ''}.*{pattern}"):
+        fastopt.fit(x, 2 * x, method, epochs=1, **{name: value})

@@ -1,0 +1,194 @@
+"""The optimization methods: one file per method, numbered by :data:`ORDER`.
+
+Each method's file (``fastopt/methods/adam.py``, ...) holds everything
+about it: its compiled ``rule`` (whose docstring is its formula), its NumPy
+``reference`` step, its epoch hooks if it has any, the ``torch_optimizer``
+that builds its PyTorch counterpart for ``compare --peers``, and its
+registry ``ROW`` (hyperparameters, defaults, valid ranges, state, search
+spaces and the exceptions the tests make for it; see :mod:`.rows`).
+
+A method's code, the integer the kernels dispatch on, is its place in
+:data:`ORDER`. The kernels' dispatch (:mod:`.dispatch`) is generated from
+this list by ``scripts/make_dispatch.py``; validation, the reference, the
+peers, the gallery, the study, the docs and the tests read the rows.
+Adding a method is one new file and one line in :data:`ORDER`, then
+``python scripts/make_dispatch.py`` (see CONTRIBUTING.md).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from types import MappingProxyType, ModuleType
+from typing import Any
+
+from . import (
+    adabelief,
+    adadelta,
+    adagrad,
+    adam,
+    adamax,
+    adamw,
+    adamw_schedule_free,
+    asgd,
+    lion,
+    lookahead,
+    momentum,
+    nadam,
+    nesterov,
+    radam,
+    rmsprop,
+    rprop,
+    sgd,
+    sgd_schedule_free,
+)
+from .rows import (
+    NON_NEGATIVE,
+    POSITIVE,
+    UNIT,
+    Exceptions,
+    Hyperparameter,
+    HyperValue,
+    Interval,
+    Method,
+)
+
+__all__ = [
+    "HyperValue",
+    "Interval",
+    "Hyperparameter",
+    "Method",
+    "Exceptions",
+    "NON_NEGATIVE",
+    "POSITIVE",
+    "UNIT",
+    "ORDER",
+    "REGISTRY",
+    "METHODS",
+    "LOOKAHEAD_OFFSET",
+    "MIN_STATE_WIDTH",
+    "get_method",
+    "state_width",
+    "Reference",
+    "reference",
+    "torch_optimizer",
+    "TORCH_OPTIMIZERS",
+]
+
+#: The built-in methods' files, in code order: the tutorial's four first. Append new methods at the end
+#: (a method's code is its place here, and the golden files and saved sweeps record codes by name only,
+#: but the order is what the kernels number).
+ORDER: tuple[ModuleType, ...] = (
+    sgd,
+    momentum,
+    rmsprop,
+    adam,
+    nesterov,
+    adagrad,
+    adamw,
+    adamax,
+    nadam,
+    radam,
+    adadelta,
+    rprop,
+    lion,
+    asgd,
+    adabelief,
+    sgd_schedule_free,
+    adamw_schedule_free,
+)
+
+LOOKAHEAD_OFFSET = lookahead.OFFSET
+_RULES = tuple(replace(module.ROW, code=code) for code, module in enumerate(ORDER))
+_FILES = {row.name: module for row, module in zip(_RULES, ORDER, strict=True)}
+_BY_NAME = {row.name: row for row in _RULES}
+#: The methods Lookahead may wrap: those whose hyperparameters are not named as Lookahead's own.
+_LOOKAHEAD_BASES = tuple(
+    row.name for row in _RULES if not {h.name for h in row.hyperparameters} & {"k", "alpha", "base"}
+)
+
+#: Every method's row, in code order, then Lookahead (over Adam, its default base).
+REGISTRY: tuple[Method, ...] = (*_RULES, lookahead.row(_BY_NAME["adam"], _LOOKAHEAD_BASES))
+METHODS: tuple[str, ...] = tuple(m.name for m in REGISTRY)
+_BY_NAME["lookahead"] = REGISTRY[-1]
+
+#: A rule's state has a column per parameter and at least this many: a row of scalars holds two.
+MIN_STATE_WIDTH = 2
+
+
+def state_width(n_params: int) -> int:
+    """Columns of a rule's state for ``n_params`` parameters."""
+    return max(n_params, MIN_STATE_WIDTH)
+
+
+def get_method(name: object, base: object = None) -> Method:
+    """Return the registry row for ``name`` (any case: ``"Adam"`` is ``"adam"``); a clear error otherwise.
+
+    ``base`` names the method that ``"lookahead"`` wraps (default ``"adam"``);
+    other methods take none.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"method must be a string, one of {', '.join(METHODS)}; got {type(name).__name__}")
+    try:
+        row = _BY_NAME[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown method {name!r}; valid methods are: {', '.join(METHODS)}") from None
+    if base is None:
+        return row
+    if row.name != "lookahead":
+        raise ValueError(f"base={base!r} is for method='lookahead'; {row.name!r} wraps no other method")
+    wrapped = _BY_NAME.get(base.lower()) if isinstance(base, str) else None
+    clash = sorted({h.name for h in wrapped.hyperparameters} & {"k", "alpha"}) if wrapped is not None else []
+    if wrapped is not None and wrapped.name != "lookahead" and clash:
+        names = ", ".join(clash)
+        raise ValueError(
+            f"Lookahead cannot wrap {wrapped.name}: Lookahead's {names} would shadow {wrapped.title}'s {names}"
+        )
+    if not isinstance(base, str) or base.lower() not in _LOOKAHEAD_BASES:
+        raise ValueError(
+            f"base must name the method Lookahead wraps, one of {', '.join(_LOOKAHEAD_BASES)}; got {base!r}"
+        )
+    return lookahead.row(_BY_NAME[base.lower()], _LOOKAHEAD_BASES)
+
+
+Step = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A method's NumPy reference: its step ``(p, g, state, lr, h, t)`` and epoch hooks ``(p, state, h, t)``."""
+
+    step: Step
+    begin_epoch: Step
+    end_epoch: Step
+
+
+def _no_hook(p: Any, state: Any, h: Any, t: int) -> None:
+    return None
+
+
+def reference(method: Method) -> Reference:
+    """The NumPy reference of ``method`` (a registry row, Lookahead over any base included)."""
+    base = method
+    if method.name == "lookahead":
+        base = _BY_NAME[method.hyperparameters[-1].default]
+    module = _FILES[base.name]
+    step = module.reference if method.name != "lookahead" else functools.partial(lookahead.reference, module.reference)
+    return Reference(
+        step,
+        getattr(module, "reference_begin_epoch", _no_hook),
+        getattr(module, "reference_end_epoch", _no_hook),
+    )
+
+
+#: How each method is spelled in torch.optim, for the methods that have an equal there.
+TORCH_OPTIMIZERS = MappingProxyType({row.name: row.peer for row in _RULES if row.peer is not None})
+
+
+def torch_optimizer(method: str, torch: Any, parameters: list, hyperparameters: Any) -> Any:
+    """The ``torch.optim`` optimizer equal to ``method`` over ``parameters``, or ValueError where none is."""
+    row = get_method(method)
+    if row.peer is None:
+        raise ValueError(f"no torch.optim equivalent for method {method!r}")
+    return _FILES[row.name].torch_optimizer(torch, parameters, dict(hyperparameters))
