@@ -1,4 +1,4 @@
-"""Write docs/optimizers.md from the registry rows in fastopt/methods/ (each rule's docstring is its formula).
+"""Write docs/optimizers.md and the README's list of methods from the registry rows in fastopt/methods/ (each rule's docstring is its formula).
 
 Usage: ``python scripts/make_optimizer_docs.py`` (a test checks the committed
 page is current, so a new method or default shows up in the docs or fails CI).
@@ -13,7 +13,11 @@ from pathlib import Path
 from fastopt import schedules
 from fastopt.methods import REGISTRY
 
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "optimizers.md"
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "optimizers.md"
+README = ROOT / "README.md"
+#: The README's list of methods sits between these markers.
+README_MARKERS = ("<!-- methods -->", "<!-- end methods -->")
 
 
 def _default(value: object) -> str:
@@ -69,9 +73,20 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def render_readme(text: str) -> str:
+    """``text`` (the README) with its list of methods rewritten from the registry."""
+    begin, end = README_MARKERS
+    head, rest = text.split(begin)
+    _, tail = rest.split(end)
+    rows = ["| method | | equals |", "|---|---|---|"]
+    rows += [f"| `{m.name}` | {m.title} | {_reference(m).split(';')[0]} |" for m in REGISTRY]
+    return "\n".join([head + begin, *rows, end + tail])
+
+
 def main() -> int:
     PAGE.parent.mkdir(exist_ok=True)
     PAGE.write_text(render())
+    README.write_text(render_readme(README.read_text()))
     print(f"wrote {PAGE}")
     return 0
 

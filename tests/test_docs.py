@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import pkgutil
+import re
+import warnings
+from pathlib import Path
 
 import pytest
 
 import fastopt
 
-MODULES = [name for _, name, _ in pkgutil.iter_modules(fastopt.__path__, "fastopt.") if name != "fastopt.__main__"]
+MODULES = [name for _, name, _ in pkgutil.walk_packages(fastopt.__path__, "fastopt.") if name != "fastopt.__main__"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -55,21 +59,59 @@ def test_generated_dispatch_is_current():
     assert text == module.render(), "fastopt/methods/dispatch.py is stale: run python scripts/make_dispatch.py"
 
 
-@pytest.mark.jit
-def test_readme_examples_run():
-    """Every Python block of the README runs as written, in order, in one namespace."""
-    import re
-    import warnings
-    from pathlib import Path
+ROOT = Path(__file__).resolve().parent.parent
+#: The pages whose Python blocks run, each after the README's (whose names they may use).
+DOC_PAGES = sorted((ROOT / "docs").glob("*.md"))
 
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.+?)```", text, flags=re.DOTALL)
-    assert len(blocks) >= 7
-    namespace: dict = {}
+
+def _python_blocks(path):
+    return re.findall(r"```python\n(.+?)```", path.read_text(), flags=re.DOTALL)
+
+
+def _run_blocks(path, namespace):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the examples show what fit warns about
-        for block in blocks:
-            exec(compile(block, "README.md", "exec"), namespace)
-    assert namespace["soft"].n_classes == 3
-    assert abs(namespace["clf"].score(namespace["iris"].data, namespace["labels"]) - 1) < 0.05
-    assert len(namespace["df"]) == 4 * 3 * 2 * 3
+        for block in _python_blocks(path):
+            exec(compile(block, str(path.relative_to(ROOT)), "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def readme_namespace():
+    """The README's Python blocks, run as written, in order, in one namespace."""
+    return _run_blocks(ROOT / "README.md", {})
+
+
+@pytest.mark.jit
+def test_readme_examples_run(readme_namespace):
+    assert len(_python_blocks(ROOT / "README.md")) >= 2
+    assert readme_namespace["r"].status == "stalled"
+
+
+@pytest.mark.jit
+@pytest.mark.parametrize("page", DOC_PAGES, ids=lambda p: p.name)
+def test_docs_examples_run(readme_namespace, page):
+    namespace = _run_blocks(page, dict(readme_namespace))
+    if page.name == "models_and_losses.md":
+        assert namespace["soft"].n_classes == 3
+    if page.name == "estimators.md":
+        assert abs(namespace["clf"].score(namespace["iris"].data, namespace["labels"]) - 1) < 0.05
+    if page.name == "sweeps.md":
+        assert len(namespace["df"]) == 4 * 3 * 2 * 3
+
+
+def test_readme_method_list_is_generated_from_the_registry():
+    script = ROOT / "scripts" / "make_optimizer_docs.py"
+    spec = importlib.util.spec_from_file_location("make_optimizer_docs", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.README.read_text()
+    assert text == module.render_readme(text), "README.md's methods are stale: run python scripts/make_optimizer_docs.py"
+
+
+def test_readme_is_a_front_page_and_every_link_resolves():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 300
+    assert len(DOC_PAGES) >= 6
+    for page in [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *DOC_PAGES]:
+        for link in re.findall(r"\]\(([^)#:]+)", page.read_text()):  # relative links (no scheme), anchors cut
+            assert (page.parent / link).exists(), f"{page.name} links to {link}, which does not exist"
