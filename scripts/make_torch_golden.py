@@ -104,6 +104,7 @@ METHOD_HYPERPARAMETERS = {
                   "degenerated_to_sgd"),
     "sgd_schedule_free": ("momentum", "weight_decay", "warmup_steps", "r", "weight_lr_power"),
     "adamw_schedule_free": ("beta1", "beta2", "epsilon", "weight_decay", "warmup_steps", "r", "weight_lr_power"),
+    "yogi": ("beta1", "beta2", "epsilon", "weight_decay", "initial_accumulator"),
 }
 SCHEDULE_FREE = ("sgd_schedule_free", "adamw_schedule_free")
 
@@ -128,6 +129,7 @@ DEFAULTS = {
     "sgd_schedule_free": dict(momentum=0.9, weight_decay=0.0, warmup_steps=0, r=0.0, weight_lr_power=2.0),
     "adamw_schedule_free": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, warmup_steps=0, r=0.0,
                                 weight_lr_power=2.0),
+    "yogi": dict(beta1=0.9, beta2=0.999, epsilon=1e-3, weight_decay=0.0, initial_accumulator=1e-6),
 }
 
 
@@ -558,6 +560,12 @@ CASES = [
          epochs=8, learning_rate=0.05, warmup_steps=8, weight_decay=0.05, r=1.0),
     case("adamw_schedule_free-cosine-d2-n16-b4", "adamw_schedule_free", seed=78, n=16, d=2, batch_size=4,
          epochs=10, learning_rate=0.05, schedule=COSINE),
+    # --- yogi (pytorch-optimizer's Yogi)
+    case("yogi-d1-n20-b5", "yogi", seed=193, n=20, d=1, batch_size=5, epochs=10, learning_rate=0.05),
+    case("yogi-wd-d5-n23-b4-short", "yogi", seed=194, n=23, d=5, batch_size=4, epochs=8, learning_rate=0.05,
+         weight_decay=0.05, initial_accumulator=0.01),
+    case("yogi-cosine-d2-n16-b4", "yogi", seed=195, n=16, d=2, batch_size=4, epochs=10, learning_rate=0.05,
+         schedule=COSINE),
     # --- lookahead (pytorch-optimizer's Lookahead) over three rules
     case("lookahead-adam-d1-n20-b5", "lookahead", seed=79, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.05,
          base="adam"),
@@ -639,6 +647,12 @@ def make_optimizer(method: str, params, learning_rate: float, hp: dict):
 
         base = make_optimizer(hp["base"], params, learning_rate, hp)
         return Lookahead(base, k=hp["k"], alpha=hp["alpha"])
+    if method == "yogi":
+        from pytorch_optimizer import Yogi  # pip install pytorch-optimizer --no-deps, beside torch
+
+        return Yogi(params, lr=learning_rate, betas=(hp["beta1"], hp["beta2"]), eps=hp["epsilon"],
+                    weight_decay=hp["weight_decay"], weight_decouple=True,
+                    initial_accumulator=hp["initial_accumulator"])  # fmt: skip
     if method == "adabelief":
         from adabelief_pytorch import AdaBelief  # pip install adabelief-pytorch --no-deps (+ tabulate, colorama)
 

@@ -107,6 +107,8 @@ CASES = [
          loss="squared_error", batch_size=6, epochs=10, learning_rate=0.02, warmup_steps=5, weight_decay=0.01),
     case("logloss-mlp-tanh-sgd-schedule-free", "sgd_schedule_free", seed=25, n=30, d=3, hidden=(5,),
          activation="tanh", loss="log_loss", n_classes=2, batch_size=6, epochs=8, learning_rate=0.2, momentum=0.8),
+    case("mse-mlp-tanh-yogi", "yogi", seed=26, n=30, d=3, hidden=(6,), activation="tanh", loss="squared_error",
+         batch_size=5, epochs=8, learning_rate=0.02),
     case("ce3-mlp-tanh-adabelief", "adabelief", seed=20, n=33, d=3, hidden=(6,), activation="tanh",
          loss="cross_entropy", n_classes=3, batch_size=8, epochs=10, learning_rate=0.01),
     case("huber-mlp-relu-lookahead-adam-one-cycle", "lookahead", seed=21, n=30, d=3, hidden=(5,), loss="huber",

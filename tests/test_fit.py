@@ -27,7 +27,9 @@ def test_methods_list_the_registry():
 
 @pytest.mark.parametrize("method", fastopt.METHODS)
 def test_defaults_follow_the_spec(method):
-    # SPEC.md for the tutorial's four; PyTorch's defaults for the others.
+    # An oracle, so written by hand from the references, not from the rows: SPEC.md for the tutorial's
+    # four, PyTorch's documented defaults for torch.optim's, the reference packages' for the others.
+    # A new method adds its reference's defaults here (CONTRIBUTING.md).
     spec = {
         "sgd": {"learning_rate": 0.01, "clip_value": 1.0, "weight_decay": 0.0, "momentum": 0.0, "dampening": 0.0},
         "momentum": {"learning_rate": 0.01, "momentum": 0.9, "clip_value": 1.0, "weight_decay": 0.0},
@@ -68,6 +70,8 @@ def test_defaults_follow_the_spec(method):
                               "r": 0.0, "weight_lr_power": 2.0},
         "adamw_schedule_free": {"learning_rate": 0.0025, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
                                 "weight_decay": 0.0, "warmup_steps": 0, "r": 0.0, "weight_lr_power": 2.0},
+        "yogi": {"learning_rate": 0.01, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-3, "weight_decay": 0.0,
+                 "initial_accumulator": 1e-6},  # pytorch-optimizer's Yogi
         "lookahead": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0,
                       "amsgrad": False, "bias_correction": True, "k": 5, "alpha": 0.5, "base": "adam"},
     }[method]  # fmt: skip

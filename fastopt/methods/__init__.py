@@ -42,6 +42,7 @@ from . import (
     rprop,
     sgd,
     sgd_schedule_free,
+    yogi,
 )
 from .rows import (
     NON_NEGATIVE,
@@ -97,6 +98,7 @@ ORDER: tuple[ModuleType, ...] = (
     adabelief,
     sgd_schedule_free,
     adamw_schedule_free,
+    yogi,
 )
 
 LOOKAHEAD_OFFSET = lookahead.OFFSET

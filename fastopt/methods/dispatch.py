@@ -32,15 +32,16 @@ from . import (
     rprop,
     sgd,
     sgd_schedule_free,
+    yogi,
 )
 
 __all__ = ["LOOKAHEAD", "N_HYPERPARAMETERS", "update", "apply_rule", "begin_epoch", "end_epoch", "rate_at"]
 
 LOOKAHEAD = lookahead.OFFSET
 #: Numbers in ``hp`` of each rule, by code: Lookahead's k and alpha follow them.
-N_HYPERPARAMETERS = np.array([5, 4, 6, 7, 4, 3, 6, 5, 7, 6, 4, 6, 4, 5, 8, 6, 8], dtype=np.int64)
+N_HYPERPARAMETERS = np.array([5, 4, 6, 7, 4, 3, 6, 5, 7, 6, 4, 6, 4, 5, 8, 6, 8, 6], dtype=np.int64)
 #: Rules that keep beta1**t as a running product in ``state[2, 0]``.
-BETA1_POWER_RULES = (3, 6, 7, 9, 14)
+BETA1_POWER_RULES = (3, 6, 7, 9, 14, 17)
 
 
 @jit(inline="always")
@@ -86,6 +87,8 @@ def update(
         sgd_schedule_free.rule(params, grad, state, lr, hp, t)
     elif rule == 16:
         adamw_schedule_free.rule(params, grad, state, lr, hp, t)
+    elif rule == 17:
+        yogi.rule(params, grad, state, lr, hp, t)
     if code >= LOOKAHEAD:
         lookahead.rule(params, state, hp, t, N_HYPERPARAMETERS[rule])
 
@@ -108,6 +111,8 @@ def begin_epoch(code: int, params: np.ndarray, state: np.ndarray, hp: np.ndarray
         sgd_schedule_free.begin_epoch(params, state, hp, t)
     elif rule == 16:
         adamw_schedule_free.begin_epoch(params, state, hp, t)
+    elif rule == 17:
+        yogi.begin_epoch(params, state, hp, t)
 
 
 @jit

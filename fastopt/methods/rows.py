@@ -114,6 +114,8 @@ class Exceptions:
     bounded_steps: str | None = None
     #: Why the method converges only with full batches.
     full_batch: str | None = None
+    #: Why the reference implementation's golden runs cannot include weight decay.
+    reference_lacks_weight_decay: str | None = None
 
 
 @dataclass(frozen=True)

@@ -91,5 +91,6 @@ ROW = Method(
         sign_based="steps by the sign of a gradient that may round either way",
         bounded_steps="its steps are bounded by step_sizes, so it cannot diverge",
         full_batch="a full-batch method: minibatch noise flips its signs",
+        reference_lacks_weight_decay="torch's Rprop has none (fastopt's L2 is checked against the NumPy reference)",
     ),
 )
