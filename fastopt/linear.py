@@ -259,6 +259,8 @@ def linear_epoch(
         if per_step:
             lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
+        # update is inline="always" and its branches are literal (generated): LLVM inlines each rule here.
+        # Through a compiled call (apply_rule) this loop measured 12.4 -> 19.6 us per epoch.
         update(code, rule, params, grad, state, lr, hp, t)
     end_epoch(code, params, state, hp, t)
     return epoch_loss(X, y, params, M, M_abs), t
