@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import fastopt
+from fastopt.methods import REGISTRY
 from fastopt import schedules
 from fastopt.sweep import expand_grid
 
@@ -120,8 +121,9 @@ def test_history_is_kept_only_when_asked():
         ({"method": "adam"}, r"grid\['method'\] must be a list of values, got str"),
         (
             {"method": ["sgd", "adam"], "beta1": [0.9]},
-            r"grid key 'beta1' is not a hyperparameter of 'sgd' \(methods that take it: adam, adamw, adamax, nadam, "
-            r"radam, lion, adabelief, adamw_schedule_free, lookahead\); give it per method, e.g. grid=\{'method': \{'sgd': \{\}, 'adam': \{'beta1': \[...\]\}\}",
+            r"grid key 'beta1' is not a hyperparameter of 'sgd' \(methods that take it: "
+            + ", ".join(m.name for m in REGISTRY if "beta1" in m.defaults)
+            + r"\); give it per method, e.g. grid=\{'method': \{'sgd': \{\}, 'adam': \{'beta1': \[...\]\}\}",
         ),
         ({"method": {"sgd": {"beta1": [0.9]}}}, r"grid key 'beta1' is not a hyperparameter of 'sgd'"),
         ({"method": ["lbfgs"]}, r"unknown method 'lbfgs'"),
