@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
-import signal
 import sys
-import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from .benchmark import MLP_EPOCHS, TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
@@ -336,9 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:  # a bare `fastopt`: say what there is
         parser.print_help()
         return 0
-    interrupted = threading.Event()
     try:
-        with warnings.catch_warnings(), _noting_interrupts(interrupted):
+        with warnings.catch_warnings():
             warnings.showwarning = functools.partial(_show_warning, args.command)
             for category in (UnscaledDataWarning, ConvergenceWarning, RuntimeWarning):
                 warnings.filterwarnings("default", category=category)  # shown, whatever filters the caller set
@@ -348,36 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fastopt {args.command}: interrupted", file=sys.stderr)
         return 130
     except (ValueError, TypeError, RuntimeError, OSError, ImportError) as error:
-        if interrupted.is_set():  # Ctrl-C inside a library that turned it into another error
-            print(f"fastopt {args.command}: interrupted", file=sys.stderr)
-            return 130
         print(f"fastopt {args.command}: error: {error}", file=sys.stderr)
         return 1
     return 0
-
-
-@contextlib.contextmanager
-def _noting_interrupts(interrupted: threading.Event) -> Iterator[None]:
-    """Raise KeyboardInterrupt on Ctrl-C as Python does, and note that it came.
-
-    A Ctrl-C that lands while Numba resolves a compiled function's address
-    surfaces as a TypeError from Numba's dispatcher (seen at start-up of
-    ``compare --model mlp`` under load); the note turns it back into an
-    interruption.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def note(signum: int, frame: Any) -> None:
-        interrupted.set()
-        signal.default_int_handler(signum, frame)
-
-    previous = signal.signal(signal.SIGINT, note)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":

@@ -161,34 +161,3 @@ def test_command_line_exits_130_with_one_line_and_no_files(tmp_path, command):
     assert err.strip() == f"fastopt {command[0]}: interrupted"
     assert exited < 1.5  # the interrupt within 1 s, plus the interpreter's own exit
     assert list(out.iterdir()) == []  # nothing written, nothing half-written
-
-
-def test_ctrl_c_masked_as_another_error_still_exits_130(monkeypatch, capsys):
-    # Numba's dispatcher can turn a Ctrl-C that lands while it resolves a compiled function's address
-    # into a TypeError (seen at start-up of `compare --model mlp` under load). It must still exit 130.
-    import os
-
-    from fastopt import cli
-
-    def interrupted_then_masked(args):
-        try:
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(1.0)  # the handler raises KeyboardInterrupt here
-        except KeyboardInterrupt:
-            raise TypeError("_get_wrapper_address() missing 1 required positional argument: 'sig'") from None
-
-    monkeypatch.setattr(cli, "_run_compare", interrupted_then_masked)
-    assert cli.main(["compare", "--methods", "adam"]) == 130
-    assert capsys.readouterr().err == "fastopt compare: interrupted\n"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
-
-
-def test_an_error_without_ctrl_c_is_still_an_error(monkeypatch, capsys):
-    from fastopt import cli
-
-    def fails(args):
-        raise TypeError("a real error")
-
-    monkeypatch.setattr(cli, "_run_compare", fails)
-    assert cli.main(["compare", "--methods", "adam"]) == 1
-    assert capsys.readouterr().err == "fastopt compare: error: a real error\n"
