@@ -106,9 +106,7 @@ _RULES = tuple(replace(module.ROW, code=code) for code, module in enumerate(ORDE
 _FILES = {row.name: module for row, module in zip(_RULES, ORDER, strict=True)}
 _BY_NAME = {row.name: row for row in _RULES}
 #: The methods Lookahead may wrap: those whose hyperparameters are not named as Lookahead's own.
-_LOOKAHEAD_BASES = tuple(
-    row.name for row in _RULES if not {h.name for h in row.hyperparameters} & {"k", "alpha", "base"}
-)
+_LOOKAHEAD_BASES = tuple(row.name for row in _RULES if not {h.name for h in row.hyperparameters} & set(lookahead.OWN))
 
 #: Every method's row, in code order, then Lookahead (over Adam, its default base).
 REGISTRY: tuple[Method, ...] = (*_RULES, lookahead.row(_BY_NAME["adam"], _LOOKAHEAD_BASES))
@@ -141,7 +139,7 @@ def get_method(name: object, base: object = None) -> Method:
     if row.name != "lookahead":
         raise ValueError(f"base={base!r} is for method='lookahead'; {row.name!r} wraps no other method")
     wrapped = _BY_NAME.get(base.lower()) if isinstance(base, str) else None
-    clash = sorted({h.name for h in wrapped.hyperparameters} & {"k", "alpha"}) if wrapped is not None else []
+    clash = sorted({h.name for h in wrapped.hyperparameters} & set(lookahead.OWN)) if wrapped is not None else []
     if wrapped is not None and wrapped.name != "lookahead" and clash:
         names = ", ".join(clash)
         raise ValueError(

@@ -17,6 +17,8 @@ from .rows import Hyperparameter, Interval, Method
 
 #: Lookahead over the rule with code c has code ``OFFSET + c``.
 OFFSET = 64
+#: The hyperparameters Lookahead adds to its base's: a base may not have one of the same name.
+OWN = ("k", "alpha", "base")
 
 
 @jit(inline="always")
