@@ -14,8 +14,8 @@ import sys
 import pytest
 
 import fastopt
-from fastopt import peers
-from fastopt.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_SETTINGS
+from fastopt.apps import peers
+from fastopt.apps.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_SETTINGS
 
 from conftest import record_per_epoch
 

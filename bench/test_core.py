@@ -13,9 +13,9 @@ import time
 import pytest
 
 import fastopt
-from fastopt.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
-from fastopt.optimize import Run
-from fastopt.validation import prepare
+from fastopt.apps.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
+from fastopt.api.optimize import Run
+from fastopt.api.validation import prepare
 
 from conftest import record_per_epoch
 

@@ -126,7 +126,7 @@ def test_first_use_of_the_mlp_in_a_new_process(benchmark):
 
 def test_where_the_mlp_epoch_goes(synthetic):
     """Not timed by pytest-benchmark: splits one epoch into its parts and prints them."""
-    from fastopt.network import _batch_gradient, _forward, network_loss, work_size
+    from fastopt.engine.network import _batch_gradient, _forward, network_loss, work_size
     from fastopt.methods.dispatch import apply_rule
 
     X, y = (a.copy() for a in synthetic)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 import fastopt
-from fastopt.sweep import expand_grid
+from fastopt.api.sweep import expand_grid
 
 from conftest import SWEEP
 

@@ -11,22 +11,26 @@ holds the plain NumPy versions of the same algorithms, :mod:`fastopt.datasets`
 the diamonds data of the tutorial this library grew from.
 """
 
-__version__ = "0.2.0"
+import sys
+from typing import Any
 
-from . import datasets, functions, reference, schedules
-from .closed_form import least_squares
-from .compare import compare
-from .gallery import gallery
-from .losses import LOSSES
+from . import datasets, functions, moved, reference, schedules
+from .api.minimize import MinimizeResult, minimize
+from .api.optimize import fit
+from .api.result import ConvergenceWarning, FitResult
+from .api.sweep import sweep
+from .api.validation import UnscaledDataWarning
+from .apps.compare import compare
+from .apps.gallery import gallery
+from .apps.study import study
 from .methods import METHODS
-from .minimize import MinimizeResult, minimize
-from .models import MLP
-from .objective import Objective
-from .optimize import fit
-from .result import ConvergenceWarning, FitResult
-from .study import study
-from .sweep import sweep
-from .validation import UnscaledDataWarning
+from .models.architectures import MLP
+from .models.closed_form import least_squares
+from .models.losses import LOSSES
+from .models.objective import Objective
+from .version import __version__
+
+moved.install()
 
 __all__ = [
     "fit",
@@ -50,3 +54,10 @@ __all__ = [
     "schedules",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``fastopt.linear`` and the other old module paths (see :mod:`fastopt.moved`)."""
+    if name in moved.MOVED or name == "update_rules":
+        return sys.modules[f"{__name__}.{name}"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

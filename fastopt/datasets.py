@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .extras import require
+from .io.extras import require
 
 if TYPE_CHECKING:  # pandas and seaborn load lazily: importing fastopt stays fast
     import pandas as pd
@@ -204,7 +204,7 @@ def standardized_split(
     )
 
 
-def _diamonds_table(features: Any) -> np.ndarray:
+def diamonds_table(features: Any) -> np.ndarray:
     """``[features..., price]`` as float64; categorical columns become their codes in seaborn's order."""
     if isinstance(features, str) or not hasattr(features, "__iter__"):
         raise TypeError(f"features must be a sequence of column names, e.g. ('carat',), got {features!r}")
@@ -250,5 +250,5 @@ def tutorial_split(
     """
     _check_fraction(train_fraction)
     return standardized_split(
-        _diamonds_table(features), dataset_size, train_fraction, seed, columns=[*features, "price"], units="$"
+        diamonds_table(features), dataset_size, train_fraction, seed, columns=[*features, "price"], units="$"
     )

@@ -24,12 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from .extras import require
-from .models import MLP, Architecture
-from .optimize import Run
-from .result import FitResult
+from .api.optimize import Run
+from .api.result import FitResult
+from .api.validation import prepare
+from .io.extras import require
+from .models.architectures import MLP, Architecture
 from .schedules import Schedule, cosine
-from .validation import prepare
 
 require("sklearn", "fastopt.estimators", "sklearn")
 

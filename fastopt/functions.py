@@ -41,10 +41,10 @@ from typing import Any
 import numpy as np
 from numba import types
 
-from .checks import check_integer, check_real
-from .jit import jit, one_signature
+from .api.checks import check_integer, check_real
+from .engine.jit import jit, one_signature
 from .methods import POSITIVE
-from .objective import check_compiled
+from .models.objective import check_compiled
 
 __all__ = ["TestFunction", "FUNCTIONS", "get_function", "grid_values", "VALUE_SIGNATURE", "GRADIENT_SIGNATURE"]
 

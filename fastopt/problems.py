@@ -34,10 +34,11 @@ from typing import Any
 import numpy as np
 
 from . import functions
+from .datasets import DIAMONDS_FEATURES, diamonds_table
+from .engine.jit import jit
 from .functions import get_function
-from .jit import jit
-from .models import MLP, Architecture, architecture, forward
-from .objective import Objective
+from .models.architectures import MLP, Architecture, architecture, forward
+from .models.objective import Objective
 
 __all__ = ["StudyProblem", "StudyData", "PROBLEMS", "get_problem", "METRICS"]
 
@@ -135,9 +136,8 @@ _ROWS, _SEED = 6000, 7
 
 @cache
 def _diamonds_rows() -> np.ndarray:
-    from .datasets import DIAMONDS_FEATURES, _diamonds_table
 
-    table = _diamonds_table(DIAMONDS_FEATURES)  # 9 features, then price
+    table = diamonds_table(DIAMONDS_FEATURES)  # 9 features, then price
     rows = np.random.default_rng(_SEED).permutation(len(table))[:_ROWS]
     return table[rows]
 

@@ -5,7 +5,7 @@
 minibatches in Python and computes each batch's gradient with NumPy, the way
 the tutorial does. It is the oracle the tests compare the kernels with, and
 the speed baseline of the benchmarks. For identical results it draws its
-permutations from the same generator as the kernel (:mod:`fastopt.shuffle`).
+permutations from the same generator as the kernel (:mod:`fastopt.engine.shuffle`).
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from . import methods, optimize
-from . import minimize as _minimize_module
-from .kernels import DIVERGED, MAX_EPOCHS, STALLED
-from .matrix_form import batch_gradient, mean_loss
-from .result import FitResult, finish
+from . import methods
+from .api import minimize as _minimize_module
+from .api import optimize
+from .api.result import FitResult, finish
+from .api.validation import Problem, prepare
+from .engine.shuffle import gaussian
+from .engine.shuffle import shuffle as shuffle_in_place
+from .engine.status import DIVERGED, MAX_EPOCHS, STALLED
+from .models.matrix_form import batch_gradient, mean_loss
 from .schedules import after_epoch, kernel_schedule, learning_rate_at
-from .shuffle import gaussian
-from .shuffle import shuffle as shuffle_in_place
-from .validation import Problem, prepare
 
 __all__ = ["fit", "minimize", "STEPS"]
 
@@ -116,7 +117,7 @@ fit.__signature__ = _FIT_SIGNATURE  # type: ignore[attr-defined]
 def minimize(function: Any, x0: Any = None, method: str = "adam", **options: Any) -> Any:
     """NumPy reference for :func:`fastopt.minimize`: same arguments, same result, slower.
 
-    The noise comes from the same generator (:func:`fastopt.shuffle.gaussian`),
+    The noise comes from the same generator (:func:`fastopt.engine.shuffle.gaussian`),
     so a seeded noisy run is reproduced too.
     """
     bound = _MINIMIZE_SIGNATURE.bind(function, x0, method, **options)

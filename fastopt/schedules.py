@@ -48,8 +48,8 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_flag, check_integer, check_real
-from .jit import jit
+from .api.checks import check_flag, check_integer, check_real
+from .engine.jit import jit
 from .methods import NON_NEGATIVE, POSITIVE, Interval, Method
 
 __all__ = [

@@ -37,7 +37,7 @@ def render() -> str:
         "",
         "import numpy as np",
         "",
-        "from ..jit import jit",
+        "from ..engine.jit import jit",
         "from ..schedules import learning_rate_at",
         "from . import (",
         *(f"    {name}," for name in sorted([*names, "lookahead"])),

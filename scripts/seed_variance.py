@@ -13,9 +13,9 @@ import argparse
 from pathlib import Path
 
 import fastopt
-from fastopt.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_SETTINGS
+from fastopt.apps.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_SETTINGS
 from fastopt.datasets import tutorial_split
-from fastopt.plots import _pyplot
+from fastopt.figures.style import pyplot as _pyplot
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 import fastopt
-from fastopt import plots
+from fastopt.figures import comparison as plots
 from fastopt.datasets import tutorial_split
 
 

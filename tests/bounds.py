@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fastopt.scaling import Scaling
+from fastopt.models.scaling import Scaling
 
 U = np.finfo(np.float64).eps / 2  # unit roundoff of float64
 

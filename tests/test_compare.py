@@ -12,9 +12,9 @@ import pytest
 from conftest import run_cli
 
 import fastopt
-from fastopt import peers
-from fastopt.compare import COLUMNS, compare
-from fastopt.report import format_table
+from fastopt.apps import peers
+from fastopt.apps.compare import COLUMNS, compare
+from fastopt.apps.report import format_table
 
 pytestmark = pytest.mark.jit  # every test runs the 16,000-row benchmark
 

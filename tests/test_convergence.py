@@ -8,7 +8,7 @@ import pytest
 import fastopt
 from fastopt import schedules
 from fastopt.methods import get_method
-from fastopt.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
+from fastopt.apps.benchmark import TUTORIAL_BATCH_SIZE, TUTORIAL_EPOCHS, TUTORIAL_SETTINGS
 
 from conftest import least_squares, linear_problem
 

@@ -218,8 +218,8 @@ def test_constant_feature_column():
     [(0, 0.01, "max_epochs"), (1e-8, 0.0003, "stalled"), (0, 1e200, "diverged")],
 )
 def test_progress_chunks_give_the_same_result(stopping_threshold, learning_rate, status):
-    from fastopt.optimize import run_problem
-    from fastopt.validation import prepare
+    from fastopt.api.optimize import run_problem
+    from fastopt.api.validation import prepare
 
     X, y = linear_problem(20_000, 3, seed=5)
     kwargs = dict(

@@ -114,8 +114,8 @@ def test_fit_command_bad_options_fail_with_one_line(houses, capsys, args, messag
 def test_missing_extra_is_named(monkeypatch):
     import sys
 
-    from fastopt import plots
+    from fastopt.figures.style import close_all
 
     monkeypatch.setitem(sys.modules, "seaborn", None)  # as if the plots extra were not installed
     with pytest.raises(ImportError, match=r'drawing figures needs seaborn, .* pip install "fastopt\[plots\]"'):
-        plots.close_all()
+        close_all()

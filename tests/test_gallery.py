@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import fastopt
-from fastopt.gallery import LEARNING_RATES, settings_grid, tune
-from fastopt.gallery_plots import frames
+from fastopt.apps.gallery import LEARNING_RATES, settings_grid, tune
+from fastopt.figures.gallery import frames
 
 from conftest import run_cli
 
@@ -68,7 +68,7 @@ def test_scenes_are_written(tmp_path, capsys):
 
 
 def test_the_stories_the_scenes_tell_hold():
-    from fastopt.scenes import SCENES, run_scene
+    from fastopt.apps.scenes import SCENES, run_scene
 
     runs = {scene.name: dict(run_scene(scene)) for scene in SCENES}
     ravine = runs["ravine"]

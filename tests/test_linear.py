@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fastopt.linear import LOSS_RTOL, epoch_loss, moments, mse, use_moments
+from fastopt.engine.linear import LOSS_RTOL, epoch_loss, moments, mse, use_moments
 
 from bounds import gamma
 from conftest import linear_problem

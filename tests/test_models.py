@@ -18,7 +18,7 @@ import pytest
 
 import fastopt
 from fastopt import schedules
-from fastopt.losses import LOSSES, get_loss, loss_values, output_gradients
+from fastopt.models.losses import LOSSES, get_loss, loss_values, output_gradients
 from fastopt.models import architecture, backward, forward
 
 GOLDEN = json.loads((Path(__file__).resolve().parent / "data" / "torch_models_golden.json").read_text())
@@ -111,7 +111,7 @@ def test_runs_are_bit_for_bit_repeatable():
 @pytest.mark.parametrize("loss", LOSSES)
 @pytest.mark.parametrize("model", list(MODELS))
 def test_gradients_match_finite_differences(model, loss):
-    from fastopt.network import _batch_gradient, network_loss, work_size
+    from fastopt.engine.network import _batch_gradient, network_loss, work_size
 
     X, y = targets(loss, 9, seed=5)
     X.flags.writeable = False
@@ -215,8 +215,8 @@ def _line_gradient(params, X, y, rows, grad):
     return 0.0
 
 
-from fastopt.linear import batch_gradient as fastopt_batch_gradient  # noqa: E402
-from fastopt.linear import mse as fastopt_mse  # noqa: E402
+from fastopt.engine.linear import batch_gradient as fastopt_batch_gradient  # noqa: E402
+from fastopt.engine.linear import mse as fastopt_mse  # noqa: E402
 
 
 @numba.njit(cache=True)
@@ -247,7 +247,7 @@ def test_objective_does_not_recompile_fastopt_in_a_new_process(tmp_path):
     script = tmp_path / "user.py"
     script.write_text(
         "import numba, numpy as np, fastopt\n"
-        "from fastopt.kernels import fit_kernel\n"
+        "from fastopt.engine.kernels import fit_kernel\n"
         "@numba.njit\n"
         "def g(p, X, y, rows, grad):\n"
         "    grad[:] = p - 1.0\n"
@@ -333,7 +333,7 @@ def test_one_compiled_signature_whatever_the_input_flavour():
     """Writable arrays, read-only arrays and pandas columns reach the same compiled code (no recompiles)."""
     import pandas as pd
 
-    from fastopt import kernels, linear, network
+    from fastopt.engine import kernels, linear, network
 
     X, y = targets("squared_error", 300, seed=8)
     for model in ("linear", fastopt.MLP((3,))):

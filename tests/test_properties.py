@@ -144,7 +144,7 @@ def test_sweep_rows_equal_fits(problem, learning_rates):
 
 
 def fastopt_expand(grid):
-    from fastopt.sweep import expand_grid
+    from fastopt.api.sweep import expand_grid
 
     return expand_grid(grid)
 

@@ -7,8 +7,8 @@ import pytest
 
 import fastopt
 from fastopt.methods import REGISTRY, get_method
-from fastopt.optimize import Run
-from fastopt.validation import prepare
+from fastopt.api.optimize import Run
+from fastopt.api.validation import prepare
 
 from conftest import linear_problem
 

@@ -223,16 +223,16 @@ def test_sweep_history_memory_follows_the_epochs_run():
 @pytest.mark.jit
 def test_cache_entries_are_stamped_with_every_source_file(tmp_path):
     """An edit to any fastopt file (a rule inlined into a driver elsewhere) must recompile, not reuse stale code."""
-    from fastopt import jit
-    from fastopt.kernels import fit_kernel
+    from fastopt.engine import jit
+    from fastopt.engine.kernels import fit_kernel
 
     cache_file = fit_kernel.dispatcher._cache._cache_file
     assert cache_file._source_stamp[1] == jit._package_stamp()
     jit._package_stamp.cache_clear()
     try:
         copy = tmp_path / "fastopt"
-        shutil.copytree(Path(jit.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
-        jit_copy = importlib.util.spec_from_file_location("jit_copy", copy / "jit.py")
+        shutil.copytree(Path(jit.__file__).parents[1], copy, ignore=shutil.ignore_patterns("__pycache__"))
+        jit_copy = importlib.util.spec_from_file_location("jit_copy", copy / "engine" / "jit.py")
         module = importlib.util.module_from_spec(jit_copy)
         jit_copy.loader.exec_module(module)
         original = jit._package_stamp()

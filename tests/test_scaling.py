@@ -11,7 +11,7 @@ from conftest import least_squares
 
 import fastopt
 from fastopt.models import Architecture, forward
-from fastopt.scaling import Scaling
+from fastopt.models.scaling import Scaling
 
 pytestmark = pytest.mark.numerics  # compared with NumPy / BLAS results: run again in CI with other SIMD loops
 

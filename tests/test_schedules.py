@@ -248,8 +248,8 @@ def test_one_cycle_cycles_the_momentum_and_refuses_methods_without_one():
 
 
 def test_reduce_on_plateau_state_carries_over_split_runs():
-    from fastopt.optimize import Run
-    from fastopt.validation import prepare
+    from fastopt.api.optimize import Run
+    from fastopt.api.validation import prepare
 
     x = np.linspace(-1, 1, 50)
     plateau = schedules.reduce_on_plateau(factor=0.5, patience=0, threshold=0.9)

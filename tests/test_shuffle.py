@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from fastopt.shuffle import new_state, shuffle
+from fastopt.engine.shuffle import new_state, shuffle
 
 
 def test_shuffle_is_a_permutation_and_deterministic():

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import fastopt
-from fastopt.optimize import fit
+from fastopt.api.optimize import fit
 from fastopt.problems import PROBLEMS, StudyData, StudyProblem
 
 from conftest import run_cli
@@ -83,7 +83,7 @@ def test_a_rerun_skips_the_runs_already_done(tiny, monkeypatch):
     def no_sweep(*args, **kwargs):
         raise AssertionError("a finished run was run again")
 
-    monkeypatch.setattr(sys.modules["fastopt.sweep"], "sweep", no_sweep)
+    monkeypatch.setattr(sys.modules["fastopt.apps.study"], "sweep", no_sweep)
     resumed = fastopt.study([MINE, "rosenbrock_noisy"], out=out, **TINY)
     pd.testing.assert_frame_equal(first.results, resumed.results)
 

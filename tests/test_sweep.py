@@ -10,7 +10,7 @@ import pytest
 import fastopt
 from fastopt.methods import REGISTRY
 from fastopt import schedules
-from fastopt.sweep import expand_grid
+from fastopt.api.sweep import expand_grid
 
 from conftest import linear_problem, run_cli
 

@@ -75,8 +75,8 @@ def test_schedule_free_results_are_at_the_average(method):
 @pytest.mark.parametrize("method", ["sgd_schedule_free", "lookahead", "asgd"])
 def test_split_runs_equal_one_run(method):
     # Everything the wrappers carry between epochs (z, the slow weights, eta) lives in the run's arrays.
-    from fastopt.optimize import Run
-    from fastopt.validation import prepare
+    from fastopt.api.optimize import Run
+    from fastopt.api.validation import prepare
 
     problem = prepare(X, Y, method, learning_rate=0.01, epochs=9, batch_size=7, stopping_threshold=0, seed=2,
                       init=None, shuffle=True, hyperparameters={})  # fmt: skip
@@ -88,6 +88,7 @@ def test_split_runs_equal_one_run(method):
     np.testing.assert_array_equal(split.result().loss_history, whole.loss_history)
 
 
+@pytest.mark.jit  # 2 minutes of network epochs as plain Python
 def test_new_methods_train_the_tutorial_mlp():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 10))

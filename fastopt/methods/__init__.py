@@ -44,16 +44,7 @@ from . import (
     sgd_schedule_free,
     yogi,
 )
-from .rows import (
-    NON_NEGATIVE,
-    POSITIVE,
-    UNIT,
-    Exceptions,
-    Hyperparameter,
-    HyperValue,
-    Interval,
-    Method,
-)
+from .rows import NON_NEGATIVE, POSITIVE, UNIT, Exceptions, Hyperparameter, HyperValue, Interval, Method
 
 __all__ = [
     "HyperValue",

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from .parts import flushed, gradient
 from .rows import AMSGRAD, BETA1, BETA2, Hyperparameter, Method, epsilon, learning_rate, weight_decay
 

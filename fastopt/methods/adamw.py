@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from . import adam
 from .parts import penalty
 from .rows import AMSGRAD, BETA1, BETA2, Method, epsilon, learning_rate, weight_decay

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from .parts import lerp
 from .rows import BETA2, OPEN_UNIT, Hyperparameter, Method, epsilon, learning_rate, weight_decay
 from .sgd_schedule_free import (

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from .parts import gradient
 from .rows import NON_NEGATIVE, Hyperparameter, Method, learning_rate, weight_decay
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from ..schedules import learning_rate_at
 from . import (
     adabelief,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from .parts import penalty
 from .rows import BETA1, UNIT, Exceptions, Hyperparameter, Method, learning_rate, weight_decay
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from .parts import lerp
 from .rows import Hyperparameter, Interval, Method
 

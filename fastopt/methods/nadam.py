@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from .parts import flushed, penalized, penalty, running_power
 from .rows import BETA1, BETA2, DECOUPLED, NON_NEGATIVE, Hyperparameter, Method, epsilon, learning_rate, weight_decay
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from .parts import clip, gradient
 from .rows import MOMENTUM, Method, clip_value, learning_rate, weight_decay
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 
 __all__ = ["FLUSH_BELOW", "clip", "flushed", "running_power", "penalty", "lerp", "gradient", "penalized"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from .parts import gradient
 from .rows import NON_NEGATIVE, POSITIVE, Exceptions, Hyperparameter, Interval, Method, learning_rate, weight_decay
 

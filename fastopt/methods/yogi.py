@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..jit import jit
+from ..engine.jit import jit
 from .parts import penalty, running_power
 from .rows import BETA1, BETA2, NON_NEGATIVE, Hyperparameter, Method, epsilon, learning_rate, weight_decay
 

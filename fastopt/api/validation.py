@@ -1,0 +1,352 @@
+"""Argument checking: turns what a user passes to ``fit`` into a :class:`Problem`.
+
+Both :func:`fastopt.fit` and :func:`fastopt.reference.fit` start here, so they
+accept and reject exactly the same input with the same messages. Every
+error names the argument and what was wrong with it; inputs are copied,
+never modified.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import FrameType, MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ..engine.shuffle import new_state
+from ..engine.status import LINEAR_SQUARED, NETWORK, OBJECTIVE, all_finite
+from ..methods import NON_NEGATIVE, Hyperparameter, HyperValue, Method, get_method
+from ..models.architectures import Architecture, architecture
+from ..models.losses import SQUARED_ERROR, Loss, check_targets, get_loss
+from ..models.objective import Objective
+from ..models.scaling import Scaling, unscaled_columns
+from ..schedules import Schedule
+from .checks import check_flag, check_integer, check_real
+
+__all__ = ["Problem", "prepare", "check_data", "as_features", "InvalidParameterError"]
+
+# Lemire's bounded integers in the shuffle take 32-bit bounds.
+MAX_ROWS = 2**32 - 1
+# The loss history of a run is allocated up front: 10**8 epochs are 800 MB.
+MAX_EPOCHS = 10**8
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A hyperparameter the method does not take (both a ValueError and a TypeError)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated fit: arrays in the kernel's layout and resolved settings."""
+
+    X: np.ndarray  # read-only float64[n, d], C-contiguous; may share memory with the caller's x
+    y: np.ndarray  # read-only float64[n]; class labels 0.0 .. K-1 for classification losses
+    model: Architecture | Objective  # the resolved model, or the user's objective
+    loss: Loss  # squared error for an objective (unused there)
+    spec: np.ndarray  # int64, the kernels' encoding of model and loss (see fastopt.network)
+    n_classes: int  # 1 for regression
+    method: Method
+    hyperparameters: Mapping[str, HyperValue]  # resolved, registry order
+    hp: np.ndarray  # float64[h], kernel encoding (None -> inf, flags -> 1.0 / 0.0)
+    schedule: Schedule | None
+    init: np.ndarray  # float64[n_params], a fresh copy
+    epochs: int
+    batch_size: int
+    threshold: float
+    shuffle: bool
+    seed: int  # the seed actually used (entropy drawn when seed=None)
+    rng_state: np.ndarray  # uint64[4], fresh for this run
+    record_path: bool
+    scaling: Scaling | None = None  # standardize=True: X, y and init above are standardized
+
+
+def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
+    """Return ``value`` as a finite float64 array with one of ``ndims`` dimensions."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array, got a {type(value).__name__}")
+    if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop the mask and keep the masked values
+        raise TypeError(
+            f"{name} is a masked array and fastopt does not honour masks: drop the masked rows first "
+            f"(e.g. keep = ~np.ma.getmaskarray({name}), then pass the .data[keep] rows of x and y)"
+        )
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:  # ragged nested lists
+        raise ValueError(f"{name} could not be read as an array: {error}") from None
+    kind = array.dtype.kind
+    if kind == "b":
+        raise TypeError(f"{name} must be numeric, got booleans (convert them to 0/1 explicitly)")
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got complex numbers")
+    if kind not in "iuf":
+        raise TypeError(f"{name} must be numeric, got dtype {array.dtype}")
+    if array.ndim not in ndims:
+        shapes = " or ".join(f"{k}-D" for k in ndims)
+        raise ValueError(f"{name} must be {shapes}, got an array of shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); fit needs at least one row and one feature")
+    # Read-only views: the caller's array is never written, and every kernel
+    # sees one array type whether the caller passed a writable array, a
+    # read-only one or a pandas column (one compiled signature each).
+    array = np.ascontiguousarray(array, dtype=np.float64).view()
+    array.flags.writeable = False
+    # A compiled scan: np.isfinite would allocate a mask as large as the data.
+    if not all_finite(array.ravel()):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
+    return array
+
+
+def as_features(x: Any, n_features: int | None = None, name: str = "x") -> np.ndarray:
+    """Return ``x`` as a C-contiguous float64 matrix of shape ``(n, d)``.
+
+    A 1-D ``x`` is one feature per row. With ``n_features`` given, the number
+    of columns must match it.
+    """
+    X = check_array(name, x, (1, 2))
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} feature(s) but the model was fit on {n_features}")
+    return X
+
+
+def check_data(x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``x`` as a float64 (n, d) matrix and ``y`` as float64 (n,), or raise naming the problem."""
+    X = as_features(x, name=names[0])
+    Y = check_array(names[1], y, (1,))
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"{names[0]} has {X.shape[0]} row(s) but {names[1]} has {Y.shape[0]}; they must match")
+    if X.shape[0] > MAX_ROWS:
+        raise ValueError(f"{names[0]} has {X.shape[0]} rows; at most {MAX_ROWS} are supported")
+    return X, Y
+
+
+def check_hyperparameter_names(method: Method, names: Any) -> None:
+    """Raise :class:`InvalidParameterError` for names that ``method`` does not take."""
+    valid = [h.name for h in method.hyperparameters]
+    unknown = [key for key in names if key not in valid]
+    if unknown:
+        raise InvalidParameterError(
+            f"method {method.name!r} does not take {', '.join(map(repr, unknown))}; "
+            f"its hyperparameters are: {', '.join(valid)}"
+        )
+
+
+def resolve_hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[str, HyperValue]:
+    """Check ``given`` against ``method``'s registry row and fill in defaults (None means default)."""
+    check_hyperparameter_names(method, given)
+    resolved: dict[str, HyperValue] = {}
+    for h in method.hyperparameters:
+        value = given.get(h.name, h.default)
+        if value is None and not h.optional:
+            value = h.default
+        if h.is_flag:
+            resolved[h.name] = check_flag(h.name, value)
+        elif h.choices is not None:
+            if not isinstance(value, str) or value.lower() not in h.choices:
+                raise ValueError(f"{h.name} must be one of {', '.join(h.choices)}; got {value!r}")
+            resolved[h.name] = value.lower()
+        elif h.second is not None:
+            resolved[h.name] = _pair(h, value)
+        elif h.integer:
+            resolved[h.name] = check_integer(h.name, value, int(h.valid.low) if h.valid else 0)
+        else:
+            resolved[h.name] = None if value is None else check_real(h.name, value, h.valid)
+    return resolved
+
+
+def _pair(h: Hyperparameter, value: Any) -> tuple[float, float]:
+    """A pair hyperparameter (e.g. Rprop's ``etas``) as two checked floats."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise TypeError(f"{h.name} must be a pair of numbers, e.g. {h.name}={h.default!r}; got {value!r}")
+    assert h.valid is not None and h.second is not None
+    first = check_real(f"{h.name}[0]", value[0], h.valid)
+    return first, check_real(f"{h.name}[1]", value[1], h.second)
+
+
+def kernel_hyperparameters(resolved: Mapping[str, HyperValue]) -> np.ndarray:
+    """The kernel's ``hp`` array: registry order, None -> inf, flags -> 1.0 / 0.0, a name -> its method code."""
+    values: list[float] = []
+    for v in resolved.values():
+        if isinstance(v, tuple):
+            values += v
+        else:
+            values.append(math.inf if v is None else float(get_method(v).code if isinstance(v, str) else v))
+    return np.array(values, dtype=np.float64)
+
+
+def check_schedule(schedule: Any) -> Schedule | None:
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise TypeError(
+            "schedule must be None or made by fastopt.schedules (step, cosine, one_cycle, ...), "
+            f"got {type(schedule).__name__} {schedule!r}"
+        )
+    return schedule
+
+
+def seed_value(seed: Any) -> int:
+    """``seed`` checked as a non-negative integer of any size; ``None`` draws a fresh one from the OS."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]  # an int when drawn fresh
+    return check_integer("seed", seed, 0, maximum=None)  # any size: SeedSequence takes big integers
+
+
+def prepare(
+    x: Any,
+    y: Any,
+    method: Any,
+    *,
+    learning_rate: Any,
+    epochs: Any,
+    batch_size: Any,
+    stopping_threshold: Any,
+    seed: Any,
+    init: Any,
+    shuffle: Any,
+    record_path: Any = False,
+    schedule: Any = None,
+    hyperparameters: Mapping[str, Any],
+    model: Any = "linear",
+    loss: Any = "squared_error",
+    objective: Any = None,
+    n_classes: Any = None,
+    standardize: Any = False,
+    data_checked: bool = False,
+) -> Problem:
+    """Validate the arguments of ``fit`` and resolve defaults and seeds.
+
+    ``data_checked=True`` skips :func:`check_data` for arrays it returned
+    (and the unscaled-data warning, which the caller gives once).
+    ``standardize=True`` standardizes ``X`` (and regression targets) and a
+    given ``init`` (see :mod:`fastopt.models.scaling`).
+    """
+    row = get_method(method, hyperparameters.get("base"))
+    hyper = resolve_hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
+    schedule = check_schedule(schedule)
+    X, Y = (x, y) if data_checked else check_data(x, y)
+    standardize = check_flag("standardize", standardize)
+    epochs = check_integer("epochs", epochs, 0, MAX_EPOCHS)
+    batch_size = check_integer("batch_size", batch_size, 1)
+    threshold = (
+        0.0 if stopping_threshold is None else check_real("stopping_threshold", stopping_threshold, NON_NEGATIVE)
+    )
+    shuffle = check_flag("shuffle", shuffle)
+    record_path = check_flag("record_path", record_path)
+    seed = seed_value(seed)
+    init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
+    resolved, loss_row, spec, n_classes = _model(model, loss, objective, n_classes, X, Y)
+    regression = n_classes == 1 and not isinstance(resolved, Objective)
+    scaling = None
+    if standardize:
+        if isinstance(resolved, Objective):
+            raise ValueError("standardize=True is for the built-in models; scale the data of an objective yourself")
+        scaling = Scaling.of(X, Y, scale_targets=regression)
+        X, Y = scaling.features(X), scaling.targets(Y)
+    elif not data_checked and not isinstance(resolved, Objective):
+        warn_if_unscaled(
+            X, Y if regression else None, column_names(x, X.shape[1]), str(getattr(y, "name", None) or "y")
+        )
+    n_params = resolved.n_params
+    if init is None and isinstance(resolved, Objective) and resolved.init is not None:
+        start = np.array(resolved.init)
+    elif init is None:
+        rng = np.random.default_rng(init_seq)
+        start = resolved.init(rng) if isinstance(resolved, Architecture) else rng.standard_normal(n_params)
+    else:
+        start = check_array("init", init, (1,)).copy()
+        if start.shape != (n_params,):
+            layout = (
+                f" = d + 1 for d = {n_params - 1} feature(s) ([w_1 .. w_d, b])"
+                if spec[0] == LINEAR_SQUARED
+                else f", the parameters of {getattr(resolved, 'name', 'the objective')}"
+            )
+            raise ValueError(f"init must have shape ({n_params},){layout}, got shape {start.shape}")
+        if scaling is not None:
+            assert isinstance(resolved, Architecture)
+            start = scaling.to_standardized(start, resolved.sizes)
+    return Problem(
+        X=X,
+        y=Y,
+        model=resolved,
+        loss=loss_row,
+        spec=spec,
+        n_classes=n_classes,
+        method=row,
+        hyperparameters=MappingProxyType(hyper),
+        hp=kernel_hyperparameters(hyper),
+        schedule=schedule,
+        init=start,
+        epochs=epochs,
+        batch_size=batch_size,
+        threshold=threshold,
+        shuffle=shuffle,
+        seed=seed,
+        rng_state=new_state(shuffle_seq),
+        record_path=record_path,
+        scaling=scaling,
+    )
+
+
+class UnscaledDataWarning(UserWarning):
+    """The data is far from standardized, so a first-order method with a fixed budget may stop short."""
+
+
+def column_names(x: Any, d: int) -> list[str]:
+    """The feature names of ``x``: a DataFrame's columns, a Series' name, else ``x[:, j]``."""
+    columns = getattr(x, "columns", None)
+    if columns is not None and len(columns) == d:
+        return [str(c) for c in columns]
+    name = getattr(x, "name", None)
+    if d == 1 and name is not None:
+        return [str(name)]
+    return ["x" if d == 1 else f"x[:, {j}]" for j in range(d)]
+
+
+def warn_if_unscaled(X: np.ndarray, y: np.ndarray | None, names: list[str], target: str = "y") -> None:
+    """One :class:`UnscaledDataWarning` naming the clearly unscaled columns, if any (``y``: regression targets)."""
+    found = unscaled_columns(X, y, names, target)
+    if found:
+        warnings.warn(
+            f"the data is far from standardized: {', '.join(found)}; with a fixed learning rate and epoch "
+            "budget the fit may stop far from the optimum. Pass standardize=True (the model comes back in "
+            "your units), or scale the data yourself",
+            UnscaledDataWarning,
+            stacklevel=caller_stacklevel(),
+        )
+
+
+def _model(
+    model: Any, loss: Any, objective: Any, n_classes: Any, X: np.ndarray, y: np.ndarray
+) -> tuple[Architecture | Objective, Loss, np.ndarray, int]:
+    """Resolve ``model``, ``loss`` and ``objective``: ``(model, loss row, kernel spec, classes)``."""
+    if objective is not None:
+        if not isinstance(objective, Objective):
+            raise TypeError(f"objective must be a fastopt.Objective, got {type(objective).__name__}")
+        if not (isinstance(model, str) and model == "linear") or get_loss(loss).code != SQUARED_ERROR:
+            raise ValueError("objective= replaces model= and loss=; pass one or the other")
+        if n_classes is not None:
+            raise ValueError("n_classes is for the built-in classification losses, not objective=")
+        return objective, get_loss("squared_error"), np.array([OBJECTIVE, 0, 0, 1, 1], dtype=np.int64), 1
+    loss_row = get_loss(loss)
+    classes = check_targets(loss_row, y, n_classes)
+    arch = architecture(model, X.shape[1], loss_row.n_outputs(classes))
+    kind = LINEAR_SQUARED if arch.is_linear and loss_row.code == SQUARED_ERROR else NETWORK
+    spec = np.array([kind, loss_row.code, arch.activation_code, *arch.sizes], dtype=np.int64)
+    return arch, loss_row, spec, classes
+
+
+def caller_stacklevel() -> int:
+    """Stack level of the first frame outside fastopt, so warnings point at the user's call."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # fastopt/, above fastopt/api/
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -1,0 +1,226 @@
+"""``fastopt.study``: a tuned, seeded optimizer benchmark over a suite of small problems.
+
+The protocol, for every problem, schedule and method:
+
+1. **Tune**: ``budget`` settings drawn by random search from a fixed seed
+   (the learning rate log-uniform in [1e-4, 1], and the method's other
+   hyperparameters in :data:`SEARCH`), each run with ``trial_seeds`` seeds
+   on the training rows and scored by the median validation metric.
+2. **Rerun** the best setting with ``seeds`` fresh seeds and report its test
+   metric (median, interquartile range); also run the method's defaults.
+3. **Report** (:mod:`fastopt.apps.study_report`): tables, a ranking across
+   problems, figures, in CSV, JSON, Markdown and LaTeX.
+
+Every run goes through :func:`fastopt.sweep` (every core, or a Dask cluster
+with ``client=``). With ``out``, finished runs are kept in ``runs.csv`` and
+a rerun of the same study skips them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..api.checks import check_integer
+from ..api.optimize import fit
+from ..api.sweep import sweep
+from ..io.output import output_folder
+from ..methods import REGISTRY, get_method
+from ..problems import PROBLEMS, StudyProblem, get_problem
+from ..schedules import Schedule, cosine
+from . import study_report
+from .study_report import best_trials, run_key
+
+__all__ = ["study", "SEARCH", "DEFAULT_METHODS", "SCHEDULES", "draw_settings"]
+
+#: The default methods: the tutorial's four, AdamW and Nesterov.
+DEFAULT_METHODS = ("sgd", "momentum", "rmsprop", "adam", "adamw", "nesterov")
+LEARNING_RATE_RANGE = (1e-4, 1.0)
+#: Each method's other tuned hyperparameters, from its row: name -> (low, high, "log" or "linear").
+SEARCH: dict[str, dict[str, tuple[float, float, str]]] = {
+    m.name: {name: (low, high, scale) for name, low, high, scale in m.study_search} for m in REGISTRY if m.study_search
+}
+#: Schedules a study can compare, by name: each a function of the run's epochs.
+SCHEDULES: dict[str, Callable[[int], Schedule | None]] = {
+    "constant": lambda epochs: None,
+    "cosine": lambda epochs: cosine(epochs),
+}
+#: Seeds of the reruns start here, apart from the tuning seeds 0, 1, ...
+FRESH_SEEDS = 1000
+_NO_CLIPPING = {"clip_value": None}
+
+
+def draw_settings(problem: str, method: str, schedule: str, budget: int, seed: int = 0) -> list[dict[str, Any]]:
+    """The ``budget`` settings random search tries for ``method``: the same for the same names and seed."""
+    key = zlib.crc32(f"{problem}/{method}/{schedule}".encode())
+    rng = np.random.default_rng([seed, key])
+    fixed = {k: v for k, v in _NO_CLIPPING.items() if k in get_method(method).defaults}
+    settings = []
+    for _ in range(budget):
+        drawn = {"learning_rate": _draw(rng, *LEARNING_RATE_RANGE, "log")}
+        for name, (low, high, scale) in SEARCH.get(method, {}).items():
+            drawn[name] = _draw(rng, low, high, scale)
+        settings.append({**drawn, **fixed})
+    return settings
+
+
+def _draw(rng: np.random.Generator, low: float, high: float, scale: str) -> float:
+    if scale == "log":
+        return float(np.exp(rng.uniform(np.log(low), np.log(high))))
+    return float(rng.uniform(low, high))
+
+
+def study(
+    problems: Sequence[Any] | None = None,
+    methods: Sequence[str] = DEFAULT_METHODS,
+    *,
+    budget: int = 20,
+    seeds: int = 10,
+    trial_seeds: int = 3,
+    schedules: Sequence[str] = ("constant",),
+    out: str | Path | None = None,
+    client: Any = None,
+    n_jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Any:
+    """Run the protocol (module docstring) and return the report (:class:`fastopt.apps.study_report.Report`).
+
+    Parameters
+    ----------
+    problems : names or StudyProblem, default every problem of :data:`fastopt.problems.PROBLEMS`
+    methods : method names, default :data:`DEFAULT_METHODS`
+    budget : int >= 1
+        Settings tried per method (random search).
+    seeds : int >= 1
+        Fresh seeds the best setting, and the defaults, are rerun with.
+    trial_seeds : int >= 1
+        Seeds per tried setting; its score is their median validation metric.
+    schedules : names from :data:`SCHEDULES`
+        A study dimension: every method is tuned under each.
+    out : folder, optional
+        Write the report there; runs already in its ``runs.csv`` are not run again.
+    client : dask.distributed.Client, optional
+        Run the sweeps on this cluster.
+    """
+
+    chosen = [get_problem(p) for p in (problems if problems is not None else list(PROBLEMS))]
+    names = [p.name for p in chosen]
+    if len(set(names)) != len(names):
+        raise ValueError(f"problems must have different names, got {names}")
+    for method in methods:
+        get_method(method)
+    for name in schedules:
+        if name not in SCHEDULES:
+            raise ValueError(f"unknown schedule {name!r}; a study compares: {', '.join(SCHEDULES)}")
+    budget = check_integer("budget", budget, 1, 10_000)
+    seeds = check_integer("seeds", seeds, 1, 10_000)
+    trial_seeds = check_integer("trial_seeds", trial_seeds, 1, 100)
+    folder = output_folder(out)
+    done = study_report.load_runs(folder)
+    settings = dict(methods=list(methods), budget=budget, seeds=seeds, trial_seeds=trial_seeds,
+                    schedules=list(schedules), problems=names)  # fmt: skip
+    runs = []
+    for problem in chosen:
+        began = time.perf_counter()
+        tuned = _run(problem, _tuning_runs(problem, methods, schedules, budget, trial_seeds), done, client, n_jobs)
+        runs.append(tuned)
+        finals = _final_runs(problem, tuned, methods, schedules, seeds)
+        runs.append(_run(problem, finals, done, client, n_jobs))
+        if folder is not None:
+            study_report.save_runs(folder, runs)
+        if progress is not None:
+            progress(f"{problem.name}: {len(tuned) + len(finals)} runs in {time.perf_counter() - began:.1f} s")
+    report = study_report.build(chosen, study_report.concat(runs), settings)
+    if folder is not None:
+        study_report.write(report, folder)
+    return report
+
+
+def _tuning_runs(problem: StudyProblem, methods: Sequence[str], schedules: Sequence[str], budget: int,
+                 trial_seeds: int) -> list[dict[str, Any]]:  # fmt: skip
+    """Every tuning run: method x schedule x trial x seed, with its keys."""
+    runs = []
+    for schedule in schedules:
+        for method in methods:
+            for trial, setting in enumerate(draw_settings(problem.name, method, schedule, budget)):
+                for seed in range(trial_seeds):
+                    runs.append(dict(stage="tune", schedule=schedule, method=method, trial=trial, seed=seed,
+                                     settings=setting))  # fmt: skip
+    return runs
+
+
+def _final_runs(problem: StudyProblem, tuned: Any, methods: Sequence[str], schedules: Sequence[str],
+                seeds: int) -> list[dict[str, Any]]:  # fmt: skip
+    """The best setting of every method and schedule, and its defaults, each with ``seeds`` fresh seeds."""
+
+    best = best_trials(tuned)
+    runs: list[dict[str, Any]] = []
+    for schedule in schedules:
+        for method in methods:
+            row = best[(schedule, method)]
+            for stage, setting in (("best", row["settings"]), ("defaults", {})):
+                for k in range(seeds):
+                    runs.append(dict(stage=stage, schedule=schedule, method=method, trial=row["trial"] if stage ==
+                                     "best" else -1, seed=FRESH_SEEDS + k, settings=setting))  # fmt: skip
+    return runs
+
+
+def _run(problem: StudyProblem, runs: list[dict[str, Any]], done: Any, client: Any, n_jobs: int | None) -> Any:
+    """The runs' rows (problem, stage, schedule, method, trial, seed, settings, validation, test, ...),
+    running through :func:`fastopt.sweep` only those not in ``done``."""
+    import pandas as pd
+
+    data = problem.built()
+    todo = [r for r in runs if run_key(problem.name, r) not in done]
+    rows = [done[run_key(problem.name, r)] for r in runs if run_key(problem.name, r) in done]
+    if todo:
+        fixed = problem.fit_arguments()
+        grid = [
+            {**fixed, "method": r["method"], "seed": r["seed"], **r["settings"],
+             "schedule": SCHEDULES[r["schedule"]](fixed["epochs"])}
+            for r in todo
+        ]  # fmt: skip
+        table = sweep(data.x_train, data.y_train, grid, progress=False, keep_history=True, client=client,
+                      n_jobs=n_jobs, objective=problem.objective)  # fmt: skip
+        for r, (_, row) in zip(todo, table.iterrows(), strict=True):
+            params = np.asarray(row["params"])
+            rows.append(
+                dict(
+                    problem=problem.name, stage=r["stage"], schedule=r["schedule"], method=r["method"],
+                    trial=r["trial"], seed=r["seed"], settings=r["settings"],
+                    validation=problem.score(params, data.x_valid, data.y_valid, data.scale),
+                    test=problem.score(params, data.x_test, data.y_test, data.scale),
+                    status=row["status"], runtime_s=float(row["runtime_s"]),
+                    epochs_to_target=_epochs_to_target(problem, r, row),
+                    loss_history=list(row["loss_history"]) if r["stage"] == "best" else [],
+                )
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _epochs_to_target(problem: StudyProblem, run: dict[str, Any], row: Any) -> float:
+    """First epoch whose test metric reaches the target (the tuned reruns only, the ones the report times;
+    NaN if never or not measured).
+
+    The test metric per epoch needs the parameters per epoch: the run is
+    repeated with ``record_path=True`` (the same run, bit for bit).
+    """
+    if run["stage"] != "best" or row["status"] == "diverged":
+        return math.nan
+
+    data = problem.built()
+    fixed = problem.fit_arguments()
+    result = fit(data.x_train, data.y_train, run["method"], seed=run["seed"], record_path=True,
+                 schedule=SCHEDULES[run["schedule"]](fixed["epochs"]), objective=problem.objective,
+                 **{**fixed, **run["settings"]})  # fmt: skip
+    assert result.path is not None
+    for epoch, params in enumerate(result.path, start=1):
+        if problem.score(params, data.x_test, data.y_test, data.scale) <= problem.target:
+            return float(epoch)
+    return math.nan

@@ -1,0 +1,253 @@
+"""The report of a :func:`fastopt.apps.study.study`: tables, ranking, files and figures.
+
+Files written to the study's folder:
+
+- ``runs.csv``: every run (problem, stage: tune/best/defaults, schedule,
+  method, trial, seed, settings as JSON, validation and test metric, status,
+  runtime, epochs to the target); a rerun of the study skips these;
+- ``results.csv`` and ``report.md`` / ``report.tex``: per problem, schedule
+  and method: the tuned setting, the test metric's median and interquartile
+  range over the seeds, the defaults' median, the epochs and seconds to the
+  problem's target, and the trials random search needed to come within 1 %
+  of its best;
+- ``ranking.csv``: each method's rank per problem (by test median) and its
+  median rank over the problems;
+- ``study.json``: the machine, the settings and every row above, with the
+  ``fastopt.fit`` arguments that rerun any cell;
+- ``sensitivity.png``, ``distributions.png`` and ``loss_curves.png`` (the
+  tuned runs' training loss per epoch: median over the seeds, and their range).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..figures.study import distributions, loss_curves, sensitivity
+from ..io.output import save_png, write_file
+from ..problems import METRICS, StudyProblem
+from .report import machine_info
+
+__all__ = ["Report", "build", "write", "best_trials", "run_key", "load_runs", "save_runs", "concat"]
+
+_RUN_COLUMNS = ["problem", "stage", "schedule", "method", "trial", "seed", "settings", "validation", "test", "status",
+                "runtime_s", "epochs_to_target", "loss_history"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Report:
+    """A finished study: ``results`` (one row per problem, schedule, method), ``ranking``, ``runs``."""
+
+    results: Any  # pandas.DataFrame
+    ranking: Any  # pandas.DataFrame
+    runs: Any  # pandas.DataFrame
+    settings: dict[str, Any]
+    machine: dict[str, Any]
+    problems: tuple[StudyProblem, ...]
+
+    def markdown(self) -> str:
+        return markdown(self)
+
+
+def run_key(problem: str, run: dict[str, Any]) -> str:
+    """What identifies a run across invocations: its problem, stage, schedule, method, trial, seed and settings."""
+    settings = json.dumps(run["settings"], sort_keys=True)
+    return f"{problem}|{run['stage']}|{run['schedule']}|{run['method']}|{run['trial']}|{run['seed']}|{settings}"
+
+
+def load_runs(folder: Path | None) -> dict[str, dict[str, Any]]:
+    """The runs in ``folder/runs.csv`` (empty without one), by :func:`run_key`."""
+    import pandas as pd
+
+    if folder is None or not (folder / "runs.csv").is_file():
+        return {}
+    table = pd.read_csv(folder / "runs.csv")
+    rows = {}
+    for row in table.to_dict("records"):
+        row["settings"] = json.loads(row["settings"])
+        row["loss_history"] = json.loads(row["loss_history"])
+        rows[run_key(row["problem"], row)] = row
+    return rows
+
+
+def concat(parts: Sequence[Any]) -> Any:
+    import pandas as pd
+
+    frames = [p for p in parts if len(p)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_RUN_COLUMNS)
+
+
+def save_runs(folder: Path, parts: Sequence[Any]) -> None:
+    """Write every run so far to ``folder/runs.csv`` (whole or not at all)."""
+
+    table = concat(parts)[_RUN_COLUMNS].copy()
+    table["settings"] = [json.dumps(s, sort_keys=True) for s in table["settings"]]
+    table["loss_history"] = [json.dumps([float(v) for v in h]) for h in table["loss_history"]]
+    write_file(folder / "runs.csv", lambda path: table.to_csv(path, index=False))
+
+
+def best_trials(runs: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (schedule, method): the trial with the lowest median validation metric (ties: the first trial)."""
+    tuned = runs[runs["stage"] == "tune"]
+    best: dict[tuple[str, str], dict[str, Any]] = {}
+    for (schedule, method, trial), group in tuned.groupby(["schedule", "method", "trial"], sort=True):
+        score = float(np.median(group["validation"]))
+        key = (schedule, method)
+        if key not in best or score < best[key]["score"]:
+            best[key] = {"trial": int(trial), "settings": group["settings"].iloc[0], "score": score}
+    return best
+
+
+def _trials_to_within(scores: list[float], tolerance: float = 0.01) -> int:
+    """1 + the first trial whose score is within ``tolerance`` (relative) of the best score."""
+    best = min(scores)
+    for i, score in enumerate(scores):
+        if score <= best + tolerance * abs(best):
+            return i + 1
+    return len(scores)
+
+
+def build(problems: Sequence[StudyProblem], runs: Any, settings: dict[str, Any]) -> Report:
+    """Tables and ranking from every run of a study."""
+    import pandas as pd
+
+    rows = []
+    for problem in problems:
+        mine = runs[runs["problem"] == problem.name]
+        best = best_trials(mine)
+        for (schedule, method), chosen in best.items():
+            runs_of = mine[(mine["schedule"] == schedule) & (mine["method"] == method)]
+            final = runs_of[runs_of["stage"] == "best"]
+            defaults = runs_of[runs_of["stage"] == "defaults"]
+            tuned = runs_of[runs_of["stage"] == "tune"]
+            scores = [float(np.median(g["validation"])) for _, g in tuned.groupby("trial", sort=True)]
+            with np.errstate(invalid="ignore"):  # diverged seeds score inf: inf - inf is a NaN spread
+                q25, q50, q75 = np.percentile(final["test"], [25, 50, 75]) if len(final) else (math.nan,) * 3
+                spread = float(q75 - q25)
+            epochs = (
+                float(np.nanmedian(final["epochs_to_target"])) if final["epochs_to_target"].notna().any() else math.nan
+            )
+            per_epoch = float(np.median(final["runtime_s"])) / problem.epochs if len(final) else math.nan
+            rows.append(
+                dict(
+                    problem=problem.name, metric=problem.metric, schedule=schedule, method=method,
+                    tuned=json.dumps(chosen["settings"], sort_keys=True), validation=chosen["score"],
+                    test_median=float(q50), test_iqr=spread,
+                    defaults_median=float(np.median(defaults["test"])) if len(defaults) else math.nan,
+                    target=problem.target, epochs_to_target=epochs, seconds_to_target=epochs * per_epoch,
+                    reached_target=int(final["epochs_to_target"].notna().sum()), seeds=len(final),
+                    trials_to_within_1pct=_trials_to_within(scores),
+                )
+            )  # fmt: skip
+    results = pd.DataFrame(rows)
+    results["rank"] = results.groupby(["problem", "schedule"])["test_median"].rank(method="min")
+    ranking = (
+        results.pivot_table(index=["schedule", "method"], columns="problem", values="rank")
+        .assign(median_rank=lambda t: t.median(axis=1))
+        .sort_values("median_rank")
+        .reset_index()
+    )
+    return Report(results, ranking, runs, settings, machine_info(), tuple(problems))
+
+
+def _cell(value: float, digits: int = 4) -> str:
+    return "-" if value != value else f"{value:.{digits}g}"
+
+
+def _table_rows(report: Report, problem: str) -> list[list[str]]:
+    out = []
+    for row in report.results[report.results["problem"] == problem].itertuples():
+        tuned = ", ".join(f"{k}={v:.3g}" for k, v in json.loads(row.tuned).items() if v is not None)
+        out.append([
+            row.method, row.schedule, tuned, f"{_cell(row.test_median)} [{_cell(row.test_iqr, 2)}]",
+            _cell(row.defaults_median), f"{_cell(row.epochs_to_target, 3)} ({row.reached_target}/{row.seeds})",
+            _cell(row.seconds_to_target, 2), str(row.trials_to_within_1pct), _cell(row.rank, 2),
+        ])  # fmt: skip
+    return out
+
+
+_HEADER = ["method", "schedule", "tuned setting", "test median [IQR]", "defaults", "epochs to target (seeds)",
+           "seconds to target", "trials to 1 %", "rank"]  # fmt: skip
+
+
+def markdown(report: Report) -> str:
+    """The report as Markdown: the settings, a table per problem, the ranking."""
+    s = report.settings
+    lines = [
+        "# fastopt study",
+        "",
+        f"Random search of {s['budget']} settings per method (learning rate log-uniform in [1e-4, 1], plus the "
+        f"method's own ranges), each scored by the median validation metric over {s['trial_seeds']} seeds; the "
+        f"best setting and the defaults rerun with {s['seeds']} fresh seeds on the test rows. Lower is better. "
+        f"Machine: {report.machine.get('cpu')}, {report.machine.get('cores')} cores; fastopt "
+        f"{report.machine.get('fastopt')}.",
+    ]
+    for problem in report.problems:
+        lines += ["", f"## {problem.name}", "", f"{problem.description}. Metric: {METRICS[problem.metric]}; "
+                  f"target {problem.target:g}; {problem.epochs} epochs, batch {problem.batch_size}.", ""]  # fmt: skip
+        lines += ["| " + " | ".join(_HEADER) + " |", "|" + "---|" * len(_HEADER)]
+        lines += ["| " + " | ".join(row) + " |" for row in _table_rows(report, problem.name)]
+    lines += ["", "## Ranking", "", "Rank by test median per problem (1 = best), and the median over problems.", ""]
+    columns = list(report.ranking.columns)
+    lines += ["| " + " | ".join(map(str, columns)) + " |", "|" + "---|" * len(columns)]
+    for row in report.ranking.itertuples(index=False):
+        lines.append("| " + " | ".join(v if isinstance(v, str) else _cell(v, 3) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def latex(report: Report) -> str:
+    """One ``tabular`` per problem and one for the ranking, for a paper."""
+
+    def escape(text: str) -> str:
+        return text.replace("_", r"\_").replace("%", r"\%")
+
+    parts = []
+    for problem in report.problems:
+        parts += [f"% {problem.name}: {escape(problem.description)}", r"\begin{tabular}{" + "l" * len(_HEADER) + "}",
+                  r"\hline", " & ".join(escape(h) for h in _HEADER) + r" \\", r"\hline"]  # fmt: skip
+        parts += [" & ".join(escape(c) for c in row) + r" \\" for row in _table_rows(report, problem.name)]
+        parts += [r"\hline", r"\end{tabular}", ""]
+    columns = list(report.ranking.columns)
+    parts += [r"\begin{tabular}{" + "l" * len(columns) + "}", r"\hline", " & ".join(escape(str(c)) for c in columns)
+              + r" \\", r"\hline"]  # fmt: skip
+    for row in report.ranking.itertuples(index=False):
+        parts.append(" & ".join(escape(v) if isinstance(v, str) else _cell(v, 3) for v in row) + r" \\")
+    parts += [r"\hline", r"\end{tabular}", ""]
+    return "\n".join(parts)
+
+
+def _write_text(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def write(report: Report, folder: Path) -> list[str]:
+    """Write every file of the report (see the module docstring); return their names."""
+
+    payload = {
+        "machine": report.machine,
+        "settings": report.settings,
+        "results": json.loads(report.results.to_json(orient="records")),
+        "ranking": json.loads(report.ranking.to_json(orient="records")),
+        "rerun": "fastopt.fit(data.x_train, data.y_train, method, seed=seed, **problem.fit_arguments(), **settings)",
+    }
+    figures = {"sensitivity.png": sensitivity(report), "distributions.png": distributions(report),
+               "loss_curves.png": loss_curves(report)}  # fmt: skip
+    texts = {"report.md": markdown(report), "report.tex": latex(report), "study.json": json.dumps(payload, indent=2)}
+    write_file(folder / "results.csv", lambda path: report.results.to_csv(path, index=False))
+    write_file(folder / "ranking.csv", lambda path: report.ranking.to_csv(path, index=False))
+    import functools
+
+    import matplotlib.pyplot as plt
+
+    for name, text in texts.items():
+        write_file(folder / name, functools.partial(_write_text, text))
+    for name, figure in figures.items():
+        write_file(folder / name, functools.partial(save_png, figure))
+        plt.close(figure)
+    return ["runs.csv", "results.csv", "ranking.csv", *texts, *figures]

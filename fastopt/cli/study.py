@@ -1,0 +1,68 @@
+"""``fastopt study``: the tuned, seeded optimizer benchmark from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from ..apps.study import DEFAULT_METHODS, SCHEDULES, study
+from ..io.extras import require
+from ..problems import METRICS, PROBLEMS
+from .options import add_methods, positive_int
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(commands: Any) -> None:
+    """The ``study`` sub-command."""
+
+    study = commands.add_parser(
+        "study",
+        help="tune every method on a suite of small problems, rerun the best over seeds, and report",
+        description=(
+            "For each problem and method: random search of --budget settings (each scored by the median "
+            "validation metric over --trial-seeds seeds), then the best setting and the defaults rerun with "
+            "--seeds fresh seeds on the test rows. Writes runs.csv, results.csv, ranking.csv, study.json, "
+            "report.md, report.tex, sensitivity.png, distributions.png and loss_curves.png to --out; "
+            "rerunning with the same --out skips the runs already done."
+        ),
+    )
+    study.add_argument("--list", action="store_true", help="list the problems and exit")
+    study.add_argument("--problems", nargs="+", choices=list(PROBLEMS), metavar="NAME",
+                       help=f"(default: all: {', '.join(PROBLEMS)})")  # fmt: skip
+    add_methods(study, "methods to tune", default=list(DEFAULT_METHODS))
+    study.add_argument("--budget", type=positive_int, default=20, help="settings tried per method (default: 20)")
+    study.add_argument("--seeds", type=positive_int, default=10, help="fresh seeds of the reruns (default: 10)")
+    study.add_argument("--trial-seeds", type=positive_int, default=3, help="seeds per tried setting (default: 3)")
+    study.add_argument("--schedules", nargs="+", choices=list(SCHEDULES), default=["constant"],
+                       help="(default: constant)")  # fmt: skip
+    study.add_argument("--out", metavar="DIR", help="folder for the report (and for resuming)")
+    study.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler")
+    study.add_argument("--quiet", action="store_true", help="no progress lines")
+    study.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> None:
+
+    if args.list:
+        for problem in PROBLEMS.values():
+            print(f"{problem.name:<24} {problem.description}; {problem.metric} ({METRICS[problem.metric]}), "
+                  f"{problem.epochs} epochs, target {problem.target:g}")  # fmt: skip
+        return
+    client = None
+    if args.scheduler:
+        distributed = require("distributed", "running on a Dask cluster", "dask")
+        client = distributed.Client(args.scheduler)
+    began = time.perf_counter()
+    try:
+        report = study(
+            args.problems, args.methods, budget=args.budget, seeds=args.seeds, trial_seeds=args.trial_seeds,
+            schedules=args.schedules, out=args.out, client=client, progress=None if args.quiet else print,
+        )  # fmt: skip
+    finally:
+        if client is not None:
+            client.close()
+    print(report.markdown())
+    where = f"; wrote the report to {args.out}" if args.out else ""
+    print(f"study finished in {time.perf_counter() - began:.1f} s{where}")

@@ -1,0 +1,193 @@
+"""The one set of Numba options every compiled function in fastopt uses.
+
+- ``cache=True``: compiled code is kept on disk, so a new process loads it
+  instead of compiling again.
+- ``nogil=True``: kernels release the GIL, so fits may run in threads.
+- ``error_model="numpy"``: division by zero yields inf/NaN (caught by the
+  divergence check) instead of raising. It also lets LLVM drop the array
+  reference counting around calls between kernels, which otherwise costs
+  about 50 ns per call, more than a whole minibatch step.
+- no ``fastmath``: it lets ``isfinite`` return True for NaN and would
+  silently disable the divergence check.
+- a cache entry is valid for fastopt's sources as a whole: any edit to any
+  of its files recompiles every function (Numba alone would only notice
+  edits to the file that defines a function, not to the functions it calls).
+- a damaged cache file counts as a cache miss (the function compiles again)
+  instead of breaking every call; a cache that cannot be saved (full disk)
+  costs the next process a compile, with one warning; with no writable
+  cache folder at all (read-only install and home) fastopt compiles in
+  memory, with one warning. ``NUMBA_CACHE_DIR`` moves the cache (Numba
+  otherwise uses ``__pycache__`` next to the source, or a per-user folder).
+- with ``NUMBA_DISABLE_JIT=1`` (CI's coverage run) functions run as plain
+  Python with the same semantics (see :func:`_as_compiled`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import numba
+import numpy as np
+from numba import njit
+from numba.core.caching import IndexDataCacheFile
+
+__all__ = ["jit", "one_signature"]
+
+
+def jit(function: Callable[..., Any] | None = None, *, inline: Literal["never", "always"] = "never") -> Any:
+    """Compile ``function`` with fastopt's Numba options (see module docstring).
+
+    ``inline="always"`` inlines a helper into its callers at Numba's IR level,
+    for helpers whose callers LLVM would not inline them into. Used bare
+    (``@jit``) or with arguments (``@jit(inline="always")``).
+    """
+
+    def compile_(f: Callable[..., Any]) -> Any:
+        if getattr(numba.config, "DISABLE_JIT", False):
+            return _as_compiled(f)
+
+        def compiled(cache: bool) -> Any:
+            return njit(f, cache=cache, nogil=True, error_model="numpy", inline=inline)
+
+        try:
+            return _tolerate_broken_cache(compiled(cache=True))
+        except RuntimeError as error:  # "cannot cache function ...: no locator available"
+            if "no locator available" not in str(error):
+                raise
+            _warn_once(
+                "fastopt: Numba finds no writable folder for its cache (a read-only install and home folder?), "
+                "so fastopt compiles in memory, again in every process; set NUMBA_CACHE_DIR to a writable "
+                "folder to keep the compiled code"
+            )
+            return compiled(cache=False)
+
+    return compile_ if function is None else compile_(function)
+
+
+def one_signature(signature: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Compile a kernel for exactly ``signature``, on its first call, and for nothing else.
+
+    Used for the driver kernels, which take the user's objective functions as
+    first-class function values (see :mod:`fastopt.models.objective`): typed by an
+    explicit signature they are one compiled function, found in the on-disk
+    cache by every new process, whatever functions are passed. The data
+    arrays are part of that signature as read-only arrays, so a caller's
+    writable array, read-only view or pandas column all reach the same code.
+    Arguments of any other type raise ``TypeError`` (a bug in fastopt).
+    """
+
+    def decorate(f: Callable[..., Any]) -> Any:
+        dispatcher = jit(f)
+        if getattr(numba.config, "DISABLE_JIT", False):
+            return dispatcher
+        lock = threading.Lock()
+
+        @functools.wraps(f)
+        def call(*args: Any) -> Any:
+            if dispatcher._can_compile:
+                with lock:
+                    if dispatcher._can_compile:
+                        dispatcher.compile(signature)
+                        dispatcher.disable_compile()
+            return dispatcher(*args)
+
+        call.dispatcher = dispatcher  # type: ignore[attr-defined]
+        call.py_func = f  # type: ignore[attr-defined]
+        return call
+
+    return decorate
+
+
+def _as_compiled(f: Callable[..., Any]) -> Callable[..., Any]:
+    """With ``NUMBA_DISABLE_JIT=1`` (the coverage run): the plain function, with compiled semantics.
+
+    Compiled code wraps uint64 arithmetic and lets floats overflow to inf
+    silently (divergence is checked explicitly); NumPy scalars would warn.
+    """
+
+    @functools.wraps(f)
+    def plain(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return f(*args, **kwargs)
+
+    plain.py_func = f  # type: ignore[attr-defined]
+    return plain
+
+
+class _TolerantCacheFile(IndexDataCacheFile):
+    """Numba's cache file, reading a corrupted or unreadable entry as a cache miss.
+
+    Numba raises (an ``UnpicklingError``, say) when a cache file is damaged,
+    and every later call of the function fails. Treated as a miss, the
+    function compiles again and the damaged file is overwritten.
+    """
+
+    def load(self, key: Any) -> Any:
+        try:
+            return super().load(key)
+        except Exception:
+            return None
+
+    def _load_index(self) -> dict[Any, Any]:
+        try:
+            return dict(super()._load_index())
+        except Exception:
+            return {}
+
+    def save(self, key: Any, data: Any) -> None:
+        # Saving is best effort: a full disk or a lost folder must not fail the fit that compiled.
+        try:
+            super().save(key, data)
+        except OSError as error:
+            _warn_once(
+                f"fastopt: could not save compiled code to Numba's cache ({error.strerror or error}); "
+                "this process runs normally, the next one compiles again"
+            )
+
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(message: str) -> None:
+    """One ``RuntimeWarning`` per message and process (there are dozens of compiled functions)."""
+    with _warned_lock:
+        if message in _warned:
+            return
+        _warned.add(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+@functools.cache
+def _package_stamp() -> str:
+    """A digest of every source file of fastopt.
+
+    Numba keys a cache entry on the stamp of the file that defines the
+    function only, so an edited callee in another file (a rule in
+    ``fastopt/methods/adam.py`` inlined into a driver in ``kernels.py``) would leave
+    the driver's stale machine code in use, silently. With this digest in
+    every entry's stamp, any change to fastopt's sources recompiles all of it.
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _tolerate_broken_cache(dispatcher: Any) -> Any:
+    """Install :class:`_TolerantCacheFile` in a dispatcher and stamp its entries with :func:`_package_stamp`.
+
+    Both are no-ops if Numba's internals differ.
+    """
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if type(cache_file) is IndexDataCacheFile:
+        cache_file.__class__ = _TolerantCacheFile
+        cache_file._source_stamp = (cache_file._source_stamp, _package_stamp())
+    return dispatcher

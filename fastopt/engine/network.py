@@ -1,0 +1,265 @@
+"""Compiled forward and backward passes of the built-in models on a flat parameter array.
+
+A model reaches the kernels as ``spec``, an int64 array::
+
+    spec = [kind, loss_code, activation, n_0, n_1, .., n_L]
+
+with ``kind`` one of :data:`fastopt.engine.status.KINDS`, ``loss_code`` a row of
+:data:`fastopt.models.losses.REGISTRY`, ``activation`` an index into
+:data:`fastopt.models.ACTIVATIONS` and ``n_0 .. n_L`` the layer sizes (input,
+hidden layers, outputs). Parameters are laid out as in
+:mod:`fastopt.models` (per layer: weight ``(out, in)`` row-major, then bias).
+
+Layout of a batch: activations are stored unit by batch (``A[unit, row]``,
+2-D views of one scratch buffer, ``work``), so the inner loops of the
+forward pass and of the backward pass to the inputs run along the batch,
+contiguous, and LLVM vectorises them. The weight gradient reads a row-major
+copy of the layer's inputs, so that its inner loop runs along the inputs.
+Every sum over rows is taken in row order and every sum over units in unit
+order: the result does not depend on the vector width, and two runs are
+bit-for-bit identical. Nothing is allocated per batch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
+from ..models.losses import row_loss
+from .jit import jit
+
+__all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER"]
+
+#: ``spec[0:3]`` are kind, loss code and activation; the layer sizes follow.
+SPEC_HEADER = 3
+
+
+@jit
+def _units(spec: np.ndarray) -> tuple[int, int]:
+    """``(sum of all layer sizes, largest layer size)``: the scratch buffer's layout follows from them."""
+    total = 0
+    widest = 0
+    for i in range(SPEC_HEADER, spec.shape[0]):
+        total += spec[i]
+        widest = max(widest, spec[i])
+    return total, widest
+
+
+@jit
+def work_size(spec: np.ndarray, batch: int) -> int:
+    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, a transpose, a row."""
+    total, widest = _units(spec)
+    return batch * (total + 3 * widest) + widest
+
+
+@jit(inline="always")
+def _view(work: np.ndarray, offset: int, units: int, batch: int) -> np.ndarray:
+    return work[offset : offset + units * batch].reshape((units, batch))
+
+
+@jit
+def _forward(
+    X: np.ndarray,
+    index: np.ndarray,
+    start: int,
+    stop: int,
+    spec: np.ndarray,
+    params: np.ndarray,
+    work: np.ndarray,
+    capacity: int,
+) -> None:
+    """Forward pass over rows ``index[start:stop]``: layer l's activations in ``work`` at ``capacity * sum(n_<l)``."""
+    B = stop - start
+    n_layers = spec.shape[0] - SPEC_HEADER - 1
+    activation = spec[2]
+    A = _view(work, 0, spec[SPEC_HEADER], B)
+    for b in range(B):
+        row = index[start + b]
+        for j in range(spec[SPEC_HEADER]):
+            A[j, b] = X[row, j]
+    p = 0
+    offset = 0
+    for layer in range(n_layers):
+        n_in = spec[SPEC_HEADER + layer]
+        n_out = spec[SPEC_HEADER + layer + 1]
+        A_in = _view(work, offset, n_in, B)
+        offset += capacity * n_in
+        Z = _view(work, offset, n_out, B)
+        W = params[p : p + n_out * n_in].reshape((n_out, n_in))
+        bias = params[p + n_out * n_in : p + n_out * (n_in + 1)]
+        p += n_out * (n_in + 1)
+        for o in range(n_out):
+            for b in range(B):
+                Z[o, b] = bias[o]
+            for i in range(n_in):
+                w = W[o, i]
+                for b in range(B):
+                    Z[o, b] += w * A_in[i, b]
+        if layer < n_layers - 1:
+            if activation == 0:
+                for o in range(n_out):
+                    for b in range(B):
+                        Z[o, b] = max(Z[o, b], 0.0)
+            else:
+                for o in range(n_out):
+                    for b in range(B):
+                        Z[o, b] = math.tanh(Z[o, b])
+
+
+@jit
+def _batch_gradient(
+    X: np.ndarray,
+    y: np.ndarray,
+    index: np.ndarray,
+    start: int,
+    stop: int,
+    spec: np.ndarray,
+    params: np.ndarray,
+    grad: np.ndarray,
+    work: np.ndarray,
+    capacity: int,
+) -> float:
+    """Mean loss over rows ``index[start:stop]``; its gradient w.r.t. ``params`` into ``grad``."""
+    B = stop - start
+    n_layers = spec.shape[0] - SPEC_HEADER - 1
+    _forward(X, index, start, stop, spec, params, work, capacity)
+    units, widest = _units(spec)
+    layer_offset = capacity * (units - spec[spec.shape[0] - 1])  # the output layer's activations
+    delta = capacity * units  # two delta buffers, then the transpose
+    other = delta + capacity * widest
+    transpose = other + capacity * widest
+    n_out = spec[spec.shape[0] - 1]
+    Z = _view(work, layer_offset, n_out, B)
+    dZ = _view(work, delta, n_out, B)
+    scale = 1.0 / B
+    total = 0.0
+    for b in range(B):
+        total += row_loss(spec[1], Z, dZ, b, y[index[start + b]], scale)
+    p_end = params.shape[0]
+    for layer in range(n_layers - 1, -1, -1):
+        n_in = spec[SPEC_HEADER + layer]
+        n_out = spec[SPEC_HEADER + layer + 1]
+        layer_offset -= capacity * n_in
+        A_in = _view(work, layer_offset, n_in, B)
+        dZ = _view(work, delta, n_out, B)
+        p = p_end - n_out * (n_in + 1)
+        W = params[p : p + n_out * n_in].reshape((n_out, n_in))
+        gW = grad[p : p + n_out * n_in].reshape((n_out, n_in))
+        gb = grad[p + n_out * n_in : p_end]
+        p_end = p
+        # gW[o, i] = sum over b of dZ[o, b] * A_in[i, b], summed in row order
+        # either way; the inner loop runs along the longer of inputs and outputs.
+        if n_out > n_in:
+            T = _view(work, transpose, B, n_out)
+            for o in range(n_out):
+                for b in range(B):
+                    T[b, o] = dZ[o, b]
+            row = work[transpose + capacity * widest : transpose + capacity * widest + n_out]
+            for i in range(n_in):
+                for o in range(n_out):
+                    row[o] = 0.0
+                for b in range(B):
+                    a = A_in[i, b]
+                    for o in range(n_out):
+                        row[o] += a * T[b, o]
+                for o in range(n_out):
+                    gW[o, i] = row[o]
+        else:
+            T = _view(work, transpose, B, n_in)
+            for i in range(n_in):
+                for b in range(B):
+                    T[b, i] = A_in[i, b]
+            for o in range(n_out):
+                for i in range(n_in):
+                    gW[o, i] = 0.0
+                for b in range(B):
+                    c = dZ[o, b]
+                    for i in range(n_in):
+                        gW[o, i] += c * T[b, i]
+        for o in range(n_out):
+            s = 0.0
+            for b in range(B):
+                s += dZ[o, b]
+            gb[o] = s
+        if layer > 0:
+            dA = _view(work, other, n_in, B)
+            for i in range(n_in):
+                for b in range(B):
+                    dA[i, b] = 0.0
+            for o in range(n_out):
+                for i in range(n_in):
+                    w = W[o, i]
+                    for b in range(B):
+                        dA[i, b] += w * dZ[o, b]
+            if spec[2] == 0:  # ReLU: passes where its output is positive
+                for i in range(n_in):
+                    for b in range(B):
+                        if A_in[i, b] <= 0.0:
+                            dA[i, b] = 0.0
+            else:  # tanh' = 1 - tanh**2
+                for i in range(n_in):
+                    for b in range(B):
+                        dA[i, b] *= 1.0 - A_in[i, b] * A_in[i, b]
+            delta, other = other, delta
+    return total * scale
+
+
+@jit
+def network_loss(X: np.ndarray, y: np.ndarray, spec: np.ndarray, params: np.ndarray, work: np.ndarray, capacity: int,
+                 order: np.ndarray) -> float:  # fmt: skip
+    """Mean loss over all rows, in row order (``order`` is ``arange(n)``), ``capacity`` rows at a time."""
+    n = X.shape[0]
+    units, _ = _units(spec)
+    n_out = spec[spec.shape[0] - 1]
+    total = 0.0
+    for start in range(0, n, capacity):
+        stop = min(start + capacity, n)
+        B = stop - start
+        _forward(X, order, start, stop, spec, params, work, capacity)
+        Z = _view(work, capacity * (units - n_out), n_out, B)
+        dZ = _view(work, capacity * units, n_out, B)  # written, unused (scale 0)
+        for b in range(B):
+            total += row_loss(spec[1], Z, dZ, b, y[start + b], 0.0)
+    return total / n
+
+
+@jit
+def network_epoch(
+    X: np.ndarray,
+    y: np.ndarray,
+    spec: np.ndarray,
+    code: int,
+    hp: np.ndarray,
+    schedule: np.ndarray,
+    epoch: int,
+    params: np.ndarray,
+    state: np.ndarray,
+    index: np.ndarray,
+    batch_size: int,
+    grad: np.ndarray,
+    work: np.ndarray,
+    capacity: int,
+    order: np.ndarray,
+    t: int,
+) -> tuple[float, int]:
+    """Epoch ``epoch``: one pass over the rows in ``index`` order, one update per batch; returns ``(loss, t)``.
+
+    ``work`` holds :func:`work_size` ``(spec, capacity)`` floats, ``capacity
+    >= min(batch_size, n)``; the loss is the mean training loss afterwards.
+    The rate comes from ``schedule`` (see :func:`fastopt.schedules.learning_rate_at`).
+    """
+    n = X.shape[0]
+    per_step = schedule[0] != 0.0
+    begin_epoch(code, params, state, hp, t)
+    lr = rate_at(schedule, code, state, hp, epoch, t)
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        _batch_gradient(X, y, index, start, stop, spec, params, grad, work, capacity)
+        if per_step:
+            lr = rate_at(schedule, code, state, hp, epoch, t)
+        t += 1
+        apply_rule(code, params, grad, state, lr, hp, t)
+    end_epoch(code, params, state, hp, t)
+    return network_loss(X, y, spec, params, work, capacity, order), t
