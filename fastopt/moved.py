@@ -1,18 +1,20 @@
-"""Old import paths: the modules that moved into subpackages, forwarded with a DeprecationWarning.
+"""Old import paths: the modules that moved into subpackages, forwarded with a ``DeprecationWarning``.
 
 Until 0.2 every module sat in one folder; now each lives in the subpackage of its axis (the engine,
-the models, the API, the applications, input/output, figures). from fastopt.linear import mse
-still works, warns once per name, and gives the object of :mod:. So do the
-update rules of the old fastopt.update_rules (now one file per method in :mod:).
+the models, the API, the applications, input/output, figures, the command line).
+``from fastopt.linear import mse`` still works: it warns and gives the object of
+:mod:`fastopt.engine.linear`. So do the update rules of the old ``fastopt.update_rules`` (now one
+file per method in :mod:`fastopt.methods`).
 
-Each old path is a small module placed in sys.modules when fastopt is imported; it loads its new
+Each old path is a small module placed in ``sys.modules`` when fastopt is imported; it loads its new
 module on the first attribute asked of it. Placing it there, instead of finding it on import, keeps
-the import system from replacing fastopt.compare (the function) with the old module of that name.
+the import system from replacing ``fastopt.compare`` (the function) with the old module of that name.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import sys
 import types
 import warnings
@@ -108,7 +110,7 @@ class _OldPath(types.ModuleType):
 
 
 def install() -> None:
-    """Put every old path in sys.modules (cheap: nothing is loaded until an attribute is asked for)."""
+    """Put every old path in ``sys.modules`` (cheap: nothing is loaded until an attribute is asked for)."""
     for old in (*MOVED, "update_rules"):
         name = f"fastopt.{old}"
         if name not in sys.modules:
