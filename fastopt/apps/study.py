@@ -30,7 +30,7 @@ import numpy as np
 from ..api.checks import check_integer
 from ..api.optimize import fit
 from ..api.sweep import sweep
-from ..io.output import output_folder
+from ..io.output import folder_lock, output_folder
 from ..methods import REGISTRY, get_method
 from ..problems import PROBLEMS, StudyProblem, get_problem
 from ..schedules import Schedule, cosine
@@ -122,24 +122,25 @@ def study(
     seeds = check_integer("seeds", seeds, 1, 10_000)
     trial_seeds = check_integer("trial_seeds", trial_seeds, 1, 100)
     folder = output_folder(out)
-    done = study_report.load_runs(folder)
-    settings = dict(methods=list(methods), budget=budget, seeds=seeds, trial_seeds=trial_seeds,
-                    schedules=list(schedules), problems=names)  # fmt: skip
-    runs = []
-    for problem in chosen:
-        began = time.perf_counter()
-        tuned = _run(problem, _tuning_runs(problem, methods, schedules, budget, trial_seeds), done, client, n_jobs)
-        runs.append(tuned)
-        finals = _final_runs(problem, tuned, methods, schedules, seeds)
-        runs.append(_run(problem, finals, done, client, n_jobs))
+    with folder_lock(folder, "study"):  # two studies on one folder would overwrite each other's runs
+        done = study_report.load_runs(folder)
+        settings = dict(methods=list(methods), budget=budget, seeds=seeds, trial_seeds=trial_seeds,
+                        schedules=list(schedules), problems=names)  # fmt: skip
+        runs = []
+        for problem in chosen:
+            began = time.perf_counter()
+            tuned = _run(problem, _tuning_runs(problem, methods, schedules, budget, trial_seeds), done, client, n_jobs)
+            runs.append(tuned)
+            finals = _final_runs(problem, tuned, methods, schedules, seeds)
+            runs.append(_run(problem, finals, done, client, n_jobs))
+            if folder is not None:
+                study_report.save_runs(folder, runs)
+            if progress is not None:
+                progress(f"{problem.name}: {len(tuned) + len(finals)} runs in {time.perf_counter() - began:.1f} s")
+        report = study_report.build(chosen, study_report.concat(runs), settings)
         if folder is not None:
-            study_report.save_runs(folder, runs)
-        if progress is not None:
-            progress(f"{problem.name}: {len(tuned) + len(finals)} runs in {time.perf_counter() - began:.1f} s")
-    report = study_report.build(chosen, study_report.concat(runs), settings)
-    if folder is not None:
-        study_report.write(report, folder)
-    return report
+            study_report.write(report, folder)
+        return report
 
 
 def _tuning_runs(problem: StudyProblem, methods: Sequence[str], schedules: Sequence[str], budget: int,

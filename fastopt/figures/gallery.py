@@ -148,10 +148,8 @@ def animate_function(tuned: Sequence[Tuned], path: Path, *, frame_every: int = 6
 
     movie = animation.FuncAnimation(fig, draw, frames=n_frames, blit=False)
 
-    def write(partial: Path) -> None:
-        gif = partial.with_name(partial.name + ".gif")  # Pillow takes the format from the name
-        movie.save(gif, writer=animation.PillowWriter(fps=fps), dpi=80)
-        gif.replace(partial)
+    def write(partial: Path) -> None:  # the partial name ends in .gif, from which Pillow takes the format
+        movie.save(partial, writer=animation.PillowWriter(fps=fps), dpi=80)
 
     write_file(path, write)
     plt.close(fig)
