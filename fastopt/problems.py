@@ -25,6 +25,7 @@ seed both matter as on data.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from .engine.jit import jit
 from .functions import get_function
 from .models.architectures import MLP, Architecture, architecture, forward
 from .models.objective import Objective
+from .version import __version__
 
 __all__ = ["StudyProblem", "StudyData", "PROBLEMS", "get_problem", "METRICS"]
 
@@ -116,12 +118,42 @@ class StudyProblem:
         """The data, built once per process."""
         return _built(self.data)
 
+    def fingerprint(self) -> str:
+        """A digest of everything that defines this problem's runs, so that a study resumes only runs of
+        the same definition: the data (every split and the scale), model, loss, epochs, batch size, metric,
+        minimum, fit options, the objective's compiled functions and start, and fastopt's version."""
+        digest = hashlib.sha256()
+        data = self.built()
+        for values in (data.x_train, data.y_train, data.x_valid, data.y_valid, data.x_test, data.y_test):
+            values = np.asarray(values)
+            digest.update(f"{values.dtype.str}{values.shape}".encode() + np.ascontiguousarray(values).tobytes())
+        definition = (data.scale, self.metric, self.minimum, self.model, self.loss, self.epochs, self.batch_size,
+                      sorted(self.fit_options.items()), __version__)  # fmt: skip
+        digest.update(repr(definition).encode())
+        if self.objective is not None:
+            for function in (self.objective.gradient, self.objective.loss):
+                _digest_code(digest, getattr(function, "py_func", function).__code__)
+            init = self.objective.init
+            start = b"no init" if init is None else np.asarray(init, dtype=np.float64).tobytes()
+            digest.update(repr(self.objective.n_params).encode() + start)
+        return digest.hexdigest()[:16]
+
     def fit_arguments(self) -> dict[str, Any]:
         """What every run of this problem passes to ``fit``/``sweep`` besides the method's settings."""
         options: dict[str, Any] = dict(epochs=self.epochs, batch_size=self.batch_size, stopping_threshold=0.0)
         if self.objective is None:  # an objective brings its own model and start (Objective.init)
             options.update(model=self.model, loss=self.loss)
         return {**options, **self.fit_options}
+
+
+def _digest_code(digest: Any, code: Any) -> None:
+    """Add a function's bytecode and constants (nested functions' too) to ``digest``; no memory addresses."""
+    digest.update(code.co_name.encode() + code.co_code)
+    for constant in code.co_consts:
+        if hasattr(constant, "co_code"):
+            _digest_code(digest, constant)
+        else:
+            digest.update(repr(constant).encode())
 
 
 @cache

@@ -31,6 +31,7 @@ def test_an_interrupted_write_leaves_no_file(tmp_path, error):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")  # the save is replaced
 def test_an_interrupted_gif_leaves_no_file(tmp_path, monkeypatch):
     """Pillow's writer takes the format from the name: the partial file must end in .gif itself."""
     animation = pytest.importorskip("matplotlib.animation")

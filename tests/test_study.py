@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import subprocess
 import sys
 
 import numpy as np
@@ -86,6 +88,33 @@ def test_a_rerun_skips_the_runs_already_done(tiny, monkeypatch):
     monkeypatch.setattr(sys.modules["fastopt.apps.study"], "sweep", no_sweep)
     resumed = fastopt.study([MINE, "rosenbrock_noisy"], out=out, **TINY)
     pd.testing.assert_frame_equal(first.results, resumed.results)
+
+
+def _other_line() -> StudyData:
+    data = _line()
+    return StudyData(data.x_train, -data.y_train, data.x_valid, -data.y_valid, data.x_test, -data.y_test)
+
+
+@pytest.mark.parametrize("change", [dict(epochs=5), dict(data=_other_line), dict(batch_size=32)])
+def test_a_redefined_problem_runs_again_instead_of_resuming_stale_runs(tiny, tmp_path, change):
+    """The same problem name with other epochs, data or batch size: the report is a fresh study's."""
+    out, first = tiny
+    for name in FILES:
+        (tmp_path / name).write_bytes((out / name).read_bytes())
+    redefined = dataclasses.replace(MINE, **change)
+    resumed = fastopt.study([redefined], out=tmp_path, **TINY)
+    fresh = fastopt.study([redefined], **TINY)
+    columns = ["problem", "method", "tuned", "validation", "test_median", "test_iqr", "defaults_median"]
+    pd.testing.assert_frame_equal(resumed.results[columns], fresh.results[columns])
+    old = first.results[first.results["problem"] == "mine"].reset_index(drop=True)
+    assert not np.array_equal(old["test_median"], fresh.results["test_median"])
+
+
+def test_the_fingerprint_is_the_same_in_every_process():
+    code = "from fastopt.problems import PROBLEMS; print(PROBLEMS['rosenbrock_noisy'].fingerprint())"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert other == PROBLEMS["rosenbrock_noisy"].fingerprint()
+    assert MINE.fingerprint() != dataclasses.replace(MINE, epochs=21).fingerprint()
 
 
 def test_dask_gives_the_same_report(tiny):

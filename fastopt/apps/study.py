@@ -178,8 +178,10 @@ def _run(problem: StudyProblem, runs: list[dict[str, Any]], done: Any, client: A
     import pandas as pd
 
     data = problem.built()
-    todo = [r for r in runs if run_key(problem.name, r) not in done]
-    rows = [done[run_key(problem.name, r)] for r in runs if run_key(problem.name, r) in done]
+    fingerprint = problem.fingerprint()
+    keys = [run_key(problem.name, fingerprint, r) for r in runs]
+    todo = [r for r, key in zip(runs, keys, strict=True) if key not in done]
+    rows = [done[key] for key in keys if key in done]
     if todo:
         fixed = problem.fit_arguments()
         grid = [
@@ -193,8 +195,8 @@ def _run(problem: StudyProblem, runs: list[dict[str, Any]], done: Any, client: A
             params = np.asarray(row["params"])
             rows.append(
                 dict(
-                    problem=problem.name, stage=r["stage"], schedule=r["schedule"], method=r["method"],
-                    trial=r["trial"], seed=r["seed"], settings=r["settings"],
+                    problem=problem.name, fingerprint=fingerprint, stage=r["stage"], schedule=r["schedule"],
+                    method=r["method"], trial=r["trial"], seed=r["seed"], settings=r["settings"],
                     validation=problem.score(params, data.x_valid, data.y_valid, data.scale),
                     test=problem.score(params, data.x_test, data.y_test, data.scale),
                     status=row["status"], runtime_s=float(row["runtime_s"]),

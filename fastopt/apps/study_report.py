@@ -36,8 +36,8 @@ from .report import machine_info
 
 __all__ = ["Report", "build", "write", "best_trials", "run_key", "load_runs", "save_runs", "concat"]
 
-_RUN_COLUMNS = ["problem", "stage", "schedule", "method", "trial", "seed", "settings", "validation", "test", "status",
-                "runtime_s", "epochs_to_target", "loss_history"]  # fmt: skip
+_RUN_COLUMNS = ["problem", "fingerprint", "stage", "schedule", "method", "trial", "seed", "settings", "validation",
+                "test", "status", "runtime_s", "epochs_to_target", "loss_history"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,12 @@ class Report:
         return markdown(self)
 
 
-def run_key(problem: str, run: dict[str, Any]) -> str:
-    """What identifies a run across invocations: its problem, stage, schedule, method, trial, seed and settings."""
+def run_key(problem: str, fingerprint: str, run: dict[str, Any]) -> str:
+    """What identifies a run across invocations: its problem and the problem's definition
+    (:meth:`~fastopt.problems.StudyProblem.fingerprint`), stage, schedule, method, trial, seed and settings."""
     settings = json.dumps(run["settings"], sort_keys=True)
-    return f"{problem}|{run['stage']}|{run['schedule']}|{run['method']}|{run['trial']}|{run['seed']}|{settings}"
+    stage = f"{run['stage']}|{run['schedule']}|{run['method']}|{run['trial']}|{run['seed']}"
+    return f"{problem}|{fingerprint}|{stage}|{settings}"
 
 
 def load_runs(folder: Path | None) -> dict[str, dict[str, Any]]:
@@ -72,7 +74,8 @@ def load_runs(folder: Path | None) -> dict[str, dict[str, Any]]:
     for row in table.to_dict("records"):
         row["settings"] = json.loads(row["settings"])
         row["loss_history"] = json.loads(row["loss_history"])
-        rows[run_key(row["problem"], row)] = row
+        # A file from before fingerprints has none: its runs match nothing and are run again.
+        rows[run_key(row["problem"], str(row.get("fingerprint", "")), row)] = row
     return rows
 
 
