@@ -110,6 +110,24 @@ def test_a_redefined_problem_runs_again_instead_of_resuming_stale_runs(tiny, tmp
     assert not np.array_equal(old["test_median"], fresh.results["test_median"])
 
 
+def _overflowing() -> StudyData:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(100, 2)) * 1e160  # every squared error overflows float64
+    y = x @ [1.0, -2.0]
+    return StudyData(x[:60], y[:60], x[60:80], y[60:80], x[80:], y[80:])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # each run warns that it diverged
+def test_a_study_in_which_every_run_diverges_writes_its_report(tmp_path):
+    boom = StudyProblem("boom", "overflows float64", _overflowing, metric="rmse", epochs=3, target=1.0)
+    report = fastopt.study([boom], out=tmp_path, **TINY)
+    assert sorted(p.name for p in tmp_path.iterdir()) == FILES
+    assert (report.runs["status"] == "diverged").all()
+    markdown = (tmp_path / "report.md").read_text()
+    assert f"Every run diverged ({len(report.runs)} runs): no method is ranked on boom." in markdown
+    assert "nothing to rank" in markdown
+
+
 def test_the_fingerprint_is_the_same_in_every_process():
     code = "from fastopt.problems import PROBLEMS; print(PROBLEMS['rosenbrock_noisy'].fingerprint())"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

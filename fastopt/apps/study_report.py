@@ -196,6 +196,12 @@ def markdown(report: Report) -> str:
                   f"target {problem.target:g}; {problem.epochs} epochs, batch {problem.batch_size}.", ""]  # fmt: skip
         lines += ["| " + " | ".join(_HEADER) + " |", "|" + "---|" * len(_HEADER)]
         lines += ["| " + " | ".join(row) + " |" for row in _table_rows(report, problem.name)]
+        runs = report.runs[report.runs["problem"] == problem.name]
+        if len(runs) and not np.isfinite(runs["test"].to_numpy(dtype=float)).any():
+            lines += ["", f"Every run diverged ({len(runs)} runs): no method is ranked on {problem.name}."]
+    if report.ranking.empty:
+        lines += ["", "## Ranking", "", "No method has a finite test metric on any problem: nothing to rank."]
+        return "\n".join(lines) + "\n"
     lines += ["", "## Ranking", "", "Rank by test median per problem (1 = best), and the median over problems.", ""]
     columns = list(report.ranking.columns)
     lines += ["| " + " | ".join(map(str, columns)) + " |", "|" + "---|" * len(columns)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from ..problems import METRICS
 from .style import pyplot
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from ..apps.study_report import Report
@@ -41,6 +43,9 @@ def sensitivity(report: Report) -> Figure:
     colors = dict(zip(report.settings["methods"], sns.color_palette(), strict=False))
     for axis, problem in zip(panels, report.problems, strict=True):
         mine = runs[runs["problem"] == problem.name]
+        if not np.isfinite(mine["validation"]).any():
+            _every_run_diverged(axis, problem.name)
+            continue
         for (method, schedule), group in mine.groupby(["method", "schedule"], sort=False):
             trials = group.groupby("trial")
             rate = trials["settings"].first().map(lambda s: s["learning_rate"] if isinstance(s, dict)
@@ -57,12 +62,14 @@ def sensitivity(report: Report) -> Figure:
                 axis.plot(x[np.argmin(y)], y.min(), "o", markersize=10, markerfacecolor="none",
                           markeredgecolor=colors.get(method))  # fmt: skip
         axis.set_xscale("log")
-        if (mine["validation"] > 0).all():
+        finite = mine["validation"][np.isfinite(mine["validation"])]
+        if (finite > 0).all():
             axis.set_yscale("log")
         axis.set(title=problem.name, xlabel="learning rate", ylabel=f"validation {problem.metric}")
-    panels[0].legend(fontsize=7)
-    figure.suptitle("Learning-rate sensitivity: every tried setting (median over tuning seeds, bar: their range; "
-                    "circle: the best)")  # fmt: skip
+    if panels[0].get_legend_handles_labels()[0]:  # nothing to name when every run diverged
+        panels[0].legend(fontsize=7)
+    _title(figure, "Learning-rate sensitivity: every tried setting (median over tuning seeds, bar: their range; "
+                   "circle: the best)")  # fmt: skip
     figure.tight_layout()
     return figure
 
@@ -76,7 +83,7 @@ def distributions(report: Report) -> Figure:
     for axis, problem in zip(panels, report.problems, strict=True):
         mine = final[(final["problem"] == problem.name) & np.isfinite(final["test"])]
         if mine.empty:
-            axis.text(0.5, 0.5, "every run diverged", ha="center", transform=axis.transAxes)
+            _every_run_diverged(axis, problem.name)
             continue
         # One point per seed: with ten seeds the points say more than a box.
         sns.stripplot(mine, x="method", y="test", hue="run", ax=axis, dodge=True, size=4, alpha=0.8, jitter=0.2)
@@ -87,7 +94,7 @@ def distributions(report: Report) -> Figure:
         axis.legend(fontsize=7)
     metrics = ", ".join(f"{name}: {text}" for name, text in METRICS.items())
     seeds = report.settings["seeds"]
-    figure.suptitle(f"Test metric over {seeds} seeds, tuned vs defaults (lower is better; {metrics})", fontsize=10)
+    _title(figure, f"Test metric over {seeds} seeds, tuned vs defaults (lower is better; {metrics})", fontsize=10)
     figure.tight_layout()
     return figure
 
@@ -99,10 +106,12 @@ def loss_curves(report: Report) -> Figure:
     final = report.runs[report.runs["stage"] == "best"]
     colors = dict(zip(report.settings["methods"], sns.color_palette(), strict=False))
     for axis, problem in zip(panels, report.problems, strict=True):
+        drawn = False
         for (method, schedule), group in final[final["problem"] == problem.name].groupby(["method", "schedule"]):
             histories = [np.asarray(h, dtype=float) for h in group["loss_history"] if len(h)]
-            if not histories:
+            if not any(np.isfinite(h).any() for h in histories):
                 continue
+            drawn = True
             length = min(len(h) for h in histories)
             stack = np.vstack([h[:length] for h in histories])
             epochs = np.arange(1, length + 1)
@@ -111,9 +120,25 @@ def loss_curves(report: Report) -> Figure:
                 axis.plot(epochs, np.nanmedian(stack, axis=0), color=colors.get(method), label=label, linewidth=1.5)
                 axis.fill_between(epochs, np.nanmin(stack, axis=0), np.nanmax(stack, axis=0), color=colors.get(method),
                                   alpha=0.15, linewidth=0)  # fmt: skip
+        if not drawn:
+            _every_run_diverged(axis, problem.name)
+            continue
         axis.set_yscale("log")
         axis.set(title=problem.name, xlabel="epoch", ylabel="training loss")
-    panels[0].legend(fontsize=7)
-    figure.suptitle("The tuned runs' training loss: median over the seeds, band: their range")
+    if panels[0].get_legend_handles_labels()[0]:  # nothing to name when every run diverged
+        panels[0].legend(fontsize=7)
+    _title(figure, "The tuned runs' training loss: median over the seeds, band: their range")
     figure.tight_layout()
     return figure
+
+
+def _title(figure: Figure, text: str, fontsize: float = 12) -> None:
+    """The figure's title, wrapped to its width (a one-panel figure is narrower than most titles)."""
+    characters = int(figure.get_figwidth() * 110 / fontsize)  # about 0.55 em per character
+    figure.suptitle(textwrap.fill(text, characters), fontsize=fontsize)
+
+
+def _every_run_diverged(axis: Axes, title: str) -> None:
+    """A panel with nothing finite to draw says so (a log scale of no data would fail)."""
+    axis.text(0.5, 0.5, "every run diverged", ha="center", va="center", transform=axis.transAxes)
+    axis.set(title=title, xticks=[], yticks=[])
