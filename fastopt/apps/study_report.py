@@ -20,6 +20,7 @@ Files written to the study's folder:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -30,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from ..figures.study import distributions, loss_curves, sensitivity
-from ..io.output import save_png, write_file
+from ..figures.style import write_png
+from ..io.output import write_file
 from ..problems import METRICS, StudyProblem
 from .report import machine_info
 
@@ -250,13 +252,8 @@ def write(report: Report, folder: Path) -> list[str]:
     texts = {"report.md": markdown(report), "report.tex": latex(report), "study.json": json.dumps(payload, indent=2)}
     write_file(folder / "results.csv", lambda path: report.results.to_csv(path, index=False))
     write_file(folder / "ranking.csv", lambda path: report.ranking.to_csv(path, index=False))
-    import functools
-
-    import matplotlib.pyplot as plt
-
     for name, text in texts.items():
         write_file(folder / name, functools.partial(_write_text, text))
     for name, figure in figures.items():
-        write_file(folder / name, functools.partial(save_png, figure))
-        plt.close(figure)
+        write_png(figure, folder / name)
     return ["runs.csv", "results.csv", "ranking.csv", *texts, *figures]
