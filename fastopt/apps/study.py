@@ -129,10 +129,12 @@ def study(
         runs = []
         for problem in chosen:
             began = time.perf_counter()
-            tuned = _run(problem, _tuning_runs(problem, methods, schedules, budget, trial_seeds), done, client, n_jobs)
+            fingerprint = problem.fingerprint()  # hashes the data: once per problem
+            tuning = _tuning_runs(problem, methods, schedules, budget, trial_seeds)
+            tuned = _run(problem, fingerprint, tuning, done, client, n_jobs)
             runs.append(tuned)
             finals = _final_runs(problem, tuned, methods, schedules, seeds)
-            runs.append(_run(problem, finals, done, client, n_jobs))
+            runs.append(_run(problem, fingerprint, finals, done, client, n_jobs))
             if folder is not None:
                 study_report.save_runs(folder, runs)
             if progress is not None:
@@ -172,13 +174,13 @@ def _final_runs(problem: StudyProblem, tuned: Any, methods: Sequence[str], sched
     return runs
 
 
-def _run(problem: StudyProblem, runs: list[dict[str, Any]], done: Any, client: Any, n_jobs: int | None) -> Any:
-    """The runs' rows (problem, stage, schedule, method, trial, seed, settings, validation, test, ...),
-    running through :func:`fastopt.sweep` only those not in ``done``."""
+def _run(problem: StudyProblem, fingerprint: str, runs: list[dict[str, Any]], done: Any, client: Any,
+         n_jobs: int | None) -> Any:  # fmt: skip
+    """The runs' rows (problem, fingerprint, stage, schedule, method, trial, seed, settings, validation, test,
+    ...), running through :func:`fastopt.sweep` only those not in ``done``."""
     import pandas as pd
 
     data = problem.built()
-    fingerprint = problem.fingerprint()
     keys = [run_key(problem.name, fingerprint, r) for r in runs]
     todo = [r for r, key in zip(runs, keys, strict=True) if key not in done]
     rows = [done[key] for key in keys if key in done]
