@@ -101,7 +101,7 @@ def test_fit_command_warns_in_one_line_without_standardize(houses, capsys):
         (["--x", "size", "--y", "price", "--model", "linear", "--hidden", "3"], "--hidden and --activation go with"),
         (
             ["--x", "size", "--y", "price", "--loss", "log_loss"],
-            "y must hold class labels (integers from 0) for loss='log_loss'",
+            "not class labels; a classifier's target is text or integers",
         ),
     ],
 )
@@ -109,6 +109,48 @@ def test_fit_command_bad_options_fail_with_one_line(houses, capsys, args, messag
     result = run_cli(capsys, "fit", "--csv", str(houses), *args, "--epochs", "2")
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("labels", [("F", "M"), (1, 2), (-1, 1)])
+@pytest.mark.parametrize("loss", ["log_loss", "cross_entropy"])
+def test_fit_command_encodes_any_two_labels_of_a_classifier(houses, tmp_path, capsys, labels, loss):
+    """Text or integer labels other than 0/1 train two classes (not three, one empty), named in fit.json."""
+    path = tmp_path / "labels.csv"
+    path.write_text("size,sex\n" + "".join(f"{s},{labels[int(s > 150)]}\n" for s in SIZE))
+    out = tmp_path / "out"
+    result = run_cli(capsys, "fit", "--csv", str(path), "--x", "size", "--y", "sex", "--loss", loss,
+                     "--epochs", "300", "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "fit.json").read_text())
+    assert report["classes"] == list(labels) and len(report["params"]) == (2 if loss == "log_loss" else 4)
+    assert report["train_accuracy"] > 0.9
+    assert f"classes of sex, in output order: {labels[0]}, {labels[1]}" in result.stdout
+    if loss == "log_loss":
+        assert f"logit P(sex = {labels[1]}) = " in result.stdout
+
+
+BROKEN = {
+    "infinite": ("size,price\n1,2\n1e400,3\n", "column size of {path} has an infinite value on line 3"),
+    "inf": ("size,price\n1,2\n3,-inf\n", "column price of {path} has an infinite value on line 3"),
+    "text": ("size,price\n1,2\n3,4\nbig,5\n", "column size of {path} is not numeric: line 4 holds 'big'"),
+    "missing": ("size,price\n1,2\n3,\n", "column price of {path} has a missing value on line 3"),
+    "ragged": ("size,price\n1,2\n3,4,5\n", "{path} line 3 has 3 fields where the header has 2"),
+    "latin-1": ("size,price,café\n1,2,3\n".encode("latin-1"), "{path} is not UTF-8 text (byte 0xe9 on line 1)"),
+    "empty": ("", "{path} is empty"),
+    "no file": (None, "{path}: no such file"),
+}
+
+
+@pytest.mark.parametrize("command", ["fit", "sweep"])
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_broken_csv_is_named_with_its_column_and_line_by_every_command(tmp_path, capsys, command, case):
+    content, message = BROKEN[case]
+    path = tmp_path / "table.csv"
+    if content is not None:
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = run_cli(capsys, command, "--csv", str(path), "--x", "size", "--y", "price", "--epochs", "2")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and message.format(path=path) in result.stderr, result.stderr
 
 
 def test_missing_extra_is_named(monkeypatch):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 import subprocess
 import sys
@@ -108,6 +110,54 @@ def test_a_redefined_problem_runs_again_instead_of_resuming_stale_runs(tiny, tmp
     pd.testing.assert_frame_equal(resumed.results[columns], fresh.results[columns])
     old = first.results[first.results["problem"] == "mine"].reset_index(drop=True)
     assert not np.array_equal(old["test_median"], fresh.results["test_median"])
+
+
+def _damaged(text: str, damage: str) -> bytes:
+    """``text`` (a finished study's runs.csv) damaged the way a crash, an editor or a copy can."""
+    if damage == "empty":
+        return b""
+    if damage == "binary":
+        return bytes(range(128, 256)) * 4
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    if damage == "cut mid-line":
+        full = text.splitlines(keepends=True)
+        return "".join(full[:2] + [full[2][: len(full[2]) // 2]]).encode()
+    if damage == "garbage row":
+        rows.insert(1, ["#@!", "garbage"])
+    elif damage == "text in a metric":
+        rows[2][header.index("validation")] = "high"
+    elif damage == "broken JSON":
+        rows[1][header.index("settings")] = '{"learning_rate": 0.1'
+    else:
+        assert damage == "no status column"
+        keep = [i for i, name in enumerate(header) if name != "status"]
+        header, rows = [header[i] for i in keep], [[row[i] for i in keep] for row in rows]
+    lines = io.StringIO()
+    csv.writer(lines, lineterminator="\n").writerows([header, *rows])
+    return lines.getvalue().encode()
+
+
+DAMAGES = {"cut mid-line": "line 3 opens a quoted field", "garbage row": "line 3: stage is empty",
+           "text in a metric": "line 4: validation is 'high', not a number",
+           "broken JSON": "line 3: settings is not valid JSON", "empty": "is empty", "binary": "is not UTF-8 text",
+           "no status column": "has no column(s) status"}  # fmt: skip
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_runs_csv_is_refused_in_one_line_before_any_run(tiny, tmp_path, monkeypatch, damage):
+    out, _ = tiny
+    path = tmp_path / "runs.csv"
+    path.write_bytes(_damaged((out / "runs.csv").read_text(), damage))
+
+    def no_sweep(*args, **kwargs):
+        raise AssertionError("a run started before runs.csv was checked")
+
+    monkeypatch.setattr(sys.modules["fastopt.apps.study"], "sweep", no_sweep)
+    with pytest.raises(ValueError) as error:
+        fastopt.study([MINE, "rosenbrock_noisy"], out=tmp_path, **TINY)
+    message = str(error.value)
+    assert "\n" not in message and str(path) in message and DAMAGES[damage] in message
+    assert "delete the file to start the study over" in message
 
 
 def _overflowing() -> StudyData:

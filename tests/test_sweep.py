@@ -134,11 +134,26 @@ def test_history_is_kept_only_when_asked():
         ([0.1], r"grid\[0\] must be a dict"),
         ("adam", r"grid must be a dict of lists or a list of dicts"),
         ({"learning_rate": [-1.0]}, r"configuration 0 .*learning_rate must be > 0"),
+        ({"method": {"adam": {"beta1": []}}}, r"^grid\['method'\]\['adam'\]\['beta1'\] is an empty list"),
+        # One rule for a value listed twice, whichever the key: refused (it would be one configuration run twice).
+        ({"method": ["adam", "adam"]}, r"^grid\['method'\] lists 'adam' twice; .*vary the seed"),
+        ({"seed": [1, 1]}, r"^grid\['seed'\] lists 1 twice"),
+        ({"learning_rate": [0.1, 0.01, 0.1]}, r"^grid\['learning_rate'\] lists 0.1 twice"),
+        ({"method": {"adam": {"beta1": [0.9, 0.9]}}}, r"^grid\['method'\]\['adam'\]\['beta1'\] lists 0.9 twice"),
     ],
 )
 def test_bad_grids_name_the_key(grid, pattern):
     with pytest.raises(ValueError, match=pattern):
         fastopt.sweep(X, Y, grid, progress=False)
+
+
+def test_a_closed_dask_client_is_named():
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        client = distributed.Client(cluster)
+        client.close()
+        with pytest.raises(ValueError, match=r"^client is closed: connect a new dask.distributed.Client"):
+            fastopt.sweep(X, Y, {"method": ["adam"]}, client=client, progress=False)
 
 
 def test_bad_sweep_arguments():
@@ -285,8 +300,8 @@ def test_example_studies_write_their_table_and_figure(tmp_path, script, files):
     "content, args, message",
     [
         ("a,b\n1,2\n", ["--x", "a", "--y", "c"], "has no column(s) c"),
-        ("a,b\nx,2\ny,3\n", ["--x", "a", "--y", "b"], "column(s) a of"),
-        ("a,b\n1,2\n,3\n4,5\n", ["--x", "a", "--y", "b"], "has missing values in a"),
+        ("a,b\nx,2\ny,3\n", ["--x", "a", "--y", "b"], "is not numeric: line 2 holds 'x'"),
+        ("a,b\n1,2\n,3\n4,5\n", ["--x", "a", "--y", "b"], "has a missing value on line 3"),
     ],
 )
 def test_sweep_command_bad_csv(tmp_path, capsys, content, args, message):
@@ -341,8 +356,8 @@ def test_sweep_command_reports_a_method_whose_every_run_diverged(tmp_path, capsy
         ("a,b\n1,2\n", ["--x", "a", "--y", "b"], "data.csv has 1 data row(s)"),
         ("a,b\n1,2\n2,3\n", ["--x", "a", "--y", "a"], "--y a is also a feature in --x"),
         ("a,b,f\n1,2,True\n2,3,False\n3,5,True\n", ["--x", "a", "f", "--y", "b"],
-         "column(s) f of data.csv hold True/False; write them as 0/1"),
-        ("a,b\n1,2\n2,inf\n3,4\n", ["--x", "a", "--y", "b"], "column 'b' of data.csv has NaN or infinite values"),
+         "column f of data.csv holds True/False; write it as 0/1"),
+        ("a,b\n1,2\n2,inf\n3,4\n", ["--x", "a", "--y", "b"], "column b of data.csv has an infinite value on line 3"),
         ("a,b\n1e200,2\n3e200,3\n4,5\n", ["--x", "a", "--y", "b"],
          "column 'a' of data.csv has values too large to standardize in float64"),
         ("a,b\n1,2\n1,3\n1,4\n", ["--x", "a", "--y", "b"], "column 'a' of data.csv is constant"),

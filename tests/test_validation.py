@@ -6,6 +6,7 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import fastopt
@@ -110,6 +111,38 @@ BAD_INPUTS = [
         r"x must be numeric, got dtype object",
     ),
     ("booleans", np.array([True, False]), [1.0, 2.0], {}, TypeError, r"x must be numeric, got booleans"),
+    (
+        "a text column",
+        pd.DataFrame({"carat": [0.3, 0.4], "cut": ["Ideal", "Good"]}),
+        [1.0, 2.0],
+        {},
+        TypeError,
+        r"column 'cut' of x is not numeric \(dtype .*\); drop it or encode it as numbers",
+    ),
+    (
+        "labels 1 and 2",
+        X,
+        np.repeat([1.0, 2.0], 10),
+        dict(loss="cross_entropy"),
+        ValueError,
+        r"infers K = max\(y\) \+ 1 = 3, but label \[0\] has no sample \(y has \[1, 2\]\); encode them as 0..K-1",
+    ),
+    (
+        "labels 0 and 2",
+        X,
+        np.repeat([0.0, 2.0], 10),
+        dict(loss="cross_entropy"),
+        ValueError,
+        r"label \[1\] has no sample",
+    ),
+    (
+        "log loss, labels 1 and 2",
+        X,
+        np.repeat([1.0, 2.0], 10),
+        dict(loss="log_loss"),
+        ValueError,
+        r"loss='log_loss' needs labels 0 and 1, got labels \[1, 2\]; encode them as 0..K-1 .*FastoptClassifier",
+    ),
     ("complex", np.array([1j, 2j]), [1.0, 2.0], {}, TypeError, r"x must be real"),
     ("ragged", [[1.0], [1.0, 2.0]], [1.0, 2.0], {}, ValueError, r"x could not be read as an array"),
     ("batch_size 0", X, Y, dict(batch_size=0), ValueError, r"batch_size must be >= 1, got 0"),

@@ -22,7 +22,7 @@ _POLL_SECONDS = 0.2
 
 
 def check_client(client: Any) -> None:
-    """A ``TypeError`` naming ``client`` unless it is a ``distributed.Client``."""
+    """A ``TypeError`` naming ``client`` unless it is a ``distributed.Client``; a ``ValueError`` if it is closed."""
     try:
         from distributed import Client
     except ImportError:  # then nothing is a Client
@@ -32,6 +32,10 @@ def check_client(client: Any) -> None:
     if not is_client:
         raise TypeError(
             f"client must be a dask.distributed.Client (or None to use threads), got {type(client).__name__} {client!r}"
+        )
+    if client.status in ("closing", "closed"):
+        raise ValueError(
+            f"client is {client.status}: connect a new dask.distributed.Client, or pass client=None to use threads"
         )
 
 

@@ -55,17 +55,32 @@ RUN_KEYS = (
 _HYPERPARAMETERS = sorted({h.name for m in REGISTRY for h in m.hyperparameters} - set(RUN_KEYS))
 
 
-def _values(key: str, value: Any) -> list:
-    """The list of values a grid key takes; a clear error for anything else."""
+def _values(where: str, value: Any) -> list:
+    """The list of values at ``where`` (e.g. ``grid['seed']``); a clear error for anything else."""
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise ValueError(
-            f"grid[{key!r}] must be a list of values, got {type(value).__name__} {value!r} "
+            f"{where} must be a list of values, got {type(value).__name__} {value!r} "
             f"(write [{value!r}] for a single value)"
         )
     values = list(value)
     if not values:
-        raise ValueError(f"grid[{key!r}] is an empty list; give at least one value")
+        raise ValueError(f"{where} is an empty list; give at least one value")
+    for i, a in enumerate(values):
+        for b in values[:i]:
+            if _same(a, b):
+                raise ValueError(
+                    f"{where} lists {a!r} twice; each value once (repeats of one configuration "
+                    "give the same result: vary the seed to repeat a run)"
+                )
     return values
+
+
+def _same(a: Any, b: Any) -> bool:
+    """``a == b`` where that is a plain truth value (not for arrays, or objects that refuse to compare)."""
+    try:
+        return a is b or bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _check_key(key: Any, methods: Sequence[str]) -> None:
@@ -119,7 +134,9 @@ def expand_grid(grid: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[d
     ------
     ValueError
         Naming the key: unknown keys, empty lists, values that are not lists,
-        hyperparameters that a method in the grid does not take.
+        a value listed twice under one key (it would run one configuration
+        twice; repeat a run with other seeds), hyperparameters that a method
+        in the grid does not take.
     """
     if isinstance(grid, Mapping):
         if not grid:
@@ -134,19 +151,19 @@ def expand_grid(grid: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[d
             if not own:
                 raise ValueError("grid['method'] is an empty dict; give at least one method")
         else:
-            own = {name: {} for name in _values("method", methods)}
+            own = {name: {} for name in _values("grid['method']", methods)}
         for name, sub in own.items():
             get_method(name)
             if not isinstance(sub, Mapping):
                 raise ValueError(f"grid['method'][{name!r}] must be a dict of lists, got {type(sub).__name__}")
             for key in sub:
                 _check_key(key, [name])
-        shared_values = {k: _values(k, v) for k, v in shared.items()}
+        shared_values = {k: _values(f"grid[{k!r}]", v) for k, v in shared.items()}
         for key in shared_values:
             _check_key(key, list(own))
         configurations = []
         for name, sub in own.items():
-            sub_values = {k: _values(f"method'][{name!r}][{k!r}", v) for k, v in sub.items()}
+            sub_values = {k: _values(f"grid['method'][{name!r}][{k!r}]", v) for k, v in sub.items()}
             for combination in _product({**shared_values, **sub_values}):
                 configurations.append({"method": name, **combination})
         return configurations

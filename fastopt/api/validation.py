@@ -75,6 +75,7 @@ def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
             f"{name} is a masked array and fastopt does not honour masks: drop the masked rows first "
             f"(e.g. keep = ~np.ma.getmaskarray({name}), then pass the .data[keep] rows of x and y)"
         )
+    _check_table_columns(name, value)
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as error:  # ragged nested lists
@@ -101,6 +102,21 @@ def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
     return array
+
+
+def _check_table_columns(name: str, value: Any) -> None:
+    """Name the first column of a DataFrame (or anything with ``columns`` and ``dtypes``) that is not numeric."""
+    columns, dtypes = getattr(value, "columns", None), getattr(value, "dtypes", None)
+    if columns is None or dtypes is None or isinstance(value, np.ndarray):
+        return
+    for column, dtype in zip(columns, dtypes, strict=False):
+        kind = getattr(dtype, "kind", "O")
+        if kind == "b":
+            raise TypeError(f"column {column!r} of {name} holds booleans; convert it to 0/1 explicitly")
+        if kind not in "iuf":
+            raise TypeError(
+                f"column {column!r} of {name} is not numeric (dtype {dtype}); drop it or encode it as numbers"
+            )
 
 
 def as_features(x: Any, n_features: int | None = None, name: str = "x") -> np.ndarray:

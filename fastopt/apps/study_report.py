@@ -30,9 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.status import STATUSES
 from ..figures.study import distributions, loss_curves, sensitivity
 from ..figures.style import write_png
 from ..io.output import write_file
+from ..io.tables import read_table
 from ..problems import METRICS, StudyProblem
 from .report import machine_info
 
@@ -40,6 +42,9 @@ __all__ = ["Report", "build", "write", "best_trials", "run_key", "load_runs", "s
 
 _RUN_COLUMNS = ["problem", "fingerprint", "stage", "schedule", "method", "trial", "seed", "settings", "validation",
                 "test", "status", "runtime_s", "epochs_to_target", "loss_history"]  # fmt: skip
+
+# Read as text, whatever they look like; the last two are JSON.
+_TEXT_COLUMNS = ("problem", "fingerprint", "stage", "schedule", "method", "status", "settings", "loss_history")
 
 
 @dataclass(frozen=True)
@@ -66,19 +71,58 @@ def run_key(problem: str, fingerprint: str, run: dict[str, Any]) -> str:
 
 
 def load_runs(folder: Path | None) -> dict[str, dict[str, Any]]:
-    """The runs in ``folder/runs.csv`` (empty without one), by :func:`run_key`."""
-    import pandas as pd
+    """The runs in ``folder/runs.csv`` (empty without one), by :func:`run_key`.
 
+    Raises ``ValueError`` in one line naming the file, the column or line at
+    fault and what to do, before any run starts: a damaged file (cut short,
+    a garbage row, text in a number's cell, broken JSON, not text at all) or
+    one without the columns this version writes.
+    """
     if folder is None or not (folder / "runs.csv").is_file():
         return {}
-    table = pd.read_csv(folder / "runs.csv")
+    path = folder / "runs.csv"
+    advice = "or delete the file to start the study over (its runs are then run again)"
+    table = read_table(path, advice, text=_TEXT_COLUMNS)
+    # A file from before fingerprints has none: its runs match nothing and are run again.
+    missing = [c for c in _RUN_COLUMNS if c != "fingerprint" and c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"{path} has no column(s) {', '.join(missing)}: another program or an older fastopt wrote it; {advice}"
+        )
     rows = {}
-    for row in table.to_dict("records"):
-        row["settings"] = json.loads(row["settings"])
-        row["loss_history"] = json.loads(row["loss_history"])
-        # A file from before fingerprints has none: its runs match nothing and are run again.
+    for line, row in enumerate(table.to_dict("records"), start=2):
+        try:
+            row = _checked_run(row)
+        except ValueError as error:
+            raise ValueError(f"{path} line {line}: {error}; {advice}") from None
         rows[run_key(row["problem"], str(row.get("fingerprint", "")), row)] = row
     return rows
+
+
+def _checked_run(row: dict[str, Any]) -> dict[str, Any]:
+    """One row of ``runs.csv`` with its JSON cells parsed; ``ValueError`` names the cell at fault."""
+    for column in _TEXT_COLUMNS[:-2]:
+        if column in row and not isinstance(row[column], str):  # an older file has no fingerprint
+            raise ValueError(f"{column} is empty")
+    if row["status"] not in STATUSES:
+        raise ValueError(f"status is {row['status']!r}, not one of {', '.join(STATUSES)}")
+    for column in ("trial", "seed", "validation", "test", "runtime_s", "epochs_to_target"):
+        try:
+            row[column] = float(row[column])
+        except (TypeError, ValueError):
+            raise ValueError(f"{column} is {row[column]!r}, not a number") from None
+    for column in ("trial", "seed"):
+        if not float(row[column]).is_integer():
+            raise ValueError(f"{column} is {row[column]!r}, not an integer")
+        row[column] = int(row[column])
+    for column, kind in (("settings", dict), ("loss_history", list)):
+        try:
+            row[column] = json.loads(row[column])
+        except (TypeError, ValueError):
+            raise ValueError(f"{column} is not valid JSON: {str(row[column])[:40]!r}") from None
+        if not isinstance(row[column], kind):
+            raise ValueError(f"{column} is not a JSON {'object' if kind is dict else 'list'}")
+    return row
 
 
 def concat(parts: Sequence[Any]) -> Any:

@@ -16,7 +16,7 @@ from ..io.output import output_folder, save_png, write_file
 from ..io.tables import read_columns
 from ..models.architectures import Architecture
 from ..models.closed_form import least_squares
-from ..models.losses import LOSSES
+from ..models.losses import LOG_LOSS, LOSSES, get_loss
 from .options import (
     add_methods,
     add_model,
@@ -71,17 +71,27 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> None:
 
     folder = output_folder(args.out)
-    columns = read_columns(args.csv, args.x, args.y, 2 if args.test_fraction > 0 else 1, "the fit")
-    X, y = columns[args.x].astype(float), columns[args.y].to_numpy(dtype=float)
+    classifier = get_loss(args.loss).classification
+    columns = read_columns(args.csv, args.x, args.y, 2 if args.test_fraction > 0 else 1, "the fit", classifier)
+    X, y = columns.x, columns.y.to_numpy()
     order = np.random.default_rng(args.seed).permutation(len(y))
     n_test = round(args.test_fraction * len(y))
     if args.test_fraction > 0 and not 1 <= n_test < len(y):
         raise ValueError(f"--test-fraction {args.test_fraction} leaves no train or no test rows of {len(y)}")
     train, test = np.sort(order[n_test:]), np.sort(order[:n_test])
+    classes = columns.classes
+    if classes is not None and len(classes) < 2:
+        raise ValueError(f"--y {args.y} of {args.csv} has one label ({classes[0]!r}); a classifier needs two or more")
+    if classes is not None and len(classes) > 2 and get_loss(args.loss).code == LOG_LOSS:
+        raise ValueError(
+            f"--y {args.y} of {args.csv} has {len(classes)} labels; --loss log_loss is for two, "
+            "use --loss cross_entropy"
+        )
     result = fit(
-        X.iloc[train], columns[args.y].iloc[train].astype(float), args.methods[0], model=compared_model(args),
-        loss=args.loss, standardize=args.standardize, learning_rate=args.learning_rate, epochs=args.epochs,
-        batch_size=args.batch_size, stopping_threshold=args.stopping_threshold, seed=args.seed,
+        X.iloc[train], columns.y.iloc[train], args.methods[0], model=compared_model(args), loss=args.loss,
+        n_classes=None if classes is None else len(classes), standardize=args.standardize,
+        learning_rate=args.learning_rate, epochs=args.epochs, batch_size=args.batch_size,
+        stopping_threshold=args.stopping_threshold, seed=args.seed,
     )  # fmt: skip
     regression = result.n_classes == 1
     arch = result.model
@@ -101,11 +111,15 @@ def run(args: argparse.Namespace) -> None:
         "epochs_run": result.epochs_run, "gradient_norm": result.gradient_norm, "params": result.params.tolist(),
         "train_rows": len(train), "test_rows": len(test), f"train_{measure.split()[0].lower()}": error(train),
     }  # fmt: skip
+    if classes is not None:
+        report["classes"] = classes.tolist()  # output k of the model is the label classes[k]
     print(f"{result.method} on {args.csv}: {arch.name}, {result.loss}, {result.status} after "
           f"{result.epochs_run} epochs (gradient norm {result.gradient_norm:.3g})")  # fmt: skip
-    if arch.is_linear and result.n_classes <= 2:
+    if classes is not None:
+        print(f"  classes of {args.y}, in output order: {', '.join(map(str, classes))}")
+    if arch.is_linear and result.coef.ndim == 1:  # one output: a line or a binary logit
         terms = " ".join(f"{w:+.6g} * {name}" for w, name in zip(result.coef, args.x, strict=True))
-        label = args.y if regression else f"logit P({args.y} = 1)"
+        label = args.y if classes is None else f"logit P({args.y} = {classes[1]})"
         print(f"  {label} = {terms} {result.intercept:+.6g}")
         report.update(coef=dict(zip(args.x, result.coef.tolist(), strict=True)), intercept=result.intercept)
     else:

@@ -71,8 +71,8 @@ def _sweep_data(args: argparse.Namespace) -> tuple[Any, str]:
     if not args.x or not args.y:
         raise ValueError("--csv needs --x COL [COL ...] and --y COL")
     columns = read_columns(args.csv, args.x, args.y, 2, "a train and a test set")
-    data = columns.to_numpy(dtype=float)
-    return standardized_split(data, columns=list(columns.columns), name=args.csv), f"test RMSE ({args.y})"
+    data = np.column_stack([columns.x.to_numpy(), columns.y.to_numpy()])
+    return standardized_split(data, columns=[*args.x, args.y], name=args.csv), f"test RMSE ({args.y})"
 
 
 def run(args: argparse.Namespace) -> None:

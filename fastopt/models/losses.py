@@ -81,7 +81,10 @@ def check_targets(loss: Loss, y: np.ndarray, n_classes: Any = None) -> int:
     """Check ``y`` (float64, finite) for ``loss`` and return the number of classes (1 for regression).
 
     ``log_loss`` needs labels 0 and 1; ``cross_entropy`` integers 0..K-1,
-    with K inferred as ``max(y) + 1`` unless ``n_classes`` is given.
+    with K inferred as ``max(y) + 1`` unless ``n_classes`` is given; an
+    inferred K must have a sample of every label (labels 1 and 2 alone
+    would train a third, empty class 0), so other labels are refused with
+    the way to encode them.
     """
     if not loss.classification:
         if n_classes is not None:
@@ -93,22 +96,45 @@ def check_targets(loss: Loss, y: np.ndarray, n_classes: Any = None) -> int:
             f"y must hold class labels (integers from 0) for loss={loss.name!r}, got values such as {bad.tolist()}"
         )
     largest = int(y.max())
+    labels = np.unique(y)
+    encode = (
+        "encode them as 0..K-1 first (classes, y = np.unique(y, return_inverse=True)), "
+        "or use FastoptClassifier, which takes any labels"
+    )
     if loss.code == LOG_LOSS:
-        if largest > 1:
+        if len(labels) > 2:
             raise ValueError(
-                f"loss='log_loss' is binary and needs labels 0 and 1, got labels up to {largest}; "
+                f"loss='log_loss' is binary and needs labels 0 and 1, got {len(labels)} labels; "
                 "use loss='cross_entropy' for more than two classes"
             )
+        if largest > 1:
+            raise ValueError(f"loss='log_loss' needs labels 0 and 1, got labels {_shown(labels)}; {encode}")
         if n_classes not in (None, 2):
             raise ValueError(f"loss='log_loss' has two classes, got n_classes={n_classes!r}")
         return 2
     if n_classes is None:
+        if len(labels) < largest + 1:  # K = max + 1 would include classes with no sample
+            present = set(labels.tolist())
+            absent = np.array([k for k in range(min(largest + 1, len(labels) + 6)) if k not in present][:5])
+            count = largest + 1 - len(labels)
+            raise ValueError(
+                f"loss='cross_entropy' takes labels 0..K-1 and infers K = max(y) + 1 = {largest + 1}, but "
+                f"{'label' if count == 1 else f'{count} labels, e.g.'} {_shown(absent)} "
+                f"{'has' if count == 1 else 'have'} no sample (y has {_shown(labels)}); {encode}; "
+                "or pass n_classes if those classes exist and this data has none of them"
+            )
         return max(largest + 1, 2)
     if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
         raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
     if largest >= n_classes:
         raise ValueError(f"y has label {largest} but n_classes={n_classes} allows 0..{n_classes - 1}")
     return int(n_classes)
+
+
+def _shown(values: np.ndarray, limit: int = 6) -> str:
+    """Integer labels as ``[1, 2]``, the first ``limit`` of them and a count if there are more."""
+    shown = ", ".join(str(int(v)) for v in values[:limit])
+    return f"[{shown}{f', ... ({len(values)} in all)' if len(values) > limit else ''}]"
 
 
 @jit
