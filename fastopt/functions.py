@@ -44,7 +44,7 @@ from numba import types
 from .api.checks import check_integer, check_real
 from .engine.jit import jit, one_signature
 from .methods import POSITIVE
-from .models.objective import check_compiled
+from .models.objective import bounds_checked, check_compiled
 
 __all__ = ["TestFunction", "FUNCTIONS", "get_function", "grid_values", "VALUE_SIGNATURE", "GRADIENT_SIGNATURE"]
 
@@ -81,6 +81,10 @@ class TestFunction:
         Window of the figures (2-D functions).
     local_minima : tuple of points, optional
         Other stationary points worth marking (a saddle, a local minimum).
+    debug : bool, default False
+        Compile ``value`` and ``gradient`` again with bounds checks, so an
+        index out of range raises ``IndexError`` instead of corrupting
+        memory or crashing Python (see :func:`fastopt.models.objective.bounds_checked`).
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -96,9 +100,13 @@ class TestFunction:
     bounds: tuple[tuple[float, float], tuple[float, float]] = ((-2.0, 2.0), (-2.0, 2.0))
     local_minima: tuple[tuple[float, ...], ...] = ()
     description: str = ""
+    debug: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dim", check_integer("dim", self.dim, 1))
+        if self.debug:
+            object.__setattr__(self, "value", bounds_checked(self.value))
+            object.__setattr__(self, "gradient", bounds_checked(self.gradient))
         constants = np.array(self.constants, dtype=np.float64).reshape(-1)
         constants.flags.writeable = False
         object.__setattr__(self, "constants", constants)

@@ -284,3 +284,26 @@ def test_a_gradient_that_leaves_entries_unwritten_sees_zeros_there():
     function = fastopt.functions.TestFunction("first", _first_coordinate_value, _first_coordinate_gradient, dim=2)
     path = fastopt.minimize(function, [0.0, 0.25], "adam", steps=50, learning_rate=0.1).path
     assert np.all(path[:, 1] == 0.25) and path[-1, 0] > 0.5
+
+
+@numba.njit
+def _writes_past_the_end(params, X, y, rows, grad):
+    grad[params.shape[0]] = 1.0  # one past the end: the bug debug=True is for
+    return 0.0
+
+
+@numba.njit
+def _reads_past_the_end(x, c):
+    return x[x.shape[0]]
+
+
+def test_debug_turns_an_index_out_of_range_into_an_index_error():
+    X = np.linspace(-1, 1, 50).reshape(-1, 1)
+    objective = fastopt.Objective(_writes_past_the_end, _first_coordinate_loss, n_params=2, debug=True)
+    with pytest.raises(IndexError, match="index is out of bounds"):
+        fastopt.fit(X, X[:, 0], "adam", objective=objective, epochs=2, seed=0)
+    function = fastopt.functions.TestFunction("past", _reads_past_the_end, _first_coordinate_gradient, 2, debug=True)
+    with pytest.raises(IndexError, match="index is out of bounds"):
+        function([0.0, 0.0])
+    # The user's own functions are untouched: the checked copies are separate, and not cached on disk.
+    assert objective.gradient is not _writes_past_the_end and not _writes_past_the_end.targetoptions.get("boundscheck")

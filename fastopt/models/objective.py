@@ -31,7 +31,7 @@ from ..api.checks import check_integer
 from ..engine.jit import jit
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 
-__all__ = ["Objective", "GRADIENT_SIGNATURE", "LOSS_SIGNATURE", "objective_epoch", "BUILT_IN"]
+__all__ = ["Objective", "GRADIENT_SIGNATURE", "LOSS_SIGNATURE", "objective_epoch", "BUILT_IN", "bounds_checked"]
 
 _READ_ONLY_MATRIX = types.Array(types.float64, 2, "C", readonly=True)
 _READ_ONLY_VECTOR = types.Array(types.float64, 1, "C", readonly=True)
@@ -68,6 +68,13 @@ class Objective:
     init : array_like of shape (n_params,), optional
         Default starting point; without it (and without ``fit(init=...)``)
         parameters are drawn from N(0, 1).
+    debug : bool, default False
+        Compile both functions again with bounds checks (:func:`bounds_checked`),
+        so an index out of range raises ``IndexError`` instead of reading
+        or writing memory it does not own. Compiled code does not check
+        indices: without this, such a bug gives wrong numbers, or ends the
+        Python process with a segmentation fault. Bounds checks make the
+        functions slower; use it to find a bug, then switch it off.
 
     Examples
     --------
@@ -98,9 +105,13 @@ class Objective:
     loss: Any
     n_params: int
     init: Any = None
+    debug: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "n_params", check_integer("n_params", self.n_params, 1))
+        if self.debug:
+            object.__setattr__(self, "gradient", bounds_checked(self.gradient))
+            object.__setattr__(self, "loss", bounds_checked(self.loss))
         check_compiled(
             "Objective gradient", self.gradient, GRADIENT_SIGNATURE, _SIGNATURE_TEXT["gradient"], _ARGUMENTS["gradient"]
         )
@@ -147,6 +158,23 @@ def check_compiled(name: str, function: Any, signature: Any, text: str, argument
             f"{name} {getattr(function, '__name__', '')!r} does not compile as {text}"
             f"{' with ' + arguments if arguments else ''}: {first_line or type(error).__name__}"
         ) from None
+
+
+def bounds_checked(function: Any) -> Any:
+    """A copy of the ``@numba.njit`` function ``function`` compiled with bounds checks.
+
+    Indexing out of range in it then raises ``IndexError: index is out of
+    bounds`` (through fastopt's kernels, like any error raised in your
+    function). Functions it calls keep their own settings; to check every
+    compiled function, fastopt's too, run with the environment variable
+    ``NUMBA_BOUNDSCHECK=1`` (slower everywhere). The copy is not cached on
+    disk, so it never replaces your function's cached code.
+    """
+    # Plain Python (NUMBA_DISABLE_JIT) checks indices already; anything else is refused by check_compiled.
+    if not isinstance(function, numba.core.registry.CPUDispatcher):
+        return function
+    options = {k: v for k, v in function.targetoptions.items() if k != "nopython"}  # njit implies it, and warns
+    return numba.njit(**{**options, "boundscheck": True, "cache": False})(function.py_func)
 
 
 @jit
