@@ -9,9 +9,12 @@ Defaults are chosen for data as it comes: features (and regression
 targets) are standardized and the model is reported in the data's units;
 Adam at 0.01 with a cosine decay to 0 over 500 epochs, in batches of
 ``min(32, ceil(n / 16))`` rows (at least 16 updates per epoch on small
-data). On raw mpg, mtcars, diamonds and diabetes data this lands within
-0.1 % of least squares' training error; a constant rate would stay at its
-noise floor above it.
+data). On raw mpg, mtcars, diamonds and diabetes data the linear model
+lands within 0.1 % of least squares' training error; a constant rate would
+stay at its noise floor above it. An MLP regressor stops early by default
+(on 10 % of the rows held out), so on the same tables its test error is
+within a few percent of a converged ``MLPRegressor``'s instead of
+overfitting.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ class _FastoptEstimator(BaseEstimator):
         stopping_threshold: float = 0.0,
         schedule: str | Schedule = "cosine",
         standardize: bool = True,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         random_state: int | None = None,
@@ -111,6 +114,14 @@ class _FastoptEstimator(BaseEstimator):
             n_classes=len(self.classes_) if self._loss() == "cross_entropy" else None, standardize=self.standardize,
         )  # fmt: skip
 
+    def _early_stopping(self) -> bool:
+        """``early_stopping`` as a truth value: ``"auto"`` is on for an MLP regressor only."""
+        if self.early_stopping == "auto":
+            return isinstance(self, RegressorMixin) and len(self.hidden_layer_sizes) > 0
+        if not isinstance(self.early_stopping, (bool, np.bool_)):
+            raise ValueError(f"early_stopping must be True, False or 'auto', got {self.early_stopping!r}")
+        return bool(self.early_stopping)
+
     def _seed(self) -> int:
         """One seed for this call, from ``random_state`` as scikit-learn reads it (``check_random_state``).
 
@@ -133,7 +144,7 @@ class _FastoptEstimator(BaseEstimator):
         """Fit for ``epochs`` epochs (fewer with early stopping or a tolerance); returns self."""
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False, reset=True)
         target = self._targets(y, first_call=True)
-        if self.early_stopping:
+        if self._early_stopping():
             return self._fit_early_stopping(X, target)
         run = Run(self._problem(X, target, self._seed()))
         run.advance(int(self.epochs))
@@ -185,7 +196,8 @@ class _FastoptEstimator(BaseEstimator):
         The first call sets the scaling (from its data), the parameters and
         the row-order generator; later calls may bring other rows of the
         same features. ``k`` calls on the same data equal ``fit`` with
-        ``epochs=k`` bit for bit (same ``random_state``).
+        ``epochs=k`` bit for bit (same ``random_state``; early stopping off, as it is for the
+        linear model by default).
         """
         first_call = not hasattr(self, "_run")
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False, reset=first_call)
@@ -242,10 +254,13 @@ class FastoptRegressor(RegressorMixin, _FastoptEstimator):
     stopping_threshold : float, default 0 (every epoch runs)
     schedule : "cosine", "constant" or a fastopt schedule, default "cosine" (to 0 over ``epochs``)
     standardize : bool, default True
-    early_stopping : bool, default False
+    early_stopping : bool or "auto", default "auto"
         Hold out ``validation_fraction`` of the rows, stop after
         ``n_iter_no_change`` epochs without a better validation score
-        (R^2) and keep the best parameters.
+        (R^2) and keep the best parameters. ``"auto"``: on for an MLP
+        (``hidden_layer_sizes`` not empty), which otherwise overfits small
+        tables, and off for the linear model, whose every epoch brings it
+        closer to least squares.
     validation_fraction : float, default 0.1
     n_iter_no_change : int, default 10
     random_state : int, numpy.random.RandomState or None, default None
@@ -286,7 +301,11 @@ class FastoptClassifier(ClassifierMixin, _FastoptEstimator):
     is ``"log_loss"`` for two classes and ``"cross_entropy"`` (softmax)
     for more (``loss="auto"``); ``loss="cross_entropy"`` also works for two.
     Parameters and attributes as :class:`FastoptRegressor` (the validation
-    score of early stopping is the accuracy).
+    score of early stopping is the accuracy), but ``early_stopping="auto"``
+    is off: on small tables an MLP classifier's test accuracy did not suffer
+    from all 500 epochs, while the accuracy of a 10 % hold-out is too coarse
+    a signal and stopped it after 11-15 epochs (iris, breast cancer, wine:
+    0.8-3.2 points of test accuracy lost, mean of five 75/25 splits).
     """
 
     def _targets(self, y: Any, first_call: bool, classes: Any = None) -> np.ndarray:
