@@ -114,10 +114,11 @@ class _FastoptEstimator(BaseEstimator):
             n_classes=len(self.classes_) if self._loss() == "cross_entropy" else None, standardize=self.standardize,
         )  # fmt: skip
 
-    def _early_stopping(self) -> bool:
-        """``early_stopping`` as a truth value: ``"auto"`` is on for an MLP regressor only."""
+    def _early_stopping(self, n_rows: int) -> bool:
+        """``early_stopping`` as a truth value: ``"auto"`` is on for an MLP regressor whose hold-out has 2+ rows."""
         if self.early_stopping == "auto":
-            return isinstance(self, RegressorMixin) and len(self.hidden_layer_sizes) > 0
+            mlp = isinstance(self, RegressorMixin) and len(self.hidden_layer_sizes) > 0
+            return mlp and isinstance(self.validation_fraction, numbers.Real) and self.validation_fraction * n_rows >= 2
         if not isinstance(self.early_stopping, (bool, np.bool_)):
             raise ValueError(f"early_stopping must be True, False or 'auto', got {self.early_stopping!r}")
         return bool(self.early_stopping)
@@ -144,7 +145,7 @@ class _FastoptEstimator(BaseEstimator):
         """Fit for ``epochs`` epochs (fewer with early stopping or a tolerance); returns self."""
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False, reset=True)
         target = self._targets(y, first_call=True)
-        if self._early_stopping():
+        if self._early_stopping(X.shape[0]):
             return self._fit_early_stopping(X, target)
         run = Run(self._problem(X, target, self._seed()))
         run.advance(int(self.epochs))
@@ -259,8 +260,9 @@ class FastoptRegressor(RegressorMixin, _FastoptEstimator):
         ``n_iter_no_change`` epochs without a better validation score
         (R^2) and keep the best parameters. ``"auto"``: on for an MLP
         (``hidden_layer_sizes`` not empty), which otherwise overfits small
-        tables, and off for the linear model, whose every epoch brings it
-        closer to least squares.
+        tables, when ``validation_fraction`` of the rows is at least 2 rows;
+        off for the linear model, whose every epoch brings it closer to
+        least squares.
     validation_fraction : float, default 0.1
     n_iter_no_change : int, default 10
     random_state : int, numpy.random.RandomState or None, default None

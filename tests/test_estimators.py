@@ -141,6 +141,7 @@ def test_n_iter_no_change_must_be_at_least_one():
     # "auto": on for an MLP regressor (validation scores recorded), off for the linear model and classifiers
     assert hasattr(FastoptRegressor(hidden_layer_sizes=(4,), epochs=5).fit(X, X[:, 0]), "validation_scores_")
     assert not hasattr(FastoptRegressor(epochs=5).fit(X, X[:, 0]), "validation_scores_")
+    assert not hasattr(FastoptRegressor(hidden_layer_sizes=(4,), epochs=5).fit(X[:19], X[:19, 0]), "validation_scores_")
     assert not hasattr(FastoptClassifier(hidden_layer_sizes=(4,), epochs=5).fit(X, X[:, 0] > 0), "validation_scores_")
 
 
