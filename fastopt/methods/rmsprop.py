@@ -22,7 +22,7 @@ def rule(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp:
         g = g + wd * p
         s = beta * s + (1 - beta) * g**2
         a = a + (1 - beta) * (g - a)                  centered only
-        d = sqrt(s - a**2) + eps if centered, else sqrt(s) + eps
+        d = sqrt(max(s - a**2, 0)) + eps if centered, else sqrt(s) + eps
         p -= lr * g / d                               if mu == 0
         buf = mu * buf + g / d; p -= lr * buf         otherwise
 
@@ -45,7 +45,9 @@ def rule(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp:
         s[i] = beta * s[i] + (1.0 - beta) * g * g
         if centered:
             a[i] += (1.0 - beta) * (g - a[i])
-            d = math.sqrt(s[i] - a[i] * a[i]) + eps
+            # s - a**2 is a variance, >= 0 but for rounding (with beta = 0 it is g**2 - g**2): never the
+            # square root of a negative number (torch's NaN there), which plain Python also refuses.
+            d = math.sqrt(max(s[i] - a[i] * a[i], 0.0)) + eps
         else:
             d = math.sqrt(s[i]) + eps
         if mu == 0.0:
@@ -63,7 +65,7 @@ def reference(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: dic
     s[:] = beta * s + (1 - beta) * g**2
     if h["centered"]:
         a[:] = beta * a + (1 - beta) * g
-        d = np.sqrt(s - a**2) + h["epsilon"]
+        d = np.sqrt(np.maximum(s - a**2, 0.0)) + h["epsilon"]
     else:
         d = np.sqrt(s) + h["epsilon"]
     if h["momentum"] != 0:
