@@ -135,6 +135,7 @@ BROKEN = {
     "text": ("size,price\n1,2\n3,4\nbig,5\n", "column size of {path} is not numeric: line 4 holds 'big'"),
     "missing": ("size,price\n1,2\n3,\n", "column price of {path} has a missing value on line 3"),
     "ragged": ("size,price\n1,2\n3,4,5\n", "{path} line 3 has 3 fields where the header has 2"),
+    "open quote": ('size,price\n1,2\n3,"4\n5,6\n', "{path} line 3 opens a quoted field that never closes"),
     "latin-1": ("size,price,café\n1,2,3\n".encode("latin-1"), "{path} is not UTF-8 text (byte 0xe9 on line 1)"),
     "empty": ("", "{path} is empty"),
     "no file": (None, "{path}: no such file"),

@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,8 @@ from conftest import run_cli
 pytest.importorskip("matplotlib", reason="the plots extra is not installed")
 
 TINY = dict(methods=["sgd", "adam"], budget=3, seeds=2, trial_seeds=2)
-FILES = ["distributions.png", "loss_curves.png", "ranking.csv", "report.md", "report.tex", "results.csv", "runs.csv",
+FILES = ["critical_difference.png", "distributions.png", "loss_curves.png", "performance_profile.png", "ranking.csv",
+         "report.md", "report.tex", "results.csv", "runs.csv",
          "sensitivity.png", "study.json"]  # fmt: skip
 
 
@@ -49,7 +51,7 @@ def test_a_tiny_study_writes_every_file(tiny):
     results = pd.read_csv(out / "results.csv")
     assert len(results) == 4 and set(results["method"]) == {"sgd", "adam"}
     runs = pd.read_csv(out / "runs.csv")
-    assert len(runs) == 2 * (2 * 3 * 2 + 2 * 2 * 2)  # problems x (tuning + best and defaults reruns)
+    assert len(runs) == 2 * (2 * 4 * 2 + 2 * 2 * 2)  # problems x (tuning: defaults + 3 + best and defaults reruns)
     payload = json.loads((out / "study.json").read_text())
     assert payload["settings"]["budget"] == 3 and payload["machine"]["cores"]
     markdown = (out / "report.md").read_text()
@@ -76,7 +78,7 @@ def test_the_tuned_setting_reproduces_its_metric_with_fit(tiny):
 def test_the_same_study_gives_the_same_report(tiny, tmp_path):
     _, first = tiny
     again = fastopt.study([MINE, "rosenbrock_noisy"], out=tmp_path, **TINY)
-    columns = ["problem", "method", "tuned", "validation", "test_median", "test_iqr", "defaults_median",
+    columns = ["problem", "method", "tuned", "validation_median", "test_median", "test_iqr", "defaults_test_median",
                "epochs_to_target", "trials_to_within_1pct"]  # fmt: skip
     pd.testing.assert_frame_equal(first.results[columns], again.results[columns])
 
@@ -106,7 +108,8 @@ def test_a_redefined_problem_runs_again_instead_of_resuming_stale_runs(tiny, tmp
     redefined = dataclasses.replace(MINE, **change)
     resumed = fastopt.study([redefined], out=tmp_path, **TINY)
     fresh = fastopt.study([redefined], **TINY)
-    columns = ["problem", "method", "tuned", "validation", "test_median", "test_iqr", "defaults_median"]
+    columns = ["problem", "method", "tuned", "validation_median", "test_median", "test_iqr", "defaults_test_median",
+               "tied_with_best", "p_vs_best"]
     pd.testing.assert_frame_equal(resumed.results[columns], fresh.results[columns])
     old = first.results[first.results["problem"] == "mine"].reset_index(drop=True)
     assert not np.array_equal(old["test_median"], fresh.results["test_median"])
@@ -120,8 +123,8 @@ def _damaged(text: str, damage: str) -> bytes:
         return bytes(range(128, 256)) * 4
     header, *rows = list(csv.reader(io.StringIO(text)))
     if damage == "cut mid-line":
-        full = text.splitlines(keepends=True)
-        return "".join(full[:2] + [full[2][: len(full[2]) // 2]]).encode()
+        full = text.splitlines(keepends=True)  # cut inside the quoted settings of line 3, as a crash would
+        return "".join([*full[:2], full[2][: full[2].index('"{') + 3]]).encode()
     if damage == "garbage row":
         rows.insert(1, ["#@!", "garbage"])
     elif damage == "text in a metric":
@@ -137,7 +140,7 @@ def _damaged(text: str, damage: str) -> bytes:
     return lines.getvalue().encode()
 
 
-DAMAGES = {"cut mid-line": "line 3 opens a quoted field", "garbage row": "line 3: stage is empty",
+DAMAGES = {"cut mid-line": "runs.csv line 3", "garbage row": "line 3: stage is empty",
            "text in a metric": "line 4: validation is 'high', not a number",
            "broken JSON": "line 3: settings is not valid JSON", "empty": "is empty", "binary": "is not UTF-8 text",
            "no status column": "has no column(s) status"}  # fmt: skip
@@ -204,5 +207,71 @@ def test_command_lists_the_problems_and_checks_its_arguments(capsys):
     assert bad.returncode == 2 and "invalid choice: 'mnist'" in bad.stderr
     with pytest.raises(ValueError, match="unknown schedule 'step'"):
         fastopt.study([MINE], schedules=["step"], **{k: v for k, v in TINY.items()})
-    with pytest.raises(ValueError, match="budget must be >= 1"):
-        fastopt.study([MINE], methods=["sgd"], budget=0)
+    with pytest.raises(ValueError, match="budget must be >= 0"):
+        fastopt.study([MINE], methods=["sgd"], budget=-1)
+
+
+def test_the_defaults_are_always_tried_so_tuning_never_loses_to_them_on_validation(tiny):
+    _, report = tiny
+    tuned = report.runs[report.runs["stage"] == "tune"]
+    for (problem, method), runs in tuned.groupby(["problem", "method"]):
+        defaults = runs[runs["trial"] == 0]
+        assert defaults["settings"].iloc[0]["learning_rate"] == fastopt.methods.get_method(method).defaults[
+            "learning_rate"
+        ]
+        chosen = report.results[(report.results["problem"] == problem) & (report.results["method"] == method)]
+        assert chosen["validation_median"].iloc[0] <= np.median(defaults["validation"])
+    # budget 0: the defaults only, as Schmidt et al.'s one-shot setting
+    one_shot = fastopt.study([MINE], methods=["adam"], budget=0, seeds=2, trial_seeds=2)
+    assert set(one_shot.runs.loc[one_shot.runs["stage"] == "tune", "trial"]) == {0}
+    assert json.loads(one_shot.results["tuned"].iloc[0]) == {"learning_rate": 0.001, "beta1": 0.9}
+
+
+def test_seconds_to_target_are_each_runs_own(monkeypatch):
+    """A method made slower in its own runs only is slower to the target: times are not a group's split evenly."""
+    module = sys.modules["fastopt.apps.study"]
+    real_fit = module.fit
+
+    def slow_adam(*args, **kwargs):
+        if args[2] == "adam":
+            time.sleep(0.05)
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(module, "fit", slow_adam)
+    report = fastopt.study([MINE], **TINY)
+    best = report.runs[report.runs["stage"] == "best"]
+    assert (best.loc[best["method"] == "adam", "runtime_s"] >= 0.05).all()
+    assert (best.loc[best["method"] == "sgd", "runtime_s"] < 0.05).all()
+    seconds = report.results.set_index("method")["seconds_to_target"]
+    epochs = report.results.set_index("method")["epochs_to_target"]
+    assert seconds["adam"] >= 0.05 / MINE.epochs * epochs["adam"] > 0
+
+
+def test_results_mark_ties_with_the_best_and_the_report_says_which_are_worse(tiny):
+    out, report = tiny
+    results = pd.read_csv(out / "results.csv")
+    for column in ("validation_median", "defaults_validation_median", "test_median", "test_iqr",
+                   "defaults_test_median", "tied_with_best", "p_vs_best"):  # fmt: skip
+        assert column in results.columns
+    assert results["tied_with_best"].all()  # two seeds cannot tell methods apart, and the report says so
+    assert "With 2 seeds no difference can reach p < 0.05." in (out / "report.md").read_text()
+    # Six seeds, the defaults only: Adam at 1e-3 for 20 epochs is far from SGD at 1e-2 on every seed.
+    apart = fastopt.study([MINE], methods=["sgd", "adam"], budget=0, seeds=6, trial_seeds=1)
+    by_method = apart.results.set_index("method")
+    assert by_method.loc["sgd", "tied_with_best"] and np.isnan(by_method.loc["sgd", "p_vs_best"])
+    assert not by_method.loc["adam", "tied_with_best"] and by_method.loc["adam", "p_vs_best"] == 2.0**-6
+    assert "Worse than it (paired Wilcoxon over the seeds, Holm-corrected, p < 0.05): adam" in apart.markdown()
+
+
+def test_no_test_function_problem_has_its_minimum_at_the_origin():
+    """Weight decay pulls toward 0: a minimum there would reward the one method that searches it, for free."""
+    from fastopt.problems import RASTRIGIN_SHIFT
+
+    for name in ("rosenbrock_noisy", "rastrigin_noisy"):
+        problem = PROBLEMS[name]
+        data = problem.built()
+        minimum = np.array([1.0, 1.0]) if name == "rosenbrock_noisy" else RASTRIGIN_SHIFT
+        assert problem.score(minimum.copy(), data.x_test, data.y_test) == pytest.approx(0.0, abs=1e-12)
+        assert problem.score(np.zeros(2), data.x_test, data.y_test) >= 1.0  # Rosenbrock: 1; Rastrigin: 28.4
+        np.testing.assert_allclose(problem.objective.init - minimum, [2.2, 2.2] if name == "rastrigin_noisy" else
+                                   [-2.5, 1.0])  # fmt: skip

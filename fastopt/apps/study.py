@@ -2,10 +2,13 @@
 
 The protocol, for every problem, schedule and method:
 
-1. **Tune**: ``budget`` settings drawn by random search from a fixed seed
-   (the learning rate log-uniform in [1e-4, 1], and the method's other
-   hyperparameters in :data:`SEARCH`), each run with ``trial_seeds`` seeds
-   on the training rows and scored by the median validation metric.
+1. **Tune**: the method's defaults (trial 0, always tried, so tuning never
+   does worse than the defaults on validation) and ``budget`` settings
+   drawn by random search from a fixed seed (the learning rate log-uniform
+   in [1e-4, 1], and the method's other hyperparameters in
+   :data:`SEARCH`), each run with ``trial_seeds`` seeds on the training
+   rows and scored by the median validation metric. ``budget=0`` tries the
+   defaults only (Schmidt et al. 2021's one-shot setting).
 2. **Rerun** the best setting with ``seeds`` fresh seeds and report its test
    metric (median, interquartile range); also run the method's defaults.
 3. **Report** (:mod:`fastopt.apps.study_report`): tables, a ranking across
@@ -57,11 +60,19 @@ _NO_CLIPPING = {"clip_value": None}
 
 
 def draw_settings(problem: str, method: str, schedule: str, budget: int, seed: int = 0) -> list[dict[str, Any]]:
-    """The ``budget`` settings random search tries for ``method``: the same for the same names and seed."""
+    """The settings tuning tries for ``method``: its defaults, then ``budget`` drawn by random search (the same
+    for the same names and seed).
+
+    The defaults are written out for the searched names (so every trial has
+    a learning rate) and leave the rest, gradient clipping included, at the
+    method's defaults: the same run as the ``defaults`` stage's.
+    """
     key = zlib.crc32(f"{problem}/{method}/{schedule}".encode())
     rng = np.random.default_rng([seed, key])
-    fixed = {k: v for k, v in _NO_CLIPPING.items() if k in get_method(method).defaults}
-    settings = []
+    row = get_method(method)
+    fixed = {k: v for k, v in _NO_CLIPPING.items() if k in row.defaults}
+    searched = ["learning_rate", *SEARCH.get(method, {})]
+    settings: list[dict[str, Any]] = [{name: row.defaults[name] for name in searched}]
     for _ in range(budget):
         drawn = {"learning_rate": _draw(rng, *LEARNING_RATE_RANGE, "log")}
         for name, (low, high, scale) in SEARCH.get(method, {}).items():
@@ -95,8 +106,9 @@ def study(
     ----------
     problems : names or StudyProblem, default every problem of :data:`fastopt.problems.PROBLEMS`
     methods : method names, default :data:`DEFAULT_METHODS`
-    budget : int >= 1
-        Settings tried per method (random search).
+    budget : int >= 0
+        Settings drawn per method by random search, besides its defaults
+        (which are always tried; 0: the defaults only).
     seeds : int >= 1
         Fresh seeds the best setting, and the defaults, are rerun with.
     trial_seeds : int >= 1
@@ -118,7 +130,7 @@ def study(
     for name in schedules:
         if name not in SCHEDULES:
             raise ValueError(f"unknown schedule {name!r}; a study compares: {', '.join(SCHEDULES)}")
-    budget = check_integer("budget", budget, 1, 10_000)
+    budget = check_integer("budget", budget, 0, 10_000)
     seeds = check_integer("seeds", seeds, 1, 10_000)
     trial_seeds = check_integer("trial_seeds", trial_seeds, 1, 100)
     folder = output_folder(out)
@@ -195,37 +207,42 @@ def _run(problem: StudyProblem, fingerprint: str, runs: list[dict[str, Any]], do
                       n_jobs=n_jobs, objective=problem.objective)  # fmt: skip
         for r, (_, row) in zip(todo, table.iterrows(), strict=True):
             params = np.asarray(row["params"])
+            epochs_to_target, seconds = _timed_to_target(problem, r, row)
             rows.append(
                 dict(
                     problem=problem.name, fingerprint=fingerprint, stage=r["stage"], schedule=r["schedule"],
                     method=r["method"], trial=r["trial"], seed=r["seed"], settings=r["settings"],
                     validation=problem.score(params, data.x_valid, data.y_valid, data.scale),
                     test=problem.score(params, data.x_test, data.y_test, data.scale),
-                    status=row["status"], runtime_s=float(row["runtime_s"]),
-                    epochs_to_target=_epochs_to_target(problem, r, row),
+                    status=row["status"], runtime_s=seconds, epochs_to_target=epochs_to_target,
                     loss_history=list(row["loss_history"]) if r["stage"] == "best" else [],
                 )
             )  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def _epochs_to_target(problem: StudyProblem, run: dict[str, Any], row: Any) -> float:
-    """First epoch whose test metric reaches the target (the tuned reruns only, the ones the report times;
-    NaN if never or not measured).
+def _timed_to_target(problem: StudyProblem, run: dict[str, Any], row: Any) -> tuple[float, float]:
+    """``(epochs to target, seconds)``: the first epoch whose test metric reaches the target, and the run's
+    wall time, for the tuned reruns (the runs the report times); NaN epochs if never reached.
 
     The test metric per epoch needs the parameters per epoch: the run is
-    repeated with ``record_path=True`` (the same run, bit for bit).
+    repeated alone with ``record_path=True`` (the same run, bit for bit),
+    and that repeat is timed, so a run's seconds are its own. Other runs
+    (and diverged reruns) keep their share of their sweep group's time,
+    which is the group's time split evenly and says nothing of one run.
     """
     if run["stage"] != "best" or row["status"] == "diverged":
-        return math.nan
+        return math.nan, float(row["runtime_s"])
 
     data = problem.built()
     fixed = problem.fit_arguments()
+    began = time.perf_counter()
     result = fit(data.x_train, data.y_train, run["method"], seed=run["seed"], record_path=True,
                  schedule=SCHEDULES[run["schedule"]](fixed["epochs"]), objective=problem.objective,
                  **{**fixed, **run["settings"]})  # fmt: skip
+    seconds = time.perf_counter() - began
     assert result.path is not None
     for epoch, params in enumerate(result.path, start=1):
         if problem.score(params, data.x_test, data.y_test, data.scale) <= problem.target:
-            return float(epoch)
-    return math.nan
+            return float(epoch), seconds
+    return math.nan, seconds

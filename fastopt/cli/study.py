@@ -9,7 +9,7 @@ from typing import Any
 from ..apps.study import DEFAULT_METHODS, SCHEDULES, study
 from ..io.extras import require
 from ..problems import METRICS, PROBLEMS
-from .options import add_methods, positive_int
+from .options import add_methods, non_negative_int, positive_int
 
 __all__ = ["add_parser", "run"]
 
@@ -21,10 +21,12 @@ def add_parser(commands: Any) -> None:
         "study",
         help="tune every method on a suite of small problems, rerun the best over seeds, and report",
         description=(
-            "For each problem and method: random search of --budget settings (each scored by the median "
-            "validation metric over --trial-seeds seeds), then the best setting and the defaults rerun with "
+            "For each problem and method: its defaults and --budget settings of random search (each "
+            "scored by the median validation metric over --trial-seeds seeds), then the best setting and "
+            "the defaults rerun with "
             "--seeds fresh seeds on the test rows. Writes runs.csv, results.csv, ranking.csv, study.json, "
-            "report.md, report.tex, sensitivity.png, distributions.png and loss_curves.png to --out; "
+            "report.md, report.tex and five figures (sensitivity, distributions, loss curves, critical "
+            "difference, performance profile) to --out; "
             "rerunning with the same --out skips the runs already done."
         ),
     )
@@ -32,7 +34,8 @@ def add_parser(commands: Any) -> None:
     study.add_argument("--problems", nargs="+", choices=list(PROBLEMS), metavar="NAME",
                        help=f"(default: all: {', '.join(PROBLEMS)})")  # fmt: skip
     add_methods(study, "methods to tune", default=list(DEFAULT_METHODS))
-    study.add_argument("--budget", type=positive_int, default=20, help="settings tried per method (default: 20)")
+    study.add_argument("--budget", type=non_negative_int, default=20,
+                       help="random settings per method besides its defaults (default: 20; 0: none)")  # fmt: skip
     study.add_argument("--seeds", type=positive_int, default=10, help="fresh seeds of the reruns (default: 10)")
     study.add_argument("--trial-seeds", type=positive_int, default=3, help="seeds per tried setting (default: 3)")
     study.add_argument("--schedules", nargs="+", choices=list(SCHEDULES), default=["constant"],

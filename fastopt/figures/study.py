@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..apps.study_stats import performance_profile
 from ..problems import METRICS
 from .style import pyplot
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
     from ..apps.study_report import Report
 
-__all__ = ["sensitivity", "distributions", "loss_curves"]
+__all__ = ["sensitivity", "distributions", "loss_curves", "critical_differences", "performance_profiles"]
 
 
 def _grid(count: int, plt: Any) -> tuple[Figure, list[Any]]:
@@ -142,3 +143,83 @@ def _every_run_diverged(axis: Axes, title: str) -> None:
     """A panel with nothing finite to draw says so (a log scale of no data would fail)."""
     axis.text(0.5, 0.5, "every run diverged", ha="center", va="center", transform=axis.transAxes)
     axis.set(title=title, xticks=[], yticks=[])
+
+
+def critical_differences(report: Report) -> Figure:
+    """Per schedule: each method's average rank over the problems, and bars joining the methods whose ranks
+    differ by less than Nemenyi's critical difference (not significantly different; Demšar 2006)."""
+    plt, _ = pyplot()
+    summaries = report.across
+    figure, axes = plt.subplots(max(1, len(summaries)), 1, figsize=(8.0, 3.2 * max(1, len(summaries))),
+                                squeeze=False)  # fmt: skip
+    panels = list(axes.flat)
+    if not summaries:
+        _every_run_diverged(panels[0], "no method has a result on every problem")
+    for axis, (schedule, summary) in zip(panels, summaries.items(), strict=False):
+        ranks = summary["average_ranks"]
+        order = sorted(ranks, key=lambda m: (ranks[m], m))
+        k, cd = len(order), summary["critical_difference"]
+        axis.hlines(0, 1, k, color="black", linewidth=1)
+        for r in range(1, k + 1):
+            axis.vlines(r, 0, 0.06, color="black", linewidth=1)
+            axis.text(r, 0.1, str(r), ha="center", va="bottom", fontsize=8)
+        half = math.ceil(k / 2)
+        for i, method in enumerate(order):
+            right = i >= half
+            depth = -0.35 * ((k - 1 - i) if right else i) - 0.45
+            end = k + 0.2 if right else 0.8
+            axis.plot([ranks[method], ranks[method], end], [0, depth, depth], color="black", linewidth=0.8)
+            axis.text(end + (0.05 if right else -0.05), depth, f"{method} ({ranks[method]:.2f})", va="center",
+                      ha="left" if right else "right", fontsize=9)  # fmt: skip
+        # Maximal groups whose rank span is within the critical difference: drawn as bars under the axis.
+        groups = [(i, j) for i in range(k) for j in range(k - 1, i, -1) if ranks[order[j]] - ranks[order[i]] <= cd]
+        maximal = [g for g in groups if not any(o != g and o[0] <= g[0] and g[1] <= o[1] for o in groups)]
+        for level, (i, j) in enumerate(sorted(set(maximal))):
+            y = -0.15 - 0.08 * level
+            axis.hlines(y, ranks[order[i]] - 0.03, ranks[order[j]] + 0.03, color="black", linewidth=3)
+        if math.isfinite(cd) and cd < k - 1:
+            axis.hlines(0.45, 1, 1 + cd, color="black", linewidth=1.5)
+            axis.text(1 + cd / 2, 0.5, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=8)
+        axis.set_xlim(-1.2, k + 2.2)
+        axis.set_ylim(-0.35 * half - 0.6, 0.9)
+        axis.axis("off")
+        p = summary["friedman_p"]
+        where = "" if len(summaries) == 1 else f"{schedule}: "
+        axis.set_title(f"{where}average rank over {len(summary['problems'])} problems (1 = best); Friedman "
+                       f"p = {p:.2g}; a bar joins methods not significantly different", fontsize=10)  # fmt: skip
+    figure.tight_layout()
+    return figure
+
+
+def performance_profiles(report: Report) -> Figure:
+    """Per schedule: for each method, the fraction of problems on which its test median is within a factor
+    tau of the best method's (Dolan and Moré 2002; AlgoPerf scores methods this way)."""
+    plt, sns = pyplot()
+    summaries = report.across
+    figure, panels = _grid(max(1, len(summaries)), plt)
+    if not summaries:
+        _every_run_diverged(panels[0], "performance profiles")
+    colors = dict(zip(report.settings["methods"], sns.color_palette(), strict=False))
+    for axis, (schedule, summary) in zip(panels, summaries.items(), strict=False):
+        mine = report.results[report.results["schedule"] == schedule]
+        table = (
+            mine.pivot_table(index="problem", columns="method", values="test_median")
+            .loc[summary["problems"], summary["methods"]]
+            .to_numpy(dtype=float)
+        )
+        best = np.min(table, axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = table / best
+        finite = ratios[np.isfinite(ratios)]
+        top = max(2.0, float(np.max(finite)) * 1.2) if len(finite) else 2.0
+        taus = np.geomspace(1.0, top, 200)
+        profile = performance_profile(table, taus)
+        for method, row in zip(summary["methods"], profile, strict=True):
+            axis.step(taus, row, where="post", label=method, color=colors.get(method), linewidth=1.5)
+        axis.set_xscale("log")
+        axis.set(xlabel="tau: within this factor of the best test median", ylabel="fraction of problems",
+                 ylim=(-0.02, 1.02), title=schedule)  # fmt: skip
+        axis.legend(fontsize=7)
+    _title(figure, "Performance profiles: higher and further left is better")
+    figure.tight_layout()
+    return figure

@@ -8,7 +8,7 @@ from types import ModuleType
 __all__ = ["require", "EXTRAS"]
 
 #: The extras of ``pip install "fastopt[...]"`` (see pyproject.toml).
-EXTRAS = ("plots", "data", "dask", "sklearn", "all")
+EXTRAS = ("plots", "data", "dask", "sklearn", "study", "all")
 
 
 def require(module: str, purpose: str, extra: str) -> ModuleType:
