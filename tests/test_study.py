@@ -275,3 +275,12 @@ def test_no_test_function_problem_has_its_minimum_at_the_origin():
         assert problem.score(np.zeros(2), data.x_test, data.y_test) >= 1.0  # Rosenbrock: 1; Rastrigin: 28.4
         np.testing.assert_allclose(problem.objective.init - minimum, [2.2, 2.2] if name == "rastrigin_noisy" else
                                    [-2.5, 1.0])  # fmt: skip
+
+
+def test_every_method_tries_the_same_learning_rates():
+    """Common random numbers: a method cannot win a problem by a luckier draw of its learning rate."""
+    from fastopt.apps.study import DEFAULT_METHODS, draw_settings
+
+    rates = {m: [s["learning_rate"] for s in draw_settings("p", m, "constant", 8)[1:]] for m in DEFAULT_METHODS}
+    assert len({tuple(r) for r in rates.values()}) == 1
+    assert draw_settings("p", "adam", "constant", 8)[1]["beta1"] != draw_settings("p", "adamw", "constant", 8)[1]["beta1"]

@@ -65,16 +65,19 @@ def draw_settings(problem: str, method: str, schedule: str, budget: int, seed: i
 
     The defaults are written out for the searched names (so every trial has
     a learning rate) and leave the rest, gradient clipping included, at the
-    method's defaults: the same run as the ``defaults`` stage's.
+    method's defaults: the same run as the ``defaults`` stage's. Trial ``i``
+    has the same learning rate for every method (common random numbers: a
+    method cannot win by a luckier draw of the rate); the method's other
+    hyperparameters come from a stream of its own.
     """
-    key = zlib.crc32(f"{problem}/{method}/{schedule}".encode())
-    rng = np.random.default_rng([seed, key])
+    rates = np.random.default_rng([seed, zlib.crc32(f"{problem}/{schedule}".encode())])
+    rng = np.random.default_rng([seed, zlib.crc32(f"{problem}/{method}/{schedule}".encode())])
     row = get_method(method)
     fixed = {k: v for k, v in _NO_CLIPPING.items() if k in row.defaults}
     searched = ["learning_rate", *SEARCH.get(method, {})]
     settings: list[dict[str, Any]] = [{name: row.defaults[name] for name in searched}]
     for _ in range(budget):
-        drawn = {"learning_rate": _draw(rng, *LEARNING_RATE_RANGE, "log")}
+        drawn = {"learning_rate": _draw(rates, *LEARNING_RATE_RANGE, "log")}
         for name, (low, high, scale) in SEARCH.get(method, {}).items():
             drawn[name] = _draw(rng, low, high, scale)
         settings.append({**drawn, **fixed})
