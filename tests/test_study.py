@@ -227,6 +227,10 @@ def test_the_defaults_are_always_tried_so_tuning_never_loses_to_them_on_validati
     assert json.loads(one_shot.results["tuned"].iloc[0]) == {"learning_rate": 0.001, "beta1": 0.9}
 
 
+# Far above one of these fits: ~1 ms compiled, 0.10-0.15 s as plain Python (CI's coverage run).
+SLOW = 0.6
+
+
 def test_seconds_to_target_are_each_runs_own(monkeypatch):
     """A method made slower in its own runs only is slower to the target: times are not a group's split evenly."""
     module = sys.modules["fastopt.apps.study"]
@@ -234,17 +238,17 @@ def test_seconds_to_target_are_each_runs_own(monkeypatch):
 
     def slow_adam(*args, **kwargs):
         if args[2] == "adam":
-            time.sleep(0.05)
+            time.sleep(SLOW)
         return real_fit(*args, **kwargs)
 
     monkeypatch.setattr(module, "fit", slow_adam)
     report = fastopt.study([MINE], **TINY)
     best = report.runs[report.runs["stage"] == "best"]
-    assert (best.loc[best["method"] == "adam", "runtime_s"] >= 0.05).all()
-    assert (best.loc[best["method"] == "sgd", "runtime_s"] < 0.05).all()
+    assert (best.loc[best["method"] == "adam", "runtime_s"] >= SLOW).all()
+    assert (best.loc[best["method"] == "sgd", "runtime_s"] < SLOW).all()
     seconds = report.results.set_index("method")["seconds_to_target"]
     epochs = report.results.set_index("method")["epochs_to_target"]
-    assert seconds["adam"] >= 0.05 / MINE.epochs * epochs["adam"] > 0
+    assert seconds["adam"] >= SLOW / MINE.epochs * epochs["adam"] > 0
 
 
 def test_results_mark_ties_with_the_best_and_the_report_says_which_are_worse(tiny):
