@@ -150,9 +150,10 @@ def across_problems(results: Any) -> dict[str, dict[str, Any]]:
     """Per schedule: the methods compared across every problem (rows of ``results``: problem, schedule,
     method, test_median).
 
-    Each entry has ``methods``, ``problems``, ``average_ranks`` (by method),
-    ``friedman_p``, ``critical_difference`` and ``different`` (the pairs
-    whose average ranks differ by more than it, best-ranked first).
+    Each entry has ``methods``, ``problems``, ``test_medians`` (problems x
+    methods, ``inf`` where every seed diverged), ``average_ranks`` (by
+    method), ``friedman_p``, ``critical_difference`` and ``different`` (the
+    pairs whose average ranks differ by more than it, best-ranked first).
     """
     summary: dict[str, dict[str, Any]] = {}
     for schedule, group in results.groupby("schedule", sort=False):
@@ -168,7 +169,8 @@ def across_problems(results: Any) -> dict[str, dict[str, Any]]:
         different = [(methods[a], methods[b]) for i, a in enumerate(order) for b in order[i + 1 :]
                      if ranks[b] - ranks[a] > cd]  # fmt: skip
         summary[str(schedule)] = dict(
-            methods=methods, problems=problems, average_ranks=dict(zip(methods, ranks.tolist(), strict=True)),
+            methods=methods, problems=problems, test_medians=values.tolist(),
+            average_ranks=dict(zip(methods, ranks.tolist(), strict=True)),
             friedman_p=friedman(values), critical_difference=cd, different=different,
         )  # fmt: skip
     return summary

@@ -71,8 +71,8 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> None:
 
     folder = output_folder(args.out)
-    classifier = get_loss(args.loss).classification
-    columns = read_columns(args.csv, args.x, args.y, 2 if args.test_fraction > 0 else 1, "the fit", classifier)
+    loss = get_loss(args.loss)
+    columns = read_columns(args.csv, args.x, args.y, 2 if args.test_fraction > 0 else 1, "the fit", loss.classification)
     X, y = columns.x, columns.y.to_numpy()
     order = np.random.default_rng(args.seed).permutation(len(y))
     n_test = round(args.test_fraction * len(y))
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> None:
     classes = columns.classes
     if classes is not None and len(classes) < 2:
         raise ValueError(f"--y {args.y} of {args.csv} has one label ({classes[0]!r}); a classifier needs two or more")
-    if classes is not None and len(classes) > 2 and get_loss(args.loss).code == LOG_LOSS:
+    if classes is not None and len(classes) > 2 and loss.code == LOG_LOSS:
         raise ValueError(
             f"--y {args.y} of {args.csv} has {len(classes)} labels; --loss log_loss is for two, "
             "use --loss cross_entropy"
