@@ -16,7 +16,14 @@ from .io.extras import require
 if TYPE_CHECKING:  # pandas and seaborn load lazily: importing fastopt stays fast
     import pandas as pd
 
-__all__ = ["load_diamonds", "tutorial_split", "standardized_split", "TutorialSplit", "DIAMONDS_FEATURES"]
+__all__ = [
+    "load_diamonds",
+    "load_plotnine_table",
+    "tutorial_split",
+    "standardized_split",
+    "TutorialSplit",
+    "DIAMONDS_FEATURES",
+]
 
 #: Every diamonds column but the price, as the tutorial's network would see
 #: them: six numbers and the ordinal codes of cut, color and clarity.
@@ -30,6 +37,30 @@ def _plotnine_data_dir() -> Path | None:
         return None
     folder = Path(next(iter(spec.submodule_search_locations))) / "data"
     return folder if (folder / "diamonds.csv").is_file() else None
+
+
+def load_plotnine_table(name: str) -> pd.DataFrame:
+    """One of the tables the ``plotnine`` package ships (``mpg``, ``penguins``, ``txhousing``, ...), read with
+    pandas from its bundled CSV file, offline (``pip install "fastopt[data]"``).
+
+    Raises
+    ------
+    ImportError
+        Without plotnine, naming the extra that brings it.
+    ValueError
+        For a table plotnine does not ship, listing those it does.
+    """
+    folder = _plotnine_data_dir()
+    if folder is None:
+        require("plotnine", f"the {name} table", "data")  # raises, naming the extra
+        raise ImportError(f"plotnine is installed without its data folder; reinstall it to get the {name} table")
+    path = folder / f"{name}.csv"
+    if not path.is_file():
+        tables = sorted(p.stem for p in folder.glob("*.csv"))
+        raise ValueError(f"plotnine ships no table {name!r}; it has: {', '.join(tables)}")
+    import pandas as pd
+
+    return pd.read_csv(path)
 
 
 def load_diamonds() -> pd.DataFrame:

@@ -23,7 +23,7 @@ from conftest import run_cli
 pytest.importorskip("matplotlib", reason="the plots extra is not installed")
 
 TINY = dict(methods=["sgd", "adam"], budget=3, seeds=2, trial_seeds=2)
-FILES = ["critical_difference.png", "distributions.png", "loss_curves.png", "performance_profile.png", "ranking.csv",
+FILES = ["budget_curves.png", "critical_difference.png", "distributions.png", "loss_curves.png", "performance_profile.png", "ranking.csv",
          "report.md", "report.tex", "results.csv", "runs.csv",
          "sensitivity.png", "study.json"]  # fmt: skip
 
@@ -108,8 +108,17 @@ def test_a_redefined_problem_runs_again_instead_of_resuming_stale_runs(tiny, tmp
     redefined = dataclasses.replace(MINE, **change)
     resumed = fastopt.study([redefined], out=tmp_path, **TINY)
     fresh = fastopt.study([redefined], **TINY)
-    columns = ["problem", "method", "tuned", "validation_median", "test_median", "test_iqr", "defaults_test_median",
-               "tied_with_best", "p_vs_best"]
+    columns = [
+        "problem",
+        "method",
+        "tuned",
+        "validation_median",
+        "test_median",
+        "test_iqr",
+        "defaults_test_median",
+        "tied_with_best",
+        "p_vs_best",
+    ]
     pd.testing.assert_frame_equal(resumed.results[columns], fresh.results[columns])
     old = first.results[first.results["problem"] == "mine"].reset_index(drop=True)
     assert not np.array_equal(old["test_median"], fresh.results["test_median"])
@@ -216,9 +225,10 @@ def test_the_defaults_are_always_tried_so_tuning_never_loses_to_them_on_validati
     tuned = report.runs[report.runs["stage"] == "tune"]
     for (problem, method), runs in tuned.groupby(["problem", "method"]):
         defaults = runs[runs["trial"] == 0]
-        assert defaults["settings"].iloc[0]["learning_rate"] == fastopt.methods.get_method(method).defaults[
-            "learning_rate"
-        ]
+        assert (
+            defaults["settings"].iloc[0]["learning_rate"]
+            == fastopt.methods.get_method(method).defaults["learning_rate"]
+        )
         chosen = report.results[(report.results["problem"] == problem) & (report.results["method"] == method)]
         assert chosen["validation_median"].iloc[0] <= np.median(defaults["validation"])
     # budget 0: the defaults only, as Schmidt et al.'s one-shot setting
@@ -271,14 +281,23 @@ def test_no_test_function_problem_has_its_minimum_at_the_origin():
     """Weight decay pulls toward 0: a minimum there would reward the one method that searches it, for free."""
     from fastopt.problems import RASTRIGIN_SHIFT
 
-    for name in ("rosenbrock_noisy", "rastrigin_noisy"):
-        problem = PROBLEMS[name]
+    from fastopt.problems import VARIANTS
+    from fastopt.problems.noisy import RASTRIGIN_SHIFT_HELD_OUT
+
+    minima = {"rosenbrock_noisy": np.ones(2), "rastrigin_noisy": RASTRIGIN_SHIFT,
+              "rosenbrock_turned_noisy": np.ones(2), "rastrigin_moved_noisy": RASTRIGIN_SHIFT_HELD_OUT}  # fmt: skip
+    for name, minimum in minima.items():
+        problem = {**PROBLEMS, **VARIANTS}[name]
         data = problem.built()
-        minimum = np.array([1.0, 1.0]) if name == "rosenbrock_noisy" else RASTRIGIN_SHIFT
         assert problem.score(minimum.copy(), data.x_test, data.y_test) == pytest.approx(0.0, abs=1e-12)
         assert problem.score(np.zeros(2), data.x_test, data.y_test) >= 1.0  # Rosenbrock: 1; Rastrigin: 28.4
-        np.testing.assert_allclose(problem.objective.init - minimum, [2.2, 2.2] if name == "rastrigin_noisy" else
-                                   [-2.5, 1.0])  # fmt: skip
+        # Each start as far from its minimum as the original problem's: the variants change only the geometry.
+        np.testing.assert_allclose(np.linalg.norm(problem.objective.init - minimum),
+                                   np.linalg.norm([2.2, 2.2] if "rastrigin" in name else [-2.5, 1.0]))  # fmt: skip
+        start = problem.score(np.asarray(problem.objective.init, dtype=float), data.x_test, data.y_test)
+        original = PROBLEMS[name.split("_")[0] + "_noisy"]
+        assert start == pytest.approx(original.score(np.asarray(original.objective.init, dtype=float),
+                                                     data.x_test, data.y_test), rel=1e-12)  # fmt: skip
 
 
 def test_every_method_tries_the_same_learning_rates():
@@ -287,4 +306,6 @@ def test_every_method_tries_the_same_learning_rates():
 
     rates = {m: [s["learning_rate"] for s in draw_settings("p", m, "constant", 8)[1:]] for m in DEFAULT_METHODS}
     assert len({tuple(r) for r in rates.values()}) == 1
-    assert draw_settings("p", "adam", "constant", 8)[1]["beta1"] != draw_settings("p", "adamw", "constant", 8)[1]["beta1"]
+    assert (
+        draw_settings("p", "adam", "constant", 8)[1]["beta1"] != draw_settings("p", "adamw", "constant", 8)[1]["beta1"]
+    )

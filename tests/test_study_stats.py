@@ -71,3 +71,15 @@ def test_across_problems_ranks_tests_and_names_the_pairs_beyond_the_critical_dif
     assert np.isnan(friedman(np.ones((4, 2))))  # two methods: the test needs three
     rng = np.random.default_rng(0)
     assert friedman(rng.normal(size=(8, 4))) > ALPHA  # noise: no difference
+
+
+def test_differences_within_the_equivalence_margin_are_ties_however_consistent():
+    """Two methods in the same local minimum (Rastrigin's 7.96), apart by rounding on every seed: tied."""
+    from fastopt.apps.study_stats import EQUIVALENCE
+
+    best = 7.9597 + 1e-6 * np.arange(10)
+    tests = {"a": dict(zip(SEEDS, best)), "b": dict(zip(SEEDS, best + 2e-5)),
+             "c": dict(zip(SEEDS, best * (1 + 3 * EQUIVALENCE)))}  # fmt: skip
+    leader, p = compare_with_best(tests)
+    assert leader == "a" and p["b"] == 1.0 and p["c"] < ALPHA  # 2e-5 is within the margin, 0.3 % is not
+    assert paired_p_value(best + 2e-5, best) < ALPHA  # without the margin the test calls it worse

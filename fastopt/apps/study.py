@@ -11,6 +11,11 @@ The protocol, for every problem, schedule and method:
    defaults only (Schmidt et al. 2021's one-shot setting).
 2. **Rerun** the best setting with ``seeds`` fresh seeds and report its test
    metric (median, interquartile range); also run the method's defaults.
+   With ``seed_sets=2`` (or more) the best setting is rerun again on
+   disjoint seeds, and the report says whether its ranking and findings
+   survive (Kendall's tau). With ``held_out=True`` the reruns are on each
+   problem's held-out variant (:attr:`~fastopt.problems.StudyProblem.variant`:
+   tune on one, report on the other, as AlgoPerf does).
 3. **Report** (:mod:`fastopt.apps.study_report`): tables, a ranking across
    problems, figures, in CSV, JSON, Markdown and LaTeX.
 
@@ -38,7 +43,8 @@ from ..methods import REGISTRY, get_method
 from ..problems import PROBLEMS, StudyProblem, get_problem
 from ..schedules import Schedule, cosine
 from . import study_report
-from .study_report import best_trials, run_key
+from .study_report import best_trials
+from .study_runs import concat, load_runs, rerun_seeds, run_key, save_runs
 
 __all__ = ["study", "SEARCH", "DEFAULT_METHODS", "SCHEDULES", "draw_settings"]
 
@@ -54,8 +60,6 @@ SCHEDULES: dict[str, Callable[[int], Schedule | None]] = {
     "constant": lambda epochs: None,
     "cosine": lambda epochs: cosine(epochs),
 }
-#: Seeds of the reruns start here, apart from the tuning seeds 0, 1, ...
-FRESH_SEEDS = 1000
 _NO_CLIPPING = {"clip_value": None}
 
 
@@ -98,6 +102,8 @@ def study(
     seeds: int = 10,
     trial_seeds: int = 3,
     schedules: Sequence[str] = ("constant",),
+    seed_sets: int = 1,
+    held_out: bool = False,
     out: str | Path | None = None,
     client: Any = None,
     n_jobs: int | None = None,
@@ -118,6 +124,13 @@ def study(
         Seeds per tried setting; its score is their median validation metric.
     schedules : names from :data:`SCHEDULES`
         A study dimension: every method is tuned under each.
+    seed_sets : int >= 1
+        Sets of ``seeds`` disjoint rerun seeds for the best settings. The
+        tables read set 0; the report compares the other sets' rankings and
+        findings with it (``Report.stability``).
+    held_out : bool
+        Tune on each problem that has a held-out variant and rerun (and
+        report) on the variant; problems without one are left out.
     out : folder, optional
         Write the report there; runs already in its ``runs.csv`` are not run again.
     client : dask.distributed.Client, optional
@@ -128,6 +141,15 @@ def study(
     names = [p.name for p in chosen]
     if len(set(names)) != len(names):
         raise ValueError(f"problems must have different names, got {names}")
+    if not isinstance(held_out, bool):
+        raise TypeError(f"held_out must be True or False, got {held_out!r}")
+    if held_out:
+        chosen = [p for p in chosen if p.variant is not None]
+        if not chosen:
+            raise ValueError(
+                f"held_out=True needs a problem with a held-out variant; none of {', '.join(names)} "
+                f"has one (the suite's: {', '.join(p.name for p in PROBLEMS.values() if p.variant)})"
+            )
     for method in methods:
         get_method(method)
     for name in schedules:
@@ -136,25 +158,32 @@ def study(
     budget = check_integer("budget", budget, 0, 10_000)
     seeds = check_integer("seeds", seeds, 1, 10_000)
     trial_seeds = check_integer("trial_seeds", trial_seeds, 1, 100)
+    seed_sets = check_integer("seed_sets", seed_sets, 1, 100)
+    reported = [p.variant if held_out and p.variant is not None else p for p in chosen]
     folder = output_folder(out)
     with folder_lock(folder, "study"):  # two studies on one folder would overwrite each other's runs
-        done = study_report.load_runs(folder)
+        done = load_runs(folder)
         settings = dict(methods=list(methods), budget=budget, seeds=seeds, trial_seeds=trial_seeds,
-                        schedules=list(schedules), problems=names)  # fmt: skip
+                        schedules=list(schedules), problems=[p.name for p in reported], seed_sets=seed_sets,
+                        held_out=held_out, tuned_on={v.name: p.name for p, v in zip(chosen, reported, strict=True)
+                                                     if v is not p})  # fmt: skip
         runs = []
-        for problem in chosen:
+        for problem, target in zip(chosen, reported, strict=True):
             began = time.perf_counter()
             fingerprint = problem.fingerprint()  # hashes the data: once per problem
             tuning = _tuning_runs(problem, methods, schedules, budget, trial_seeds)
             tuned = _run(problem, fingerprint, tuning, done, client, n_jobs)
             runs.append(tuned)
-            finals = _final_runs(problem, tuned, methods, schedules, seeds)
-            runs.append(_run(problem, fingerprint, finals, done, client, n_jobs))
+            finals = _final_runs(tuned, methods, schedules, seeds, seed_sets)
+            target_fingerprint = fingerprint if target is problem else target.fingerprint()
+            runs.append(_run(target, target_fingerprint, finals, done, client, n_jobs))
             if folder is not None:
-                study_report.save_runs(folder, runs)
+                save_runs(folder, runs)
             if progress is not None:
-                progress(f"{problem.name}: {len(tuned) + len(finals)} runs in {time.perf_counter() - began:.1f} s")
-        report = study_report.build(chosen, study_report.concat(runs), settings)
+                where = "" if target is problem else f" (reruns on {target.name})"
+                progress(f"{problem.name}{where}: {len(tuned) + len(finals)} runs in "
+                         f"{time.perf_counter() - began:.1f} s")  # fmt: skip
+        report = study_report.build(reported, concat(runs), settings)
         if folder is not None:
             study_report.write(report, folder)
         return report
@@ -173,19 +202,21 @@ def _tuning_runs(problem: StudyProblem, methods: Sequence[str], schedules: Seque
     return runs
 
 
-def _final_runs(problem: StudyProblem, tuned: Any, methods: Sequence[str], schedules: Sequence[str],
-                seeds: int) -> list[dict[str, Any]]:  # fmt: skip
-    """The best setting of every method and schedule, and its defaults, each with ``seeds`` fresh seeds."""
+def _final_runs(tuned: Any, methods: Sequence[str], schedules: Sequence[str], seeds: int,
+                seed_sets: int) -> list[dict[str, Any]]:  # fmt: skip
+    """The best setting of every method and schedule with each seed set's fresh seeds, and its defaults with
+    seed set 0's."""
 
     best = best_trials(tuned)
     runs: list[dict[str, Any]] = []
     for schedule in schedules:
         for method in methods:
             row = best[(schedule, method)]
-            for stage, setting in (("best", row["settings"]), ("defaults", {})):
-                for k in range(seeds):
-                    runs.append(dict(stage=stage, schedule=schedule, method=method, trial=row["trial"] if stage ==
-                                     "best" else -1, seed=FRESH_SEEDS + k, settings=setting))  # fmt: skip
+            for stage, setting, sets in (("best", row["settings"], seed_sets), ("defaults", {}, 1)):
+                for seed_set in range(sets):
+                    for seed in rerun_seeds(seed_set, seeds):
+                        runs.append(dict(stage=stage, schedule=schedule, method=method, seed=seed, settings=setting,
+                                         trial=row["trial"] if stage == "best" else -1))  # fmt: skip
     return runs
 
 

@@ -10,6 +10,11 @@ method is *tied with the best* unless its corrected p-value is below
 with fewer than 5 seeds nothing can be told apart, and the report says so
 by calling every method tied.
 
+Differences smaller than :data:`EQUIVALENCE` times the best's median
+(in absolute value) count as no difference: a method 0.001 % above the best
+on every seed (two runs settling in the same local minimum, apart by
+rounding) is tied with it, however consistent the sign.
+
 A seed on which a run diverged scores ``inf``; the test uses ranks, so it
 counts as the largest difference. A seed on which both diverged is left out.
 """
@@ -25,6 +30,7 @@ from ..io.extras import require
 
 __all__ = [
     "ALPHA",
+    "EQUIVALENCE",
     "paired_p_value",
     "holm",
     "compare_with_best",
@@ -33,18 +39,22 @@ __all__ = [
     "critical_difference",
     "performance_profile",
     "across_problems",
+    "kendall_tau",
 ]
 
 #: The significance level of "worse than the best" (after Holm's correction).
 ALPHA = 0.05
+#: Paired differences below this fraction of the best method's median test metric are practically none.
+EQUIVALENCE = 1e-3
 
 
-def paired_p_value(method: np.ndarray, best: np.ndarray) -> float:
+def paired_p_value(method: np.ndarray, best: np.ndarray, margin: float = 0.0) -> float:
     """One-sided Wilcoxon signed-rank p-value that ``method`` is worse (larger) than ``best``, seed by seed.
 
     ``method`` and ``best`` hold the test metric of the same seeds in the
     same order. Differences of 0 carry no sign and are dropped (Wilcoxon's
-    own rule); no difference left gives 1.
+    own rule), and so are those of at most ``margin`` in absolute value; no
+    difference left gives 1.
     """
     stats = require("scipy.stats", "the study's statistics", "study")
     with np.errstate(invalid="ignore"):
@@ -54,7 +64,7 @@ def paired_p_value(method: np.ndarray, best: np.ndarray) -> float:
     largest = float(np.max(np.abs(finite))) if len(finite) else 1.0
     # Only the ranks matter: an infinite difference becomes the largest, with its sign.
     difference = np.where(np.isinf(difference), np.sign(difference) * (2 * largest + 1), difference)
-    difference = difference[difference != 0]
+    difference = difference[np.abs(difference) > margin]
     if len(difference) == 0:
         return 1.0
     return float(stats.wilcoxon(difference, alternative="greater").pvalue)
@@ -78,7 +88,8 @@ def compare_with_best(tests: dict[str, dict[int, float]]) -> tuple[str | None, d
 
     ``tests`` maps each method to its test metric by seed. The best is the
     lowest median (over finite-or-not values; ``inf`` for a diverged seed);
-    it gets p-value NaN. Methods are paired on the seeds both have.
+    it gets p-value NaN. Methods are paired on the seeds both have;
+    differences within :data:`EQUIVALENCE` of the best's median are none.
     """
     medians = {m: float(np.median(list(by_seed.values()))) for m, by_seed in tests.items() if by_seed}
     finite = {m: v for m, v in medians.items() if np.isfinite(v)}
@@ -86,10 +97,12 @@ def compare_with_best(tests: dict[str, dict[int, float]]) -> tuple[str | None, d
         return None, {m: float("nan") for m in tests}
     best = min(finite, key=lambda m: (finite[m], m))
     others = [m for m in tests if m != best]
+    margin = EQUIVALENCE * abs(finite[best])
     raw = []
     for m in others:
         seeds = sorted(set(tests[m]) & set(tests[best]))
-        raw.append(paired_p_value(np.array([tests[m][s] for s in seeds]), np.array([tests[best][s] for s in seeds])))
+        raw.append(paired_p_value(np.array([tests[m][s] for s in seeds]), np.array([tests[best][s] for s in seeds]),
+                                  margin))  # fmt: skip
     adjusted = holm(raw) if raw else np.array([])
     return best, {best: float("nan"), **{m: float(p) for m, p in zip(others, adjusted, strict=True)}}
 
@@ -174,3 +187,19 @@ def across_problems(results: Any) -> dict[str, dict[str, Any]]:
             friedman_p=friedman(values), critical_difference=cd, different=different,
         )  # fmt: skip
     return summary
+
+
+def kendall_tau(first: dict[str, float], again: dict[str, float]) -> float:
+    """Kendall's tau-b between two rankings of the same methods by a metric (lower is better; ``inf`` for
+    a method that diverged ranks last): 1 for the same order, -1 for the reverse; NaN with fewer than two
+    methods in common or when either ranking is one tie."""
+    stats = require("scipy.stats", "the study's statistics", "study")
+    methods = sorted(set(first) & set(again))
+    if len(methods) < 2:
+        return float("nan")
+    # Ranks first, so that inf (diverged) and NaN (no result) take the last places instead of breaking tau.
+    a, b = (stats.rankdata(np.nan_to_num([d[m] for m in methods], nan=np.inf, posinf=np.finfo(float).max))
+            for d in (first, again))  # fmt: skip
+    if np.all(a == a[0]) or np.all(b == b[0]):
+        return float("nan")
+    return float(stats.kendalltau(a, b).statistic)

@@ -38,6 +38,20 @@ def add_parser(commands: Any) -> None:
                        help="random settings per method besides its defaults (default: 20; 0: none)")  # fmt: skip
     study.add_argument("--seeds", type=positive_int, default=10, help="fresh seeds of the reruns (default: 10)")
     study.add_argument("--trial-seeds", type=positive_int, default=3, help="seeds per tried setting (default: 3)")
+    study.add_argument(
+        "--seed-sets",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="rerun the best settings on N disjoint sets of --seeds seeds; the report compares "
+        "the rankings (Kendall's tau) and findings of set 0 with the others (default: 1)",
+    )
+    study.add_argument(
+        "--held-out",
+        action="store_true",
+        help="tune on each problem that has a held-out variant and report on the variant "
+        "(--list names them); problems without one are left out",
+    )
     study.add_argument("--schedules", nargs="+", choices=list(SCHEDULES), default=["constant"],
                        help="(default: constant)")  # fmt: skip
     study.add_argument("--out", metavar="DIR", help="folder for the report (and for resuming)")
@@ -50,8 +64,11 @@ def run(args: argparse.Namespace) -> None:
 
     if args.list:
         for problem in PROBLEMS.values():
-            print(f"{problem.name:<24} {problem.description}; {problem.metric} ({METRICS[problem.metric]}), "
+            print(f"{problem.name}: {problem.description}; {problem.metric} ({METRICS[problem.metric]}), "
                   f"{problem.epochs} epochs, target {problem.target:g}")  # fmt: skip
+            print(f"    data: {problem.source}")
+            if problem.variant is not None:
+                print(f"    held-out variant: {problem.variant.name}: {problem.variant.description}")
         return
     client = None
     if args.scheduler:
@@ -61,7 +78,8 @@ def run(args: argparse.Namespace) -> None:
     try:
         report = study(
             args.problems, args.methods, budget=args.budget, seeds=args.seeds, trial_seeds=args.trial_seeds,
-            schedules=args.schedules, out=args.out, client=client, progress=None if args.quiet else print,
+            schedules=args.schedules, seed_sets=args.seed_sets, held_out=args.held_out, out=args.out,
+            client=client, progress=None if args.quiet else print,
         )  # fmt: skip
     finally:
         if client is not None:

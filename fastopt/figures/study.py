@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..apps.study_runs import seed_set_of
 from ..apps.study_stats import performance_profile
 from ..problems import METRICS
 from .style import pyplot
@@ -19,11 +20,18 @@ if TYPE_CHECKING:
 
     from ..apps.study_report import Report
 
-__all__ = ["sensitivity", "distributions", "loss_curves", "critical_differences", "performance_profiles"]
+__all__ = [
+    "sensitivity",
+    "distributions",
+    "loss_curves",
+    "critical_differences",
+    "performance_profiles",
+    "budget_curves",
+]
 
 
 def _grid(count: int, plt: Any) -> tuple[Figure, list[Any]]:
-    columns = min(3, count)
+    columns = min(4, count)
     rows = math.ceil(count / columns)
     figure, axes = plt.subplots(rows, columns, figsize=(5.2 * columns, 4.0 * rows), squeeze=False)
     panels = list(axes.flat)
@@ -40,10 +48,9 @@ def sensitivity(report: Report) -> Figure:
     """
     plt, sns = pyplot()
     figure, panels = _grid(len(report.problems), plt)
-    runs = report.runs[report.runs["stage"] == "tune"]
     colors = dict(zip(report.settings["methods"], sns.color_palette(), strict=False))
     for axis, problem in zip(panels, report.problems, strict=True):
-        mine = runs[runs["problem"] == problem.name]
+        mine = report.tuning_runs(problem.name)
         if not np.isfinite(mine["validation"]).any():
             _every_run_diverged(axis, problem.name)
             continue
@@ -71,7 +78,6 @@ def sensitivity(report: Report) -> Figure:
         panels[0].legend(fontsize=7)
     _title(figure, "Learning-rate sensitivity: every tried setting (median over tuning seeds, bar: their range; "
                    "circle: the best)")  # fmt: skip
-    figure.tight_layout()
     return figure
 
 
@@ -79,7 +85,8 @@ def distributions(report: Report) -> Figure:
     """Per problem: the test metric of the tuned setting over the fresh seeds, per method (and of the defaults)."""
     plt, sns = pyplot()
     figure, panels = _grid(len(report.problems), plt)
-    final = report.runs[report.runs["stage"].isin(["best", "defaults"])].copy()
+    final = _seed_set_0(report)
+    final = final[final["stage"].isin(["best", "defaults"])].copy()
     final["run"] = final["stage"].map({"best": "tuned", "defaults": "defaults"})
     for axis, problem in zip(panels, report.problems, strict=True):
         mine = final[(final["problem"] == problem.name) & np.isfinite(final["test"])]
@@ -96,7 +103,6 @@ def distributions(report: Report) -> Figure:
     metrics = ", ".join(f"{name}: {text}" for name, text in METRICS.items())
     seeds = report.settings["seeds"]
     _title(figure, f"Test metric over {seeds} seeds, tuned vs defaults (lower is better; {metrics})", fontsize=10)
-    figure.tight_layout()
     return figure
 
 
@@ -104,7 +110,8 @@ def loss_curves(report: Report) -> Figure:
     """Per problem: the tuned runs' training loss per epoch, median over the seeds and its range, per method."""
     plt, sns = pyplot()
     figure, panels = _grid(len(report.problems), plt)
-    final = report.runs[report.runs["stage"] == "best"]
+    final = _seed_set_0(report)
+    final = final[final["stage"] == "best"]
     colors = dict(zip(report.settings["methods"], sns.color_palette(), strict=False))
     for axis, problem in zip(panels, report.problems, strict=True):
         drawn = False
@@ -129,14 +136,56 @@ def loss_curves(report: Report) -> Figure:
     if panels[0].get_legend_handles_labels()[0]:  # nothing to name when every run diverged
         panels[0].legend(fontsize=7)
     _title(figure, "The tuned runs' training loss: median over the seeds, band: their range")
-    figure.tight_layout()
     return figure
 
 
+def budget_curves(report: Report) -> Figure:
+    """Per problem: each method's best validation metric against the settings tried so far (1: its defaults
+    alone, Schmidt et al.'s one-shot budget), the curve random search draws as the budget grows."""
+    plt, sns = pyplot()
+    figure, panels = _grid(len(report.problems), plt)
+    colors = dict(zip(report.settings["methods"], sns.color_palette(), strict=False))
+    for axis, problem in zip(panels, report.problems, strict=True):
+        drawn = False
+        for schedule, curves in report.budget_curves.get(problem.name, {}).items():
+            for method, curve in curves.items():
+                values = np.asarray(curve, dtype=float)
+                if not np.isfinite(values).any():
+                    continue
+                drawn = True
+                label = method if len(report.settings["schedules"]) == 1 else f"{method} ({schedule})"
+                axis.step(np.arange(1, len(values) + 1), values, where="post", color=colors.get(method), label=label,
+                          linewidth=1.5)  # fmt: skip
+        if not drawn:
+            _every_run_diverged(axis, problem.name)
+            continue
+        by_schedule = report.budget_curves[problem.name].values()
+        finite = np.concatenate([np.asarray(curve, dtype=float) for curves in by_schedule for curve in curves.values()])
+        finite = finite[np.isfinite(finite)]
+        if (finite > 0).all() and finite.max() / finite.min() > 20:
+            axis.set_yscale("log")
+        axis.set(
+            title=problem.name, xlabel="settings tried (1 = the defaults)", ylabel=f"best validation {problem.metric}"
+        )
+    if panels[0].get_legend_handles_labels()[0]:
+        panels[0].legend(fontsize=7)
+    _title(figure, "Budget curves: the best validation metric (median over the tuning seeds) after each setting tried")
+    return figure
+
+
+def _seed_set_0(report: Report) -> Any:
+    """The runs of seed set 0 and the tuning runs: the ones the tables read."""
+    return report.runs[seed_set_of(report.runs["seed"].to_numpy()) <= 0]
+
+
 def _title(figure: Figure, text: str, fontsize: float = 12) -> None:
-    """The figure's title, wrapped to its width (a one-panel figure is narrower than most titles)."""
+    """The figure's title, wrapped to its width (a one-panel figure is narrower than most titles), and the
+    panels laid out below it (``tight_layout`` alone lets the title overlap the top row's titles)."""
     characters = int(figure.get_figwidth() * 110 / fontsize)  # about 0.55 em per character
-    figure.suptitle(textwrap.fill(text, characters), fontsize=fontsize)
+    wrapped = textwrap.fill(text, characters)
+    figure.suptitle(wrapped, fontsize=fontsize)
+    height = (wrapped.count("\n") + 1) * fontsize * 1.3 / 72 + 0.1  # inches: lines of text and a margin
+    figure.tight_layout(rect=(0.0, 0.0, 1.0, 1.0 - height / figure.get_figheight()))
 
 
 def _every_run_diverged(axis: Axes, title: str) -> None:
@@ -216,5 +265,4 @@ def performance_profiles(report: Report) -> Figure:
                  ylim=(-0.02, 1.02), title=schedule)  # fmt: skip
         axis.legend(fontsize=7)
     _title(figure, "Performance profiles: higher and further left is better")
-    figure.tight_layout()
     return figure
