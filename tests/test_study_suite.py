@@ -160,3 +160,18 @@ def test_study_json_holds_every_runs_seed_and_settings(tmp_path):
         assert (cell["stage"], cell["method"], cell["seed"], cell["settings"]) == (
             run["stage"], run["method"], run["seed"], run["settings"])  # fmt: skip
         assert cell["test"] == run["test"]
+
+
+def test_the_turned_rosenbrocks_gradient_matches_finite_differences():
+    from fastopt.problems import noisy
+
+    data = VARIANTS["rosenbrock_turned_noisy"].built()
+    no_rows = np.zeros(0, dtype=np.int64)  # no noise rows: the gradient alone
+    for x in np.random.default_rng(0).normal(size=(5, 2)):
+        grad = np.zeros(2)
+        noisy._turned_rosenbrock_gradient(x, data.x_train, data.y_train, no_rows, grad)
+        h = 1e-6
+        numeric = [(noisy._turned_rosenbrock_value(x + h * e, data.x_train, data.y_train)
+                    - noisy._turned_rosenbrock_value(x - h * e, data.x_train, data.y_train)) / (2 * h)
+                   for e in np.eye(2)]  # fmt: skip
+        np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6)

@@ -69,8 +69,12 @@ _ROSENBROCK_MINIMUM = np.ones(2)
 
 @jit
 def _turned(params: np.ndarray) -> np.ndarray:
-    """``m + R^T (x - m)``: where the turned function reads Rosenbrock."""
-    return _ROSENBROCK_MINIMUM + _ROTATION.T @ (params - _ROSENBROCK_MINIMUM)
+    """``m + R^T (x - m)``: where the turned function reads Rosenbrock (written out: Numba's ``@`` needs scipy)."""
+    a, b = params[0] - _ROSENBROCK_MINIMUM[0], params[1] - _ROSENBROCK_MINIMUM[1]
+    inner = np.empty(2)
+    inner[0] = _ROSENBROCK_MINIMUM[0] + _ROTATION[0, 0] * a + _ROTATION[1, 0] * b
+    inner[1] = _ROSENBROCK_MINIMUM[1] + _ROTATION[0, 1] * a + _ROTATION[1, 1] * b
+    return inner
 
 
 @jit
@@ -80,7 +84,8 @@ def _turned_rosenbrock_gradient(
     """f(x) = rosenbrock(m + R^T (x - m)), so grad f = R grad rosenbrock, plus the batch's noise."""
     inner = np.empty(2)
     value = functions._rosenbrock_gradient(_turned(params), _NO_CONSTANTS, inner)
-    grad[:] = _ROTATION @ inner
+    grad[0] = _ROTATION[0, 0] * inner[0] + _ROTATION[0, 1] * inner[1]
+    grad[1] = _ROTATION[1, 0] * inner[0] + _ROTATION[1, 1] * inner[1]
     _add_noise(X, rows, grad)
     return value
 
