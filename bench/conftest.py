@@ -15,6 +15,7 @@ from fastopt.datasets import tutorial_split
 PER_EPOCH: dict[tuple[str, str], float] = {}  # (implementation, method) -> median seconds per epoch
 SCALING: list[tuple[str, int, int, float]] = []  # (kind, rows, features, median seconds per epoch)
 SWEEP: dict[str, float] = {}  # name -> median seconds (or ms per configuration)
+FIXED_COST: dict[str, float] = {}  # case -> median seconds of a fit call that runs no epoch
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +51,10 @@ def pytest_terminal_summary(terminalreporter):
         )
         for row in rows:
             terminalreporter.write_line(row)
+    if FIXED_COST:
+        terminalreporter.section("fixed cost of one fit call (epochs=0, medians)")
+        for case, seconds in FIXED_COST.items():
+            terminalreporter.write_line(f"{case:<14} {seconds * 1e3:8.3f} ms")
     if SCALING:
         terminalreporter.section("scaling: seconds per epoch (adam, batch 64)")
         terminalreporter.write_line(f"{'rows':>10} {'features':>8} {'per epoch':>12} {'ns per row x (d+1)':>19}")

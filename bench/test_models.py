@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import record_per_epoch
+from conftest import FIXED_COST, record_per_epoch
 
 import fastopt
 from fastopt.datasets import DIAMONDS_FEATURES, tutorial_split
@@ -106,6 +106,18 @@ def test_torch_per_epoch(benchmark, data, case):
     benchmark.group = f"{case}: torch.optim, 1 epoch"
     benchmark.pedantic(_torch_epochs, args=(X, y, case, 1), rounds=3)
     record_per_epoch(benchmark, "torch", case, 1)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_fixed_cost_of_a_call(benchmark, data, case):
+    """A fit that runs no epoch: validation, setup and the result, what every short fit pays on top of its epochs."""
+    X, y = data
+    benchmark.group = "fixed cost of one fit call (epochs=0), 16,000 rows"
+    kwargs = dict(epochs=0, batch_size=BATCH, stopping_threshold=0, seed=0, **CASES[case])
+    fastopt.fit(X, y, "adam", **kwargs)
+    benchmark.pedantic(fastopt.fit, args=(X, y, "adam"), kwargs=kwargs, rounds=200, warmup_rounds=5)
+    if benchmark.stats is not None:
+        FIXED_COST[case] = benchmark.stats.stats.median
 
 
 COLD = (

@@ -141,6 +141,46 @@ def test_status_stalled_is_not_a_claim_of_optimality():
     assert good.status == "stalled" and good.gradient_norm < 1e-4
 
 
+@pytest.mark.parametrize("standardize", [False, True])
+def test_gradient_norm_is_the_full_data_gradient_at_params_computed_on_first_access(standardize):
+    import dataclasses
+    import pickle
+
+    arch = fastopt.MLP(hidden=(4,), activation="tanh")
+    r = fastopt.fit(X_RAW, Y_RAW, "adam", model=arch, epochs=3, seed=0, stopping_threshold=0, standardize=standardize)
+    scaling = Scaling.of(X_RAW, Y_RAW, True) if standardize else None
+    X, y = (scaling.features(X_RAW), scaling.targets(Y_RAW)) if scaling else (X_RAW, Y_RAW)
+    sizes = r.model.sizes
+
+    def norm_at(params):  # the MSE's gradient by finite differences, in the units trained in
+        trained = scaling.to_standardized(params, sizes) if scaling else params
+        mse = lambda p: np.mean((forward(p, r.model, X)[-1][:, 0] - y) ** 2)  # noqa: E731
+        h = 1e-6 * np.maximum(1.0, np.abs(trained))
+        steps = np.diag(h)
+        return np.linalg.norm([(mse(trained + e) - mse(trained - e)) / (2 * e[i]) for i, e in enumerate(steps)])
+
+    assert isinstance(r._gradient, fastopt.api.validation.Problem)  # not computed by fit
+    assert r.gradient_norm == pytest.approx(norm_at(r.params), rel=1e-6)
+    assert isinstance(r._gradient, float)  # computed once, then kept
+    moved = dataclasses.replace(r, params=r.init, _gradient=r._gradient)
+    assert moved.gradient_norm == r.gradient_norm  # a computed norm travels as the number
+    lazy = fastopt.fit(X_RAW, Y_RAW, "adam", model=arch, epochs=3, seed=0, stopping_threshold=0,
+                       standardize=standardize)  # fmt: skip
+    elsewhere = dataclasses.replace(lazy, params=lazy.init)
+    assert elsewhere.gradient_norm == pytest.approx(norm_at(lazy.init), rel=1e-6)  # at its own params
+    pickled = pickle.dumps(lazy)
+    assert len(pickled) < X_RAW.nbytes  # the norm travels, not the training data
+    assert pickle.loads(pickled).gradient_norm == lazy.gradient_norm
+
+
+def test_column_moments_are_numpys_mean_and_std():
+    from fastopt.models.scaling import column_moments
+
+    mean, std = column_moments(X_RAW)
+    np.testing.assert_allclose(mean, X_RAW.mean(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(std, X_RAW.std(axis=0), rtol=1e-12)
+
+
 def test_running_out_of_epochs_while_improving_warns():
     x = np.linspace(-1, 1, 200)
     with pytest.warns(fastopt.ConvergenceWarning, match=r"adam used all 5 epochs while the training loss was still"):

@@ -69,8 +69,11 @@ class FitResult:
           ``params`` are the non-finite values reached (``RuntimeWarning``).
     gradient_norm : float
         Euclidean norm of the full-data gradient of the mean training loss
-        at the final parameters (of the data trained on; weight decay not
-        included; NaN when diverged): near 0 at an optimum.
+        at ``params`` (of the data trained on; weight decay not included;
+        NaN when diverged): near 0 at an optimum. Computed on first access,
+        one pass over the training data, so that a fit does not pay for it;
+        ``fit`` does not copy float64 data, so read it before you change the
+        ``x`` or ``y`` you passed in place.
     init : ndarray of float64, shape (n_params,)
         The starting parameters (given, or drawn from ``seed``), in the
         same units as ``params``.
@@ -108,8 +111,22 @@ class FitResult:
     model: Architecture | Objective | None = None
     loss: str = "squared_error"
     n_classes: int = 1
-    gradient_norm: float = math.nan
     scaling: Scaling | None = None
+    #: The problem ``gradient_norm`` is computed from on first access, then the norm itself (NaN: none).
+    _gradient: Problem | float = dataclasses.field(default=math.nan, repr=False)
+
+    @property
+    def gradient_norm(self) -> float:
+        """Norm of the full-data gradient at ``params`` (see the class docstring), computed once."""
+        if isinstance(self._gradient, Problem):
+            problem, params = self._gradient, self.params
+            if problem.scaling is not None:
+                assert isinstance(problem.model, Architecture)
+                params = problem.scaling.to_standardized(params, problem.model.sizes)
+            norm = float(np.linalg.norm(full_gradient(problem, params))) if np.isfinite(params).all() else math.nan
+            object.__setattr__(self, "_gradient", norm)  # frozen: the cache is the one field that changes
+            return norm
+        return self._gradient
 
     def _architecture(self, what: str) -> Architecture:
         if not isinstance(self.model, Architecture):
@@ -175,6 +192,7 @@ class FitResult:
         # The read-only hyperparameter view does not pickle; a dict of the fields does.
         fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         fields["hyperparameters"] = dict(self.hyperparameters)
+        fields["_gradient"] = self.gradient_norm  # the norm, not the training data
         return _rebuild, (fields,)
 
     @property
@@ -221,14 +239,10 @@ def finish(
     are mapped back to the data's units.
     """
     losses = loss_history[:epochs_run]
-    gradient_norm = math.nan
-    if status != DIVERGED and np.isfinite(params).all():
-        gradient_norm = float(np.linalg.norm(full_gradient(problem, params)))
     if status == MAX_EPOCHS and problem.threshold > 0 and epochs_run >= 2 and losses[-1] < losses[-2]:
         warnings.warn(
             f"{problem.method.name} used all {epochs_run} epochs while the training loss was still falling "
-            f"({losses[-2]:.6g} -> {losses[-1]:.6g}, gradient norm {gradient_norm:.3g}); raise epochs or the "
-            "learning rate, or check standardize=True",
+            f"({losses[-2]:.6g} -> {losses[-1]:.6g}); raise epochs or the learning rate, or check standardize=True",
             ConvergenceWarning,
             stacklevel=caller_stacklevel(),
         )
@@ -262,8 +276,8 @@ def finish(
         model=problem.model,
         loss=problem.loss.name,
         n_classes=problem.n_classes,
-        gradient_norm=gradient_norm,
         scaling=problem.scaling,
+        _gradient=math.nan if status == DIVERGED else problem,
     )
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.jit import jit
 from .architectures import layer_views
 
 __all__ = ["Scaling", "unscaled_columns", "UNSCALED_LIMIT", "SMALL_STD"]
@@ -112,11 +113,32 @@ def unscaled_columns(X: np.ndarray, y: np.ndarray | None, names: Sequence[str], 
     Each is described as ``"name (mean m, std s)"``.
     """
     found = []
-    columns = [(name, X[:, j]) for j, name in enumerate(names)]
+    columns = list(zip(names, *column_moments(X), strict=True))
     if y is not None:
-        columns.append((target, y))
-    for name, column in columns:
-        mean, std = float(column.mean()), float(column.std())
+        columns.append((target, *(float(value[0]) for value in column_moments(y.reshape(-1, 1)))))
+    for name, mean, std in columns:
         if std > 0 and (abs(mean) > UNSCALED_LIMIT or std > UNSCALED_LIMIT or std < SMALL_STD):
             found.append(f"{name} (mean {mean:.3g}, std {std:.3g})")
     return found
+
+
+@jit
+def column_moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation (ddof=0) of each column of ``X`` (n, d), in two passes over the rows.
+
+    Compiled because it runs in every fit: NumPy's per-column (or axis-0)
+    reductions cost an MLP fit on 16,000 rows of 10 features 1-2 ms, its
+    whole fixed cost.
+    """
+    n, d = X.shape
+    mean = np.zeros(d)
+    for i in range(n):
+        for j in range(d):
+            mean[j] += X[i, j]
+    mean /= n
+    variance = np.zeros(d)
+    for i in range(n):
+        for j in range(d):
+            deviation = X[i, j] - mean[j]
+            variance[j] += deviation * deviation
+    return mean, np.sqrt(variance / n)
