@@ -51,6 +51,12 @@ def pytest_terminal_summary(terminalreporter):
         )
         for row in rows:
             terminalreporter.write_line(row)
+    sgd = PER_EPOCH.get(("every method", "sgd"))
+    if sgd:
+        terminalreporter.section("every method per epoch at its defaults, over SGD's (same run)")
+        for (implementation, method), seconds in PER_EPOCH.items():
+            if implementation == "every method":
+                terminalreporter.write_line(f"{method:<22} {seconds * 1e6:8.1f} us {seconds / sgd:6.2f}x")
     if FIXED_COST:
         terminalreporter.section("fixed cost of one fit call (epochs=0, medians)")
         for case, seconds in FIXED_COST.items():

@@ -53,6 +53,19 @@ def test_reference_per_epoch(benchmark, split, method):
     record_per_epoch(benchmark, "reference", method, REFERENCE_EPOCHS)
 
 
+EVERY_METHOD_EPOCHS = 2_000
+
+
+@pytest.mark.parametrize("method", [m for m in fastopt.methods.METHODS if m != "lookahead"])
+def test_every_method_per_epoch(benchmark, split, method):
+    """Each method on the tutorial's line at its defaults (batch 64, every epoch run); the summary divides by SGD's."""
+    benchmark.group = f"every method, {EVERY_METHOD_EPOCHS:,} epochs, diamonds, batch 64"
+    kwargs = dict(epochs=EVERY_METHOD_EPOCHS, batch_size=TUTORIAL_BATCH_SIZE, stopping_threshold=0, seed=0)
+    fastopt.fit(split.x_train, split.y_train, method, **{**kwargs, "epochs": 1})
+    benchmark.pedantic(fastopt.fit, args=(split.x_train, split.y_train, method), kwargs=kwargs, rounds=5)
+    record_per_epoch(benchmark, "every method", method, EVERY_METHOD_EPOCHS)
+
+
 COLD_START = "import numpy as np, fastopt; x = np.linspace(-1, 1, 100); fastopt.fit(x, 2 * x, seed=0)"
 
 

@@ -11,6 +11,7 @@ holds the plain NumPy versions of the same algorithms, :mod:`fastopt.datasets`
 the diamonds data of the tutorial this library grew from.
 """
 
+import importlib
 import sys
 from typing import Any
 
@@ -22,7 +23,6 @@ from .api.sweep import sweep
 from .api.validation import UnscaledDataWarning
 from .apps.compare import compare
 from .apps.gallery import gallery
-from .apps.study import study
 from .methods import METHODS
 from .models.architectures import MLP
 from .models.closed_form import least_squares
@@ -57,7 +57,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``fastopt.linear`` and the other old module paths (see :mod:`fastopt.moved`)."""
+    """:func:`study`, loaded on first use; ``fastopt.linear`` and other old module paths (:mod:`fastopt.moved`)."""
+    if name == "study":  # its problems bring pandas and compile test functions: 0.65 s of every import
+        study = importlib.import_module(f"{__name__}.apps.study").study
+        globals()["study"] = study
+        return study
     if name in moved.MOVED or name == "update_rules":
         return sys.modules[f"{__name__}.{name}"]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

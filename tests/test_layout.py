@@ -149,3 +149,15 @@ def test_old_update_rules_forward_and_unknown_names_fail():
             fastopt.linear.nothing  # noqa: B018
         with pytest.raises(AttributeError):
             fastopt.no_such_module  # noqa: B018
+
+
+def test_import_fastopt_leaves_the_study_and_pandas_for_later():
+    """The study's problems import pandas and compile test functions: ``import fastopt`` must not pay for them."""
+    script = (
+        "import sys, fastopt\n"
+        "print(sorted(m for m in ('fastopt.apps.study', 'fastopt.problems', 'pandas') if m in sys.modules))\n"
+        "from fastopt import study\n"
+        "print(study is fastopt.study, study.__module__, 'study' in dir(fastopt))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "True fastopt.apps.study True"]

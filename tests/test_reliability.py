@@ -124,7 +124,7 @@ print(repr(fastopt.fit(x, 2 * x + 1, "adam", epochs=20, seed=3).params.tolist())
 def fit_in_new_process(env):
     result = subprocess.run([sys.executable, "-c", FIT_SCRIPT], env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return result.stdout.strip(), result.stderr.strip()
 
 
 @pytest.mark.slow
@@ -132,12 +132,15 @@ def fit_in_new_process(env):
 def test_cache_folder_can_move_and_a_corrupted_cache_is_recompiled(tmp_path):
     """NUMBA_CACHE_DIR relocates the cache (read-only installs); garbage in it does not break a fit."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
-    first = fit_in_new_process(env)
+    first, notice = fit_in_new_process(env)
+    assert "fastopt: compiling fit_kernel for first use" in notice  # an empty cache: a compile, announced
     cached = [p for p in tmp_path.rglob("*") if p.suffix in (".nbi", ".nbc")]
     assert cached, "Numba wrote no cache files to NUMBA_CACHE_DIR"
+    again, notice = fit_in_new_process(env)
+    assert again == first and "compiling" not in notice  # loaded from the cache: no notice
     for path in cached:
         path.write_bytes(b"corrupted" * 10)
-    assert fit_in_new_process(env) == first
+    assert fit_in_new_process(env)[0] == first
 
 
 # A first fit in a new process whose cache misbehaves (set up by the prefix), recording every warning.

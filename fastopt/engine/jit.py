@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -37,7 +38,10 @@ import numpy as np
 from numba import njit
 from numba.core.caching import IndexDataCacheFile
 
-__all__ = ["jit", "one_signature"]
+__all__ = ["jit", "one_signature", "NOTICE_AFTER"]
+
+#: Seconds a driver's first load may take before fastopt says that it is compiling (a cache hit takes < 0.5 s).
+NOTICE_AFTER = 2.0
 
 
 def jit(function: Callable[..., Any] | None = None, *, inline: Literal["never", "always"] = "never") -> Any:
@@ -93,7 +97,15 @@ def one_signature(signature: Any) -> Callable[[Callable[..., Any]], Any]:
             if dispatcher._can_compile:
                 with lock:
                     if dispatcher._can_compile:
-                        dispatcher.compile(signature)
+                        # Loaded from the cache this takes well under a second; compiling takes half a
+                        # minute, which a user should not mistake for a hang.
+                        notice = threading.Timer(NOTICE_AFTER, _compiling_notice, (f.__name__,))
+                        notice.daemon = True
+                        notice.start()
+                        try:
+                            dispatcher.compile(signature)
+                        finally:
+                            notice.cancel()
                         dispatcher.disable_compile()
             return dispatcher(*args)
 
@@ -102,6 +114,16 @@ def one_signature(signature: Any) -> Callable[[Callable[..., Any]], Any]:
         return call
 
     return decorate
+
+
+def _compiling_notice(name: str) -> None:
+    """One line on stderr while a driver compiles (first use after an install or an upgrade)."""
+    print(
+        f"fastopt: compiling {name} for first use (once per install; up to a minute, then loaded from "
+        "Numba's cache in under a second)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _as_compiled(f: Callable[..., Any]) -> Callable[..., Any]:
