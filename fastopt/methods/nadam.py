@@ -27,7 +27,7 @@ def rule(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp:
         d = sqrt(v / (1 - b2**t)) + eps
         p -= lr * (1 - mu_t) / (1 - M) * g / d + lr * mu_next / (1 - M * mu_next) * m / d
 
-    State: ``state[0]`` = m, ``state[1]`` = v, ``state[2, 0]`` = M,
+    State: ``state[0]`` = m, ``state[1]`` = v, ``state[2, 0:2]`` = M and 0.96**psi,
     ``state[3, 0:2]`` = b2**t and 0.96**(t psi) (running products; a row
     holds at least two numbers).
     """
@@ -35,7 +35,9 @@ def rule(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp:
     decoupled = hp[6] != 0.0
     m = state[0]
     v = state[1]
-    decay = 0.96**psi
+    if t == 1:  # the schedule's factor per step, once per run (a pow call per step: ~10 ns, 2.5 us of the line's epoch)
+        state[2, 1] = 0.96**psi
+    decay = state[2, 1]
     schedule = running_power(state[3], 1, decay, t)
     mu = b1 * (1.0 - 0.5 * schedule)
     mu_next = b1 * (1.0 - 0.5 * schedule * decay)
