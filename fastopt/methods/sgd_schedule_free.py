@@ -25,8 +25,9 @@ def average_weight(scalars: np.ndarray, lr: float, hp_r: float, hp_power: float,
     k = t - 1
     rate = lr * (k + 1) / hp_warmup if k < hp_warmup else lr
     scalars[0] = max(rate, scalars[0])
-    # Two pow calls a step cost the line fit 10 %; with the defaults (r = 0, q = 2) neither is needed:
-    # t**0 is exactly 1, and lr_max * lr_max is lr_max**2 correctly rounded.
+    # Two pow calls a step cost the line fit about 8 % (1.07x -> 0.99x SGD's epoch); with the
+    # defaults (r = 0, q = 2) neither is needed: t**0 is exactly 1, and lr_max * lr_max is lr_max**2
+    # correctly rounded.
     growth = 1.0 if hp_r == 0.0 else (k + 1) ** hp_r
     scale = scalars[0] * scalars[0] if hp_power == 2.0 else scalars[0] ** hp_power
     weight = growth * scale

@@ -115,7 +115,8 @@ def unscaled_columns(X: np.ndarray, y: np.ndarray | None, names: Sequence[str], 
     found = []
     columns = list(zip(names, *column_moments(X), strict=True))
     if y is not None:
-        columns.append((target, *(float(value[0]) for value in column_moments(y.reshape(-1, 1)))))
+        y_mean, y_std = column_moments(y.reshape(-1, 1))
+        columns.append((target, y_mean[0], y_std[0]))
     for name, mean, std in columns:
         if std > 0 and (abs(mean) > UNSCALED_LIMIT or std > UNSCALED_LIMIT or std < SMALL_STD):
             found.append(f"{name} (mean {mean:.3g}, std {std:.3g})")
