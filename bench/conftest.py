@@ -40,14 +40,14 @@ def pytest_terminal_summary(terminalreporter):
         if not fast:
             continue
         cells = [f"{method:<10}", f"{fast * 1e6:>10.1f} us"]
-        for other in ("reference", "torch"):
+        for other in ("reference", "torch", "jax"):
             slow = PER_EPOCH.get((other, method))
-            cells.append(f"{slow * 1e3:>10.2f} ms {slow / fast:>7.0f}x" if slow else f"{'-':>21}")
+            cells.append(f"{slow * 1e3:>10.2f} ms {slow / fast:>7.2f}x" if slow else f"{'-':>21}")
         rows.append(" ".join(cells))
     if rows:
-        terminalreporter.section("per epoch, medians of this run: fastopt, NumPy reference, torch.optim")
+        terminalreporter.section("per epoch, medians of this run: fastopt, NumPy reference, torch.optim, JAX + optax")
         terminalreporter.write_line(
-            f"{'method':<10} {'fastopt':>13} {'reference (speed-up)':>21} {'torch (speed-up)':>21}"
+            f"{'method':<10} {'fastopt':>13} {'reference (speed-up)':>21} {'torch (speed-up)':>21} {'JAX (speed-up)':>21}"
         )
         for row in rows:
             terminalreporter.write_line(row)

@@ -9,11 +9,17 @@ faster per epoch than torch.optim (float64, one thread, eager) and at least
 one run (``method`` column: ``mlp-adam``, ``logistic-adam``).
 
 Run: ``python -m pytest bench/test_models.py --benchmark-enable`` (torch rows
-appear when torch is installed; it is no dependency).
+appear when torch is installed, JAX rows when JAX and optax are; neither is a
+dependency: install them in a scratch environment beside fastopt).
+
+The JAX peer is the strongest fair one: the whole run (every epoch, every
+batch, the epoch's full-data loss) is one ``jax.jit`` of ``lax.scan`` loops,
+the permutations drawn on the host and passed in, float64, Adam from optax.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -106,6 +112,55 @@ def test_torch_per_epoch(benchmark, data, case):
     benchmark.group = f"{case}: torch.optim, 1 epoch"
     benchmark.pedantic(_torch_epochs, args=(X, y, case, 1), rounds=3)
     record_per_epoch(benchmark, "torch", case, 1)
+
+
+def _jax_run(X, y, epochs):
+    """The tutorial's network with JAX and optax, the whole run in one jit; returns the timed call."""
+    # one thread, as fastopt's fit and the BLAS of the other peers (set before JAX starts)
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    import optax
+
+    X, y = jnp.asarray(X), jnp.asarray(y)
+    optimizer = optax.adam(CASES["mlp-adam"]["learning_rate"])
+
+    def loss(p, rows_x, rows_y):
+        hidden = jax.nn.relu(rows_x @ p["W1"].T + p["b1"])
+        return jnp.mean(((hidden @ p["W2"].T + p["b2"])[:, 0] - rows_y) ** 2)
+
+    @jax.jit
+    def run(params, permutations):
+        def epoch(carry, permutation):
+            def step(carry, rows):
+                p, s = carry
+                updates, s = optimizer.update(jax.grad(loss)(p, X[rows], y[rows]), s, p)
+                return (optax.apply_updates(p, updates), s), None
+
+            carry, _ = jax.lax.scan(step, carry, permutation.reshape(-1, BATCH))
+            return carry, loss(carry[0], X, y)
+
+        _, losses = jax.lax.scan(epoch, (params, optimizer.init(params)), permutations)
+        return losses
+
+    rng = np.random.default_rng(0)
+    params = {k: jnp.asarray(rng.uniform(-0.3, 0.3, shape)) for k, shape in
+              {"W1": (50, FEATURES), "b1": (50,), "W2": (1, 50), "b2": (1,)}.items()}  # fmt: skip
+    permutations = jnp.asarray(np.stack([rng.permutation(ROWS) for _ in range(epochs)]).astype(np.int32))
+    run(params, permutations).block_until_ready()  # compiles
+    return lambda: run(params, permutations).block_until_ready()
+
+
+def test_jax_per_epoch(benchmark, synthetic):
+    """JAX + optax, float64, the whole run in one jit, one thread."""
+    pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    epochs = IMPLEMENTATIONS["fastopt"][1]
+    benchmark.group = f"mlp-adam: 16,000 rows, batch 32, jax, {epochs} epochs"
+    benchmark.pedantic(_jax_run(*synthetic, epochs), rounds=5)
+    record_per_epoch(benchmark, "jax", "mlp-adam", epochs)
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -11,13 +11,15 @@ hidden layers, outputs). Parameters are laid out as in
 :mod:`fastopt.models` (per layer: weight ``(out, in)`` row-major, then bias).
 
 Layout of a batch: activations are stored unit by batch (``A[unit, row]``,
-2-D views of one scratch buffer, ``work``), so the inner loops of the
-forward pass and of the backward pass to the inputs run along the batch,
-contiguous, and LLVM vectorises them. The weight gradient reads a row-major
-copy of the layer's inputs, so that its inner loop runs along the inputs.
-Every sum over rows is taken in row order and every sum over units in unit
-order: the result does not depend on the vector width, and two runs are
-bit-for-bit identical. Nothing is allocated per batch.
+2-D views of one scratch buffer, ``work``). Every product of a layer is one
+primitive, :func:`fastopt.engine.vector.row_combination` (a bias plus a
+weighted sum of rows, its accumulators in vector registers): the forward
+pass and the backward pass to the inputs combine rows that run along the
+batch; the weight gradient combines rows of a transposed copy of the
+layer's deltas or inputs, whichever is longer. Every sum over rows is taken
+in row order and every sum over units in unit order: the result does not
+depend on the vector width, and two runs are bit-for-bit identical.
+Nothing is allocated per batch.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from ..models.losses import row_loss
 from .jit import jit
+from .vector import row_combination
 
 __all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER"]
 
@@ -49,9 +52,9 @@ def _units(spec: np.ndarray) -> tuple[int, int]:
 
 @jit
 def work_size(spec: np.ndarray, batch: int) -> int:
-    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, a transpose, a row."""
+    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, a transpose."""
     total, widest = _units(spec)
-    return batch * (total + 3 * widest) + widest
+    return batch * (total + 3 * widest)
 
 
 @jit(inline="always")
@@ -84,19 +87,14 @@ def _forward(
     for layer in range(n_layers):
         n_in = spec[SPEC_HEADER + layer]
         n_out = spec[SPEC_HEADER + layer + 1]
-        A_in = _view(work, offset, n_in, B)
+        inputs = offset
         offset += capacity * n_in
         Z = _view(work, offset, n_out, B)
-        W = params[p : p + n_out * n_in].reshape((n_out, n_in))
-        bias = params[p + n_out * n_in : p + n_out * (n_in + 1)]
+        bias = p + n_out * n_in
+        for o in range(n_out):  # Z[o, b] = bias[o] + sum over i of W[o, i] * A_in[i, b]
+            c = params[bias + o]
+            row_combination(work, offset + o * B, 1, c, params, p + o * n_in, 1, work, inputs, B, n_in, B)
         p += n_out * (n_in + 1)
-        for o in range(n_out):
-            for b in range(B):
-                Z[o, b] = bias[o]
-            for i in range(n_in):
-                w = W[o, i]
-                for b in range(B):
-                    Z[o, b] += w * A_in[i, b]
         if layer < n_layers - 1:
             if activation == 0:
                 for o in range(n_out):
@@ -145,39 +143,24 @@ def _batch_gradient(
         A_in = _view(work, layer_offset, n_in, B)
         dZ = _view(work, delta, n_out, B)
         p = p_end - n_out * (n_in + 1)
-        W = params[p : p + n_out * n_in].reshape((n_out, n_in))
-        gW = grad[p : p + n_out * n_in].reshape((n_out, n_in))
         gb = grad[p + n_out * n_in : p_end]
         p_end = p
-        # gW[o, i] = sum over b of dZ[o, b] * A_in[i, b], summed in row order
-        # either way; the inner loop runs along the longer of inputs and outputs.
+        # gW[o, i] = sum over b of dZ[o, b] * A_in[i, b], summed in row order either way; the
+        # combination runs along the longer of outputs and inputs, the other operand transposed.
         if n_out > n_in:
             T = _view(work, transpose, B, n_out)
             for o in range(n_out):
                 for b in range(B):
                     T[b, o] = dZ[o, b]
-            row = work[transpose + capacity * widest : transpose + capacity * widest + n_out]
-            for i in range(n_in):
-                for o in range(n_out):
-                    row[o] = 0.0
-                for b in range(B):
-                    a = A_in[i, b]
-                    for o in range(n_out):
-                        row[o] += a * T[b, o]
-                for o in range(n_out):
-                    gW[o, i] = row[o]
+            for i in range(n_in):  # column i of gW
+                row_combination(grad, p + i, n_in, 0.0, work, layer_offset + i * B, 1, work, transpose, n_out, B, n_out)
         else:
             T = _view(work, transpose, B, n_in)
             for i in range(n_in):
                 for b in range(B):
                     T[b, i] = A_in[i, b]
-            for o in range(n_out):
-                for i in range(n_in):
-                    gW[o, i] = 0.0
-                for b in range(B):
-                    c = dZ[o, b]
-                    for i in range(n_in):
-                        gW[o, i] += c * T[b, i]
+            for o in range(n_out):  # row o of gW
+                row_combination(grad, p + o * n_in, 1, 0.0, work, delta + o * B, 1, work, transpose, n_in, B, n_in)
         for o in range(n_out):
             s = 0.0
             for b in range(B):
@@ -185,14 +168,8 @@ def _batch_gradient(
             gb[o] = s
         if layer > 0:
             dA = _view(work, other, n_in, B)
-            for i in range(n_in):
-                for b in range(B):
-                    dA[i, b] = 0.0
-            for o in range(n_out):
-                for i in range(n_in):
-                    w = W[o, i]
-                    for b in range(B):
-                        dA[i, b] += w * dZ[o, b]
+            for i in range(n_in):  # dA[i, b] = sum over o of W[o, i] * dZ[o, b]
+                row_combination(work, other + i * B, 1, 0.0, params, p + i, n_in, work, delta, B, n_out, B)
             if spec[2] == 0:  # ReLU: passes where its output is positive
                 for i in range(n_in):
                     for b in range(B):
