@@ -82,7 +82,8 @@ def fit(
         makes the run repeatable bit for bit. None draws fresh entropy (the
         seed used is returned as ``result.seed``).
     init : array_like, shape (d + 1,), optional
-        Starting parameters ``[w_1 .. w_d, b]``; default N(0, 1) draws.
+        Starting parameters ``[w_1 .. w_d, b]``; default N(0, 1) draws. A
+        torch module of the model's layers gives its weights.
     shuffle : bool, default True
         False keeps the rows in the given order every epoch.
     record_path : bool, default False
@@ -92,8 +93,12 @@ def fit(
         constructor of :mod:`fastopt.schedules` (``step``, ``cosine``,
         ``one_cycle``, ``sequential``, ``reduce_on_plateau``, ...), each
         equal to the PyTorch scheduler of that name. None keeps it constant.
-    model : "linear" or MLP, default "linear"
-        The model: see :class:`fastopt.MLP`.
+    model : "linear", MLP or torch module, default "linear"
+        The model: see :class:`fastopt.MLP`. A torch ``nn.Sequential`` of
+        ``Linear`` layers with ReLU or Tanh between them (or one ``nn.Linear``)
+        gives its architecture and, unless ``init`` is given, its weights as
+        the start; ``result.load_into(module)`` hands the trained weights
+        back (see :mod:`fastopt.torch`).
     loss : str, default "squared_error"
         ``"squared_error"`` (alias ``"mse"``), ``"huber"``, ``"log_loss"``
         or ``"cross_entropy"`` (see :mod:`fastopt.models.losses`).

@@ -20,6 +20,7 @@ from ..models.matrix_form import full_gradient
 from ..models.objective import Objective
 from ..models.scaling import Scaling
 from ..schedules import Schedule
+from ..torch import load_into, to_module
 from .validation import Problem, as_features, caller_stacklevel
 
 __all__ = ["FitResult", "finish", "ConvergenceWarning"]
@@ -154,6 +155,20 @@ class FitResult:
     def layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """``[(weight, bias), ...]`` per layer, read-only views of ``params``; weight of shape ``(out, in)``."""
         return layer_views(self.params, self._architecture("layers()").sizes)
+
+    def load_into(self, module: Any) -> Any:
+        """Copy the trained parameters into a torch module of the same layers, in place; returns ``module``.
+
+        The weights keep the module's dtype and device (see :mod:`fastopt.torch`).
+        """
+        return load_into(self.params, self._architecture("load_into"), module)
+
+    def to_torch(self, dtype: Any = None) -> Any:
+        """The trained model as a new torch module (``nn.Sequential``, or ``nn.Linear`` for the linear model).
+
+        ``dtype`` defaults to torch's default dtype; pass ``torch.float64`` to keep every digit.
+        """
+        return to_module(self.params, self._architecture("to_torch"), dtype)
 
     def decision_function(self, x: Any) -> np.ndarray:
         """The model's outputs for ``x``: shape (n,) with one output, (n, K) with K (logits for classifiers)."""

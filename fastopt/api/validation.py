@@ -27,6 +27,7 @@ from ..models.losses import SQUARED_ERROR, Loss, check_targets, get_loss
 from ..models.objective import Objective
 from ..models.scaling import Scaling, unscaled_columns
 from ..schedules import Schedule
+from ..torch import architecture_of, is_module, model_of
 from .checks import check_flag, check_integer, check_real
 
 __all__ = ["Problem", "prepare", "check_data", "as_features", "InvalidParameterError"]
@@ -243,6 +244,13 @@ def prepare(
     ``standardize=True`` standardizes ``X`` (and regression targets) and a
     given ``init`` (see :mod:`fastopt.models.scaling`).
     """
+    module_sizes = None
+    if is_module(model):  # a torch module: its architecture, and its weights unless init is given
+        module_sizes = architecture_of(model).sizes
+        model, weights = model_of(model)
+        init = weights if init is None else init
+    if is_module(init):
+        init = model_of(init)[1]
     row = get_method(method, hyperparameters.get("base"))
     hyper = resolve_hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
     schedule = check_schedule(schedule)
@@ -258,6 +266,11 @@ def prepare(
     seed = seed_value(seed)
     init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
     resolved, loss_row, spec, n_classes = _model(model, loss, objective, n_classes, X, Y)
+    if module_sizes is not None and isinstance(resolved, Architecture) and module_sizes != resolved.sizes:
+        raise ValueError(
+            f"model: the module's layer sizes are {module_sizes}, but {X.shape[1]} feature(s) and "
+            f"{resolved.sizes[-1]} output(s) for loss={loss_row.name!r} need {resolved.sizes}"
+        )
     regression = n_classes == 1 and not isinstance(resolved, Objective)
     scaling = None
     if standardize:

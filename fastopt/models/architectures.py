@@ -15,6 +15,7 @@ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's default ``nn.Linear`` init.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 import numbers
@@ -73,6 +74,18 @@ class MLP:
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.activation!r}; valid activations are: {', '.join(ACTIVATIONS)}")
         object.__setattr__(self, "hidden", tuple(int(size) for size in hidden))
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """The MLP of a torch ``nn.Sequential`` of ``Linear`` layers with ReLU or Tanh between them.
+
+        Layers of any other kind are refused, naming the layer. To start
+        from the module's weights too, pass ``model=module`` to :func:`fastopt.fit`.
+        """
+        model, _ = importlib.import_module("fastopt.torch").model_of(module)
+        if not isinstance(model, MLP):
+            raise ValueError("the module is a single Linear layer, which is model='linear' (no hidden layer)")
+        return model
 
 
 @dataclass(frozen=True)

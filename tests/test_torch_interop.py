@@ -1,0 +1,109 @@
+"""fastopt.torch: a torch module in (architecture and weights), the trained weights back out.
+
+Skipped where torch is not installed (it is no dependency of fastopt).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import fastopt
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 10))
+    return X, np.tanh(X[:, 0] - X[:, 1]) + 0.1 * rng.normal(size=64)
+
+
+def _net(activation=nn.ReLU, dtype=torch.float32):
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(10, 50), activation(), nn.Linear(50, 1)).to(dtype)
+
+
+def test_a_module_is_the_architecture_and_the_start(data):
+    X, y = data
+    net = _net(nn.Tanh)
+    start = nn.utils.parameters_to_vector(net.parameters()).detach().double().numpy()
+    result = fastopt.fit(X, y, "adam", model=net, epochs=3, seed=1)
+    same = fastopt.fit(X, y, "adam", model=fastopt.MLP((50,), "tanh"), init=start, epochs=3, seed=1)
+    assert fastopt.MLP.from_torch(net) == fastopt.MLP((50,), activation="tanh")
+    np.testing.assert_array_equal(result.init, start)
+    np.testing.assert_array_equal(result.params, same.params)
+    # init=module with the model given as an MLP, and an explicit init winning over the module's weights
+    np.testing.assert_array_equal(
+        fastopt.fit(X, y, "adam", model=fastopt.MLP((50,), "tanh"), init=net, epochs=0).init, start
+    )
+    zeros = np.zeros_like(start)
+    np.testing.assert_array_equal(fastopt.fit(X, y, "adam", model=net, init=zeros, epochs=0).init, zeros)
+
+
+def test_the_trained_weights_go_back_without_warnings_in_the_modules_dtype(data):
+    X, y = data
+    net = _net()
+    result = fastopt.fit(X, y, "adam", model=net, epochs=5, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. torch's "The given NumPy array is not writable"
+        assert result.load_into(net) is net
+        fresh = result.to_torch(dtype=torch.float64)
+    assert next(net.parameters()).dtype == torch.float32
+    np.testing.assert_allclose(nn.utils.parameters_to_vector(net.parameters()).detach().numpy(), result.params,
+                               rtol=1e-6, atol=1e-7)  # fmt: skip  # float32's rounding
+    with torch.no_grad():
+        np.testing.assert_allclose(fresh(torch.from_numpy(X))[:, 0].numpy(), result.predict(X), rtol=1e-12, atol=1e-12)
+    linear = fastopt.fit(X, y, "sgd", model=nn.Linear(10, 1), epochs=3, seed=0)
+    assert type(linear.to_torch()).__name__ == "Linear"
+    np.testing.assert_allclose(linear.to_torch(torch.float64).weight.detach().numpy()[0], linear.coef, rtol=1e-15)
+
+
+def test_fastopt_adam_on_the_module_matches_torch_adam(data):
+    """Full batch (the row order cannot matter): 20 Adam steps on the module, fastopt against torch.optim."""
+    X, y = data
+    net = _net(dtype=torch.float64)
+    result = fastopt.fit(X, y, "adam", model=net, learning_rate=0.01, epochs=20, batch_size=len(y),
+                         stopping_threshold=0)  # fmt: skip
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    for _ in range(20):
+        optimizer.zero_grad()
+        nn.functional.mse_loss(net(Xt)[:, 0], yt).backward()
+        optimizer.step()
+    trained = nn.utils.parameters_to_vector(net.parameters()).detach().numpy()
+    np.testing.assert_allclose(result.params, trained, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "module, message",
+    [
+        (lambda: nn.Sequential(nn.Linear(10, 5), nn.Sigmoid(), nn.Linear(5, 1)), "layer 1 is Sigmoid"),
+        (lambda: nn.Sequential(nn.Linear(10, 5), nn.ReLU(), nn.Dropout(), nn.Linear(5, 1)), "layer 2 is Dropout"),
+        (lambda: nn.Sequential(nn.Linear(10, 5), nn.Linear(5, 1)), "follows a Linear"),
+        (lambda: nn.Sequential(nn.Linear(10, 5), nn.ReLU()), "last layer must be Linear"),
+        (lambda: nn.Sequential(nn.Linear(10, 5), nn.ReLU(), nn.Linear(5, 5), nn.Tanh(), nn.Linear(5, 1)), "mixes"),
+        (lambda: nn.Sequential(nn.Linear(10, 5, bias=False), nn.ReLU(), nn.Linear(5, 1)), "no bias"),
+        (lambda: nn.Sequential(nn.Linear(10, 5), nn.ReLU(), nn.Linear(4, 1)), "follows Linear"),
+        (lambda: nn.Conv1d(1, 1, 3), "got Conv1d"),
+    ],
+)
+def test_other_modules_are_refused_naming_the_layer(data, module, message):
+    X, y = data
+    with pytest.raises(ValueError, match=message):
+        fastopt.fit(X, y, "adam", model=module(), epochs=1)
+
+
+def test_a_module_of_other_layers_cannot_take_the_weights(data):
+    X, y = data
+    result = fastopt.fit(X, y, "adam", model=_net(), epochs=1)
+    with pytest.raises(ValueError, match="layer sizes"):
+        result.load_into(nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 1)))
+    with pytest.raises(ValueError, match="is model='linear'"):
+        fastopt.MLP.from_torch(nn.Linear(10, 1))
+    with pytest.raises(ValueError, match=r"layer sizes are \(3, 5, 1\), but 10 feature"):
+        fastopt.fit(X, y, "adam", model=nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 1)), epochs=1)
