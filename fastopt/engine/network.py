@@ -52,9 +52,9 @@ def _units(spec: np.ndarray) -> tuple[int, int]:
 
 @jit
 def work_size(spec: np.ndarray, batch: int) -> int:
-    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, a transpose."""
+    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, a transpose, a 1.0."""
     total, widest = _units(spec)
-    return batch * (total + 3 * widest)
+    return batch * (total + 3 * widest) + 1
 
 
 @jit(inline="always")
@@ -107,6 +107,17 @@ def _forward(
 
 
 @jit
+def _times_derivative(dA: np.ndarray, A: np.ndarray, activation: int) -> None:
+    """``dA *= act'`` at the outputs ``A`` (both batch by unit): ReLU passes where ``A > 0``, tanh' = 1 - A**2."""
+    for b in range(dA.shape[0]):
+        for i in range(dA.shape[1]):
+            if activation == 0:  # a select, not a branch: the signs of A are close to random
+                dA[b, i] = 0.0 if A[b, i] <= 0.0 else dA[b, i]
+            else:
+                dA[b, i] *= 1.0 - A[b, i] * A[b, i]
+
+
+@jit
 def _batch_gradient(
     X: np.ndarray,
     y: np.ndarray,
@@ -119,18 +130,26 @@ def _batch_gradient(
     work: np.ndarray,
     capacity: int,
 ) -> float:
-    """Mean loss over rows ``index[start:stop]``; its gradient w.r.t. ``params`` into ``grad``."""
+    """Mean loss over rows ``index[start:stop]``; its gradient w.r.t. ``params`` into ``grad``.
+
+    The backward pass keeps each layer's deltas batch by unit (``dZT[row, unit]``),
+    as the weight gradient along the outputs and the backward pass to the inputs
+    combine them; only a weight gradient along the inputs needs a transposed
+    copy, of the layer's inputs, which the activation's derivative then reads too.
+    """
     B = stop - start
     n_layers = spec.shape[0] - SPEC_HEADER - 1
     _forward(X, index, start, stop, spec, params, work, capacity)
     units, widest = _units(spec)
     layer_offset = capacity * (units - spec[spec.shape[0] - 1])  # the output layer's activations
-    delta = capacity * units  # two delta buffers, then the transpose
+    delta = capacity * units  # two delta buffers, the transpose, then a 1.0
     other = delta + capacity * widest
     transpose = other + capacity * widest
+    one = transpose + capacity * widest
+    work[one] = 1.0  # the weight of every term of a bias gradient's sum
     n_out = spec[spec.shape[0] - 1]
     Z = _view(work, layer_offset, n_out, B)
-    dZ = _view(work, delta, n_out, B)
+    dZ = _view(work, delta, B, n_out).T  # row_loss writes dZ[unit, row]: batch by unit in memory
     scale = 1.0 / B
     total = 0.0
     for b in range(B):
@@ -141,44 +160,31 @@ def _batch_gradient(
         n_out = spec[SPEC_HEADER + layer + 1]
         layer_offset -= capacity * n_in
         A_in = _view(work, layer_offset, n_in, B)
-        dZ = _view(work, delta, n_out, B)
         p = p_end - n_out * (n_in + 1)
-        gb = grad[p + n_out * n_in : p_end]
         p_end = p
-        # gW[o, i] = sum over b of dZ[o, b] * A_in[i, b], summed in row order either way; the
-        # combination runs along the longer of outputs and inputs, the other operand transposed.
-        if n_out > n_in:
-            T = _view(work, transpose, B, n_out)
-            for o in range(n_out):
-                for b in range(B):
-                    T[b, o] = dZ[o, b]
-            for i in range(n_in):  # column i of gW
-                row_combination(grad, p + i, n_in, 0.0, work, layer_offset + i * B, 1, work, transpose, n_out, B, n_out)
-        else:
+        # gW[o, i] = sum over b of dZT[b, o] * A_in[i, b], in row order either way, along the
+        # longer of outputs and inputs; gb[o] = sum over b of dZT[b, o].
+        transposed = n_out <= n_in
+        if transposed:
             T = _view(work, transpose, B, n_in)
             for i in range(n_in):
                 for b in range(B):
                     T[b, i] = A_in[i, b]
             for o in range(n_out):  # row o of gW
-                row_combination(grad, p + o * n_in, 1, 0.0, work, delta + o * B, 1, work, transpose, n_in, B, n_in)
-        for o in range(n_out):
-            s = 0.0
-            for b in range(B):
-                s += dZ[o, b]
-            gb[o] = s
+                row_combination(grad, p + o * n_in, 1, 0.0, work, delta + o, n_out, work, transpose, n_in, B, n_in)
+        else:
+            for i in range(n_in):  # column i of gW
+                row_combination(grad, p + i, n_in, 0.0, work, layer_offset + i * B, 1, work, delta, n_out, B, n_out)
+        row_combination(grad, p + n_out * n_in, 1, 0.0, work, one, 0, work, delta, n_out, B, n_out)
         if layer > 0:
-            dA = _view(work, other, n_in, B)
-            for i in range(n_in):  # dA[i, b] = sum over o of W[o, i] * dZ[o, b]
-                row_combination(work, other + i * B, 1, 0.0, params, p + i, n_in, work, delta, B, n_out, B)
-            if spec[2] == 0:  # ReLU: passes where its output is positive
-                for i in range(n_in):
-                    for b in range(B):
-                        if A_in[i, b] <= 0.0:
-                            dA[i, b] = 0.0
-            else:  # tanh' = 1 - tanh**2
-                for i in range(n_in):
-                    for b in range(B):
-                        dA[i, b] *= 1.0 - A_in[i, b] * A_in[i, b]
+            for b in range(B):  # dAT[b, i] = sum over o of dZT[b, o] * W[o, i]
+                dA_row = other + b * n_in
+                row_combination(work, dA_row, 1, 0.0, work, delta + b * n_out, 1, params, p, n_in, n_out, n_in)
+            dA = _view(work, other, B, n_in)
+            if transposed:
+                _times_derivative(dA, _view(work, transpose, B, n_in), spec[2])
+            else:
+                _times_derivative(dA, A_in.T, spec[2])
             delta, other = other, delta
     return total * scale
 
