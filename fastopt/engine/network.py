@@ -31,7 +31,7 @@ import numpy as np
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from ..models.losses import row_loss
 from .jit import jit
-from .vector import row_combination
+from .vector import NO_FLOOR, RELU, row_combination
 
 __all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER"]
 
@@ -89,21 +89,18 @@ def _forward(
         n_out = spec[SPEC_HEADER + layer + 1]
         inputs = offset
         offset += capacity * n_in
-        Z = _view(work, offset, n_out, B)
         bias = p + n_out * n_in
+        hidden = layer < n_layers - 1
+        floor = RELU if hidden and activation == 0 else NO_FLOOR  # a ReLU is applied as Z is stored
         for o in range(n_out):  # Z[o, b] = bias[o] + sum over i of W[o, i] * A_in[i, b]
             c = params[bias + o]
-            row_combination(work, offset + o * B, 1, c, params, p + o * n_in, 1, work, inputs, B, n_in, B)
+            row_combination(work, offset + o * B, 1, c, params, p + o * n_in, 1, work, inputs, B, n_in, B, floor)
         p += n_out * (n_in + 1)
-        if layer < n_layers - 1:
-            if activation == 0:
-                for o in range(n_out):
-                    for b in range(B):
-                        Z[o, b] = max(Z[o, b], 0.0)
-            else:
-                for o in range(n_out):
-                    for b in range(B):
-                        Z[o, b] = math.tanh(Z[o, b])
+        if hidden and activation != 0:
+            Z = _view(work, offset, n_out, B)
+            for o in range(n_out):
+                for b in range(B):
+                    Z[o, b] = math.tanh(Z[o, b])
 
 
 @jit
@@ -171,15 +168,21 @@ def _batch_gradient(
                 for b in range(B):
                     T[b, i] = A_in[i, b]
             for o in range(n_out):  # row o of gW
-                row_combination(grad, p + o * n_in, 1, 0.0, work, delta + o, n_out, work, transpose, n_in, B, n_in)
+                row_combination(
+                    grad, p + o * n_in, 1, 0.0, work, delta + o, n_out, work, transpose, n_in, B, n_in, NO_FLOOR
+                )
         else:
             for i in range(n_in):  # column i of gW
-                row_combination(grad, p + i, n_in, 0.0, work, layer_offset + i * B, 1, work, delta, n_out, B, n_out)
-        row_combination(grad, p + n_out * n_in, 1, 0.0, work, one, 0, work, delta, n_out, B, n_out)
+                row_combination(
+                    grad, p + i, n_in, 0.0, work, layer_offset + i * B, 1, work, delta, n_out, B, n_out, NO_FLOOR
+                )
+        row_combination(grad, p + n_out * n_in, 1, 0.0, work, one, 0, work, delta, n_out, B, n_out, NO_FLOOR)
         if layer > 0:
             for b in range(B):  # dAT[b, i] = sum over o of dZT[b, o] * W[o, i]
                 dA_row = other + b * n_in
-                row_combination(work, dA_row, 1, 0.0, work, delta + b * n_out, 1, params, p, n_in, n_out, n_in)
+                row_combination(
+                    work, dA_row, 1, 0.0, work, delta + b * n_out, 1, params, p, n_in, n_out, n_in, NO_FLOOR
+                )
             dA = _view(work, other, B, n_in)
             if transposed:
                 _times_derivative(dA, _view(work, transpose, B, n_in), spec[2])

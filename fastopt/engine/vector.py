@@ -1,7 +1,8 @@
 """The networks' one arithmetic primitive, with its accumulators in vector registers.
 
 :func:`row_combination` computes ``out[j] = c + sum_k w[k] * M[k, j]`` for
-``j < width``: a bias plus a weighted sum of the rows of ``M``. A layer's
+``j < width``: a bias plus a weighted sum of the rows of ``M``, clamped
+below at ``floor`` as it is stored (0 applies a ReLU, ``-inf`` nothing). A layer's
 forward pass (rows of ``M`` = the layer's inputs across the batch), its
 backward pass to the inputs and its weight gradient (rows of ``M`` = a
 transposed operand) are all this one operation.
@@ -23,6 +24,7 @@ without making views.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numba
@@ -31,7 +33,10 @@ from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["row_combination", "LANES"]
+__all__ = ["row_combination", "LANES", "NO_FLOOR", "RELU"]
+
+#: ``floor`` arguments: no clamp, and ``max(v, 0)`` (a ReLU applied as the result is stored).
+NO_FLOOR, RELU = -math.inf, 0.0
 
 #: Doubles per vector register the accumulators use (AVX2; LLVM splits them on narrower CPUs).
 LANES = 4
@@ -39,14 +44,18 @@ LANES = 4
 _BLOCKS = (8, 4, 1)
 
 
-def _plain(out: np.ndarray, out_offset: int, out_stride: int, c: float, w: np.ndarray, w_offset: int,
-           w_stride: int, M: np.ndarray, m_offset: int, m_stride: int, n_k: int, width: int) -> None:  # fmt: skip
-    """``out[out_offset + j * out_stride] = c + sum_k w[w_offset + k * w_stride] * M[m_offset + k * m_stride + j]``."""
+def _plain(out: np.ndarray, out_offset: int, out_stride: int, c: float, w: np.ndarray, w_offset: int, w_stride: int,
+           M: np.ndarray, m_offset: int, m_stride: int, n_k: int, width: int, floor: float) -> None:  # fmt: skip
+    """``out[out_offset + j * out_stride] = max(v_j, floor)``, ``v_j = c + sum over k of w_k * M_kj``.
+
+    ``w_k = w[w_offset + k * w_stride]``, ``M_kj = M[m_offset + k * m_stride + j]``;
+    ``max(v, floor)`` is ``floor if v < floor else v`` (NaN stays NaN): ``floor = 0`` is a ReLU, ``-inf`` none.
+    """
     for j in range(width):
         total = c
         for k in range(n_k):
             total += w[w_offset + k * w_stride] * M[m_offset + k * m_stride + j]
-        out[out_offset + j * out_stride] = total
+        out[out_offset + j * out_stride] = floor if total < floor else total
 
 
 def _intrinsic() -> Any:
@@ -61,13 +70,14 @@ def _intrinsic() -> Any:
 
     @intrinsic
     def row_combination(typingctx: Any, out: Any, out_offset: Any, out_stride: Any, c: Any, w: Any, w_offset: Any,
-                        w_stride: Any, M: Any, m_offset: Any, m_stride: Any, n_k: Any, width: Any) -> Any:  # fmt: skip
+                        w_stride: Any, M: Any, m_offset: Any, m_stride: Any, n_k: Any, width: Any,
+                        floor: Any) -> Any:  # fmt: skip
         signature = numba.types.void(
-            out, out_offset, out_stride, c, w, w_offset, w_stride, M, m_offset, m_stride, n_k, width
+            out, out_offset, out_stride, c, w, w_offset, w_stride, M, m_offset, m_stride, n_k, width, floor
         )
 
         def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-            out_a, oo, os_, c_v, w_a, wo, ws, m_a, mo, ms, nk, wd = args
+            out_a, oo, os_, c_v, w_a, wo, ws, m_a, mo, ms, nk, wd, floor = args
             out_p = context.make_array(sig.args[0])(context, builder, out_a).data
             w_p = context.make_array(sig.args[4])(context, builder, w_a).data
             m_p = context.make_array(sig.args[7])(context, builder, m_a).data
@@ -89,8 +99,10 @@ def _intrinsic() -> Any:
                         at = builder.gep(m_p, [builder.add(row, ir.Constant(i64, q * lanes))])
                         m = builder.load(builder.bitcast(at, ir.PointerType(vector)), align=8)
                         builder.store(builder.fadd(builder.load(acc), builder.fmul(wk, m)), acc)
+                low = splat(builder, floor, lanes)
                 for q, acc in enumerate(accumulators):
                     value = builder.load(acc)
+                    value = builder.select(builder.fcmp_ordered("<", value, low), low, value)  # max(value, floor)
                     for lane in range(lanes):
                         j = builder.add(j0, ir.Constant(i64, q * lanes + lane))
                         at = builder.gep(out_p, [builder.add(oo, builder.mul(j, os_))])
