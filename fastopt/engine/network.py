@@ -10,16 +10,18 @@ with ``kind`` one of :data:`fastopt.engine.status.KINDS`, ``loss_code`` a row of
 hidden layers, outputs). Parameters are laid out as in
 :mod:`fastopt.models` (per layer: weight ``(out, in)`` row-major, then bias).
 
-Layout of a batch: activations are stored unit by batch (``A[unit, row]``,
-2-D views of one scratch buffer, ``work``). Every product of a layer is one
-primitive, :func:`fastopt.engine.vector.row_combination` (a bias plus a
-weighted sum of rows, its accumulators in vector registers): the forward
-pass and the backward pass to the inputs combine rows that run along the
-batch; the weight gradient combines rows of a transposed copy of the
-layer's deltas or inputs, whichever is longer. Every sum over rows is taken
-in row order and every sum over units in unit order: the result does not
-depend on the vector width, and two runs are bit-for-bit identical.
-Nothing is allocated per batch.
+Layout of a batch: activations are stored unit by batch (``A[unit, row]``),
+deltas batch by unit (``dZT[row, unit]``), all 2-D views of one scratch
+buffer, ``work``. Every product of a layer is one primitive,
+:func:`fastopt.engine.vector.row_combination` (a bias plus a weighted sum of
+rows, its accumulators in vector registers, a ReLU applied as it stores):
+the forward pass combines rows of the layer's inputs along the batch; the
+backward pass to the inputs combines rows of the weights per row of the
+batch; the weight gradient combines rows of the deltas (along the outputs)
+or of a transposed copy of the inputs (along the inputs), whichever is
+longer. Every sum over rows is taken in row order and every sum over units
+in unit order: the result does not depend on the vector width, and two
+runs are bit-for-bit identical. Nothing is allocated per batch.
 """
 
 from __future__ import annotations
@@ -173,9 +175,8 @@ def _batch_gradient(
                 )
         else:
             for i in range(n_in):  # column i of gW
-                row_combination(
-                    grad, p + i, n_in, 0.0, work, layer_offset + i * B, 1, work, delta, n_out, B, n_out, NO_FLOOR
-                )
+                inputs = layer_offset + i * B
+                row_combination(grad, p + i, n_in, 0.0, work, inputs, 1, work, delta, n_out, B, n_out, NO_FLOOR)
         row_combination(grad, p + n_out * n_in, 1, 0.0, work, one, 0, work, delta, n_out, B, n_out, NO_FLOOR)
         if layer > 0:
             for b in range(B):  # dAT[b, i] = sum over o of dZT[b, o] * W[o, i]
