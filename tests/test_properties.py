@@ -87,12 +87,14 @@ def problems(draw, max_rows=MAX_ROWS, learning_rate_range=(1e-4, 0.1)):
 def test_valid_input_runs_and_matches_the_reference(problem):
     X, y, method, kwargs = problem
     # Agreement to 1e-8 is asked of well-conditioned runs only. With a short second-moment memory (beta,
-    # beta2 or rho below 0.5) an adaptive method divides each step by about one batch's gradient size, and
-    # near a zero gradient the dynamics are chaotic (hypothesis found last-bit differences grown to 3e-5 in
-    # 100 steps); sign-based methods (their row says why) step by a sign that may round either way. Both are
-    # checked on fixed problems instead (tests/test_reference_parity.py, the torch golden runs).
+    # beta2 or rho below 0.9: fewer than about ten batches) an adaptive method divides each step by about
+    # one or a few batches' gradient size, and near a zero gradient the dynamics are chaotic: hypothesis
+    # found last-bit differences grown to 3e-5 in 100 steps at beta < 0.5, and to 2.7e-8 in 867 steps of
+    # RMSprop at beta 0.5625, epsilon 0, batch 1. Sign-based methods (their row says why) step by a sign
+    # that may round either way. Both are checked on fixed problems instead
+    # (tests/test_reference_parity.py, the torch golden runs).
     assume(get_method(method, kwargs.get("base")).exceptions.sign_based is None and all(
-        kwargs.get(k, 1.0) >= 0.5 for k in ("beta", "beta2", "rho")))  # fmt: skip
+        kwargs.get(k, 1.0) >= 0.9 for k in ("beta", "beta2", "rho")))  # fmt: skip
     # The schedule-free average x = y + (1 - 1/beta)(z - y) multiplies rounding by 1/beta.
     assume("warmup_steps" not in kwargs or all(kwargs.get(k, 1.0) >= 0.5 for k in ("momentum", "beta1")))
     copies = X.copy(), y.copy()
