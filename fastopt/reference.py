@@ -63,6 +63,8 @@ def run_problem(problem: Problem) -> FitResult:
     n = problem.X.shape[0]
     params = problem.init.copy()
     state = np.zeros((len(problem.method.state_names), params.shape[0]))
+    if problem.start_state is not None:  # its cached rows are unused here: the NumPy steps compute powers
+        state[:] = problem.start_state[:, : params.shape[0]]
     hyper = dict(problem.hyperparameters)
     rule = methods.reference(problem.method)
     rng_state = problem.rng_state.copy()
@@ -70,7 +72,7 @@ def run_problem(problem: Problem) -> FitResult:
     losses, path = [], []
     status = MAX_EPOCHS
     previous = np.inf
-    t = 0
+    t = problem.start_step
     rates = _Rates(problem.schedule, problem.method, problem.hp)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
         for epoch in range(problem.epochs):
@@ -96,7 +98,7 @@ def run_problem(problem: Problem) -> FitResult:
             previous = loss
     epochs_run = len(losses)
     path_array = np.array(path).reshape(epochs_run, params.shape[0])
-    return finish(problem, params, np.array(losses), epochs_run, t, status, path_array)
+    return finish(problem, params, np.array(losses), epochs_run, t, status, path_array, state)
 
 
 def fit(x: Any, y: Any, method: str = "adam", **options: Any) -> FitResult:

@@ -9,6 +9,13 @@ parameter vector one to one::
     result = fastopt.fit(X, y, "adam", model=net)      # starts from net's weights
     result.load_into(net)                              # net now holds the trained weights
 
+An optimizer's state goes both ways too, for the methods whose state is
+torch's own (``adam``, ``adamw``, ``rmsprop``, ``adagrad``, ``sgd``):
+``fit(..., init=net, optimizer_state=optimizer)`` continues a run of
+``optimizer`` over ``net.parameters()``, and
+``optimizer.load_state_dict(result.optimizer_state_dict(optimizer))`` hands
+the state back, so torch and fastopt can take turns on one run.
+
 A module is accepted wherever ``fit`` takes ``model`` (the architecture and,
 when ``init`` is not given, the starting weights) or ``init`` (the weights).
 Accepted modules: a single ``nn.Linear`` (the linear model) or an
@@ -29,7 +36,10 @@ import numpy as np
 
 from .models.architectures import ACTIVATIONS, MLP, Architecture
 
-__all__ = ["is_module", "architecture_of", "model_of", "load_into", "to_module"]
+__all__ = [
+    "is_module", "architecture_of", "model_of", "load_into", "to_module", "is_optimizer", "state_from_torch",
+    "optimizer_state_dict", "TORCH_STATE",
+]  # fmt: skip
 
 #: torch's activation class names -> fastopt's activation names.
 _ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh"}
@@ -137,3 +147,85 @@ def to_module(params: np.ndarray, arch: Architecture, dtype: Any = None) -> Any:
         layers.append(torch.nn.Linear(n_in, n_out, dtype=dtype))
     module = layers[0] if arch.is_linear else torch.nn.Sequential(*layers)
     return load_into(params, arch, module)
+
+
+def _rows_torch_keeps(group: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Per method: the state entries torch keeps per parameter for a parameter group's options."""
+    sgd = ("momentum_buffer",) if group.get("momentum", 0) else ()
+    adam = ("exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if group.get("amsgrad") else ()))
+    rmsprop = ("square_avg", *(("momentum_buffer",) if group.get("momentum", 0) else ()),
+               *(("grad_avg",) if group.get("centered") else ()))  # fmt: skip
+    return {"sgd": sgd, "adam": adam, "adamw": adam, "rmsprop": rmsprop, "adagrad": ("sum",)}
+
+
+#: fastopt's methods whose per-parameter state is torch's (same names), and the torch.optim class of each.
+TORCH_STATE = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+
+
+def is_optimizer(value: Any) -> bool:
+    """Whether ``value`` is a ``torch.optim.Optimizer``, without importing torch."""
+    return any(cls.__name__ == "Optimizer" and cls.__module__ == "torch.optim.optimizer" for cls in type(value).__mro__)
+
+
+def _check_pair(method: str, optimizer: Any) -> list[Any]:
+    """The optimizer's parameters in order, once ``method`` and its class are known to match."""
+    kind = type(optimizer).__name__
+    if method not in TORCH_STATE:
+        raise ValueError(f"optimizer state maps to torch for {', '.join(TORCH_STATE)} only, not {method!r}")
+    if kind != TORCH_STATE[method]:
+        raise ValueError(f"method {method!r} is torch.optim.{TORCH_STATE[method]}, but the optimizer is {kind}")
+    if len(optimizer.param_groups) != 1:
+        raise ValueError("the optimizer has several parameter groups; fastopt maps one group over all parameters")
+    return list(optimizer.param_groups[0]["params"])
+
+
+def state_from_torch(optimizer: Any, method: str) -> dict[str, Any]:
+    """``optimizer``'s state as ``fit``'s ``optimizer_state``: each entry flattened in parameter order.
+
+    The parameters are taken in the optimizer's order, which for
+    ``optimizer = Adam(net.parameters())`` is fastopt's layout of ``net``.
+    An entry a parameter does not have yet (no step made) is zeros; torch's
+    SGD counts no steps: a momentum buffer counts as one.
+    """
+    torch = _torch()
+    params = _check_pair(method, optimizer)
+    names = _rows_torch_keeps(optimizer.param_groups[0])[method]
+    state: dict[str, Any] = {}
+    with torch.no_grad():
+        for name in names:
+            parts = []
+            for p in params:
+                value = optimizer.state.get(p, {}).get(name)
+                parts.append(np.zeros(p.numel()) if value is None else
+                             value.detach().to(device="cpu", dtype=torch.float64).reshape(-1).numpy())  # fmt: skip
+            state[name] = np.concatenate(parts)
+    first = optimizer.state.get(params[0], {})
+    if "step" in first:
+        state["step"] = int(float(first["step"]))
+    else:
+        state["step"] = int(first.get("momentum_buffer") is not None)
+    return state
+
+
+def optimizer_state_dict(state: Any, method: str, optimizer: Any) -> dict[str, Any]:
+    """``optimizer.state_dict()`` with ``state`` (a :attr:`FitResult.optimizer_state`) as its per-parameter state."""
+    torch = _torch()
+    params = _check_pair(method, optimizer)
+    result = optimizer.state_dict()
+    ids = result["param_groups"][0]["params"]
+    names = _rows_torch_keeps(optimizer.param_groups[0])[method]
+    step_dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32  # as torch does
+    entries: dict[int, dict[str, Any]] = {}
+    offset = 0
+    for pid, p in zip(ids, params, strict=True):
+        size = p.numel()
+        entry: dict[str, Any] = {}
+        if method != "sgd":  # torch's SGD counts no steps
+            entry["step"] = torch.tensor(float(state["step"]), dtype=step_dtype)
+        for name in names:
+            values = np.array(state[name][offset : offset + size])
+            entry[name] = torch.tensor(values, dtype=p.dtype, device=p.device).reshape(p.shape)
+        entries[pid] = entry
+        offset += size
+    result["state"] = entries
+    return result

@@ -107,3 +107,51 @@ def test_a_module_of_other_layers_cannot_take_the_weights(data):
         fastopt.MLP.from_torch(nn.Linear(10, 1))
     with pytest.raises(ValueError, match=r"layer sizes are \(3, 5, 1\), but 10 feature"):
         fastopt.fit(X, y, "adam", model=nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 1)), epochs=1)
+
+
+@pytest.mark.parametrize("kind", ["adam", "adamw", "rmsprop", "sgd", "adagrad"])
+def test_torch_and_fastopt_take_turns_on_one_run(data, kind):
+    """5 torch steps, 5 fastopt epochs resumed from torch's state, 5 torch steps again: the all-torch run to 1e-9.
+
+    Full batches, so the row order cannot matter.
+    """
+    X, y = data
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    options = {"adam": {}, "adamw": {"weight_decay": 0.1}, "rmsprop": {"momentum": 0.5, "centered": True},
+               "sgd": {"momentum": 0.9}, "adagrad": {}}[kind]  # fmt: skip
+    hyper = {"rmsprop": dict(beta=0.99), "sgd": dict(clip_value=None)}.get(kind, {})
+    classes = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "rmsprop": torch.optim.RMSprop,
+               "sgd": torch.optim.SGD, "adagrad": torch.optim.Adagrad}  # fmt: skip
+
+    def torch_steps(net, optimizer, steps):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            nn.functional.mse_loss(net(Xt)[:, 0], yt).backward()
+            optimizer.step()
+
+    reference = _net(dtype=torch.float64)
+    torch_steps(reference, classes[kind](reference.parameters(), lr=0.01, **options), 15)
+    net = _net(dtype=torch.float64)
+    optimizer = classes[kind](net.parameters(), lr=0.01, **options)
+    torch_steps(net, optimizer, 5)
+    fast_options = {k: v for k, v in options.items() if k != "weight_decay"}
+    if kind == "adamw":
+        hyper["weight_decay"] = 0.1
+    result = fastopt.fit(X, y, kind, model=net, optimizer_state=optimizer, learning_rate=0.01, epochs=5,
+                         batch_size=len(y), stopping_threshold=0, **fast_options, **hyper)  # fmt: skip
+    assert result.n_steps == (6 if kind == "sgd" else 10)  # torch's SGD counts no steps: its buffer counts one
+    result.load_into(net)
+    optimizer.load_state_dict(result.optimizer_state_dict(optimizer))
+    torch_steps(net, optimizer, 5)
+    np.testing.assert_allclose(nn.utils.parameters_to_vector(net.parameters()).detach().numpy(),
+                               nn.utils.parameters_to_vector(reference.parameters()).detach().numpy(),
+                               rtol=1e-9, atol=1e-12)  # fmt: skip
+
+
+def test_a_torch_optimizer_of_another_method_is_refused(data):
+    X, y = data
+    net = _net(dtype=torch.float64)
+    with pytest.raises(ValueError, match="method 'adam' is torch.optim.Adam, but the optimizer is SGD"):
+        fastopt.fit(X, y, "adam", model=net, optimizer_state=torch.optim.SGD(net.parameters(), lr=0.1), epochs=1)
+    with pytest.raises(ValueError, match="not 'nadam'"):
+        fastopt.fit(X, y, "nadam", model=net, optimizer_state=torch.optim.NAdam(net.parameters()), epochs=1)

@@ -39,6 +39,7 @@ def fit(
     objective: Objective | None = None,
     n_classes: int | None = None,
     standardize: bool = False,
+    optimizer_state: Any = None,
     **hyperparameters: float | bool | None,
 ) -> FitResult:
     """Fit a model to ``y`` by minibatch gradient descent: by default ``f(X) = X @ w + b`` on the MSE.
@@ -112,6 +113,15 @@ def fit(
         and return the model in the data's own units (see
         :mod:`fastopt.models.scaling`). False trains on the data as given and
         warns (:class:`UnscaledDataWarning`) when it is clearly unscaled.
+    optimizer_state : mapping or torch optimizer, optional
+        Resume a run: the rule's state (``result.optimizer_state`` of an
+        earlier fit, with ``init=result.params``) or a ``torch.optim``
+        optimizer of the same method over the model's parameters. Its
+        ``"step"`` (updates made) continues the update count (bias
+        corrections, per-step schedules); a resumed run with the same rows in
+        the same order (``shuffle=False``, or full batches) continues an
+        unbroken one bit for bit. Methods whose state holds the run's history
+        (schedule-free, ASGD, NAdam, RAdam, ...) resume only from step 0.
     **hyperparameters
         The method's other hyperparameters (each method's list and defaults
         are in ``fastopt.methods.get_method(name).defaults``):
@@ -176,6 +186,7 @@ def fit(
         objective=objective,
         n_classes=n_classes,
         standardize=standardize,
+        optimizer_state=optimizer_state,
     )
     return run_problem(problem)
 
@@ -208,13 +219,13 @@ class Run:
     def __init__(self, problem: Problem):
         self.problem = problem
         self.params = problem.init.copy()  # in the units trained on (standardized when scaled)
-        self.state = new_state(problem)
+        self.state = new_state(problem) if problem.start_state is None else problem.start_state.copy()
         self.schedule = kernel_schedule(problem.schedule, problem.method, float(problem.hp[0]))
         self.index = np.arange(problem.X.shape[0], dtype=np.uint32)
         self.rng_state = problem.rng_state.copy()
         self.loss_history = np.empty(0)
         self.path = np.empty((0, self.params.shape[0]))
-        self.epochs_done, self.n_steps, self.status = 0, 0, MAX_EPOCHS
+        self.epochs_done, self.n_steps, self.status = 0, problem.start_step, MAX_EPOCHS
 
     def advance(self, epochs: int, progress: Callable[[int], None] | None = None) -> str:
         """Run up to ``epochs`` more epochs (fewer if the run stalls or diverges); return the status name."""
@@ -248,7 +259,7 @@ class Run:
         """The run so far as a :class:`FitResult` (with ``params``, e.g. the best ones seen, when given)."""
         return finish(
             self.problem, self.params if params is None else params, self.loss_history, self.epochs_done,
-            self.n_steps, self.status, self.path,
+            self.n_steps, self.status, self.path, self.state,
         )  # fmt: skip
 
 

@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 
 from ..engine.status import DIVERGED, MAX_EPOCHS, STATUSES
-from ..methods import HyperValue
+from ..methods import HyperValue, get_method
 from ..models.architectures import Architecture, forward, layer_views
 from ..models.losses import CROSS_ENTROPY, LOG_LOSS, get_loss
 from ..models.matrix_form import full_gradient
 from ..models.objective import Objective
 from ..models.scaling import Scaling
 from ..schedules import Schedule
-from ..torch import load_into, to_module
+from ..torch import load_into, optimizer_state_dict, to_module
 from .validation import Problem, as_features, caller_stacklevel
 
 __all__ = ["FitResult", "finish", "ConvergenceWarning"]
@@ -55,7 +55,8 @@ class FitResult:
     epochs_run : int
         Passes over the training data actually made.
     n_steps : int
-        Parameter updates made (minibatches processed).
+        Parameter updates made (minibatches processed), counting those
+        before the run when it resumed from ``optimizer_state``.
     status : str
         Why the run stopped, nothing more:
 
@@ -115,6 +116,34 @@ class FitResult:
     scaling: Scaling | None = None
     #: The problem ``gradient_norm`` is computed from on first access, then the norm itself (NaN: none).
     _gradient: Problem | float = dataclasses.field(default=math.nan, repr=False)
+    #: The rule's final state, (state rows, width) as the kernel keeps it; None where no run made it.
+    _state: np.ndarray | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def optimizer_state(self) -> Mapping[str, Any]:
+        """The rule's state at the end, to resume from: ``fit(..., init=params, optimizer_state=this)``.
+
+        One read-only float64 array of ``n_params`` per state row of the method (its registry
+        row's ``state_names``, torch's names where torch has the method, without the rows the
+        rule derives from the update count), and ``"step"``: the updates made, ``n_steps``.
+        Of the parameters as trained (standardized ones with ``standardize=True``).
+        """
+        if self._state is None:
+            raise ValueError("this result holds no optimizer state")
+        row = get_method(self.method, self.hyperparameters.get("base"))
+        n = self.params.shape[0]
+        state: dict[str, Any] = {name: frozen(self._state[i, :n]) for i, name in enumerate(row.state_names)
+                                 if name not in row.cached_rows}  # fmt: skip
+        state["step"] = self.n_steps
+        return MappingProxyType(state)
+
+    def optimizer_state_dict(self, optimizer: Any) -> dict[str, Any]:
+        """``optimizer``'s ``state_dict()`` with this run's state, for ``optimizer.load_state_dict``.
+
+        ``optimizer`` is the ``torch.optim`` optimizer of the same method over the
+        module's parameters (see :mod:`fastopt.torch`).
+        """
+        return optimizer_state_dict(self.optimizer_state, self.method, optimizer)
 
     @property
     def gradient_norm(self) -> float:
@@ -246,6 +275,7 @@ def finish(
     n_steps: int,
     status: int,
     path: np.ndarray,
+    state: np.ndarray | None = None,
 ) -> FitResult:
     """Package a finished run; warn when it diverged or ran out of epochs while still improving.
 
@@ -293,6 +323,7 @@ def finish(
         n_classes=problem.n_classes,
         scaling=problem.scaling,
         _gradient=math.nan if status == DIVERGED else problem,
+        _state=None if state is None else frozen(state),
     )
 
 

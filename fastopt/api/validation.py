@@ -21,13 +21,13 @@ import numpy as np
 
 from ..engine.shuffle import new_state
 from ..engine.status import LINEAR_SQUARED, NETWORK, OBJECTIVE, all_finite
-from ..methods import NON_NEGATIVE, Hyperparameter, HyperValue, Method, get_method
+from ..methods import NON_NEGATIVE, Hyperparameter, HyperValue, Method, get_method, resume_state, state_width
 from ..models.architectures import Architecture, architecture
 from ..models.losses import SQUARED_ERROR, Loss, check_targets, get_loss
 from ..models.objective import Objective
 from ..models.scaling import Scaling, unscaled_columns
 from ..schedules import Schedule
-from ..torch import architecture_of, is_module, model_of
+from ..torch import architecture_of, is_module, is_optimizer, model_of, state_from_torch
 from .checks import check_flag, check_integer, check_real
 
 __all__ = ["Problem", "prepare", "check_data", "as_features", "InvalidParameterError"]
@@ -65,6 +65,8 @@ class Problem:
     rng_state: np.ndarray  # uint64[4], fresh for this run
     record_path: bool
     scaling: Scaling | None = None  # standardize=True: X, y and init above are standardized
+    start_state: np.ndarray | None = None  # optimizer_state: the rule's state to resume from (else zeros)
+    start_step: int = 0  # updates made before this run (optimizer_state's "step")
 
 
 def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
@@ -235,6 +237,7 @@ def prepare(
     objective: Any = None,
     n_classes: Any = None,
     standardize: Any = False,
+    optimizer_state: Any = None,
     data_checked: bool = False,
 ) -> Problem:
     """Validate the arguments of ``fit`` and resolve defaults and seeds.
@@ -300,6 +303,7 @@ def prepare(
         if scaling is not None:
             assert isinstance(resolved, Architecture)
             start = scaling.to_standardized(start, resolved.sizes)
+    start_state, start_step = check_optimizer_state(optimizer_state, row, hyper, start.shape[0], scaling)
     return Problem(
         X=X,
         y=Y,
@@ -320,6 +324,8 @@ def prepare(
         rng_state=new_state(shuffle_seq),
         record_path=record_path,
         scaling=scaling,
+        start_state=start_state,
+        start_step=start_step,
     )
 
 
@@ -369,6 +375,42 @@ def _model(
     kind = LINEAR_SQUARED if arch.is_linear and loss_row.code == SQUARED_ERROR else NETWORK
     spec = np.array([kind, loss_row.code, arch.activation_code, *arch.sizes], dtype=np.int64)
     return arch, loss_row, spec, classes
+
+
+def check_optimizer_state(
+    value: Any, row: Method, hyper: Mapping[str, Any], n_params: int, scaling: Scaling | None
+) -> tuple[np.ndarray | None, int]:
+    """``optimizer_state`` as ``(the rule's state array, updates made)``; ``(None, 0)`` when not given.
+
+    ``value`` is a mapping (what :attr:`FitResult.optimizer_state` holds: one array of
+    ``n_params`` per state row named in the method's registry row, except its cached rows,
+    and ``"step"``, the updates made) or a ``torch.optim`` optimizer (see :mod:`fastopt.torch`).
+    """
+    if value is None:
+        return None, 0
+    if scaling is not None:
+        raise ValueError("optimizer_state is for standardize=False (the state would be in standardized units)")
+    if is_optimizer(value):
+        value = state_from_torch(value, row.name)
+    if not isinstance(value, Mapping):
+        raise TypeError(f"optimizer_state must be a mapping or a torch.optim optimizer, got {type(value).__name__}")
+    rows = [name for name in row.state_names if name not in row.cached_rows]
+    unknown = sorted(set(value) - {*rows, "step"})
+    if unknown:
+        raise ValueError(
+            f"optimizer_state has {', '.join(map(repr, unknown))}, which {row.name} does not keep; "
+            f"its state is: {', '.join(map(repr, [*rows, 'step']))}"
+        )
+    step = check_integer("optimizer_state['step']", value.get("step", 0), 0, maximum=None)
+    state = np.zeros((len(row.state_names), state_width(n_params)))
+    for name in rows:
+        if name in value:
+            array = check_array(f"optimizer_state[{name!r}]", value[name], (1,))
+            if array.shape != (n_params,):
+                raise ValueError(f"optimizer_state[{name!r}] must have shape ({n_params},), got {array.shape}")
+            state[row.state_names.index(name), :n_params] = array
+    resume_state(row, state, hyper, step)
+    return state, step
 
 
 def caller_stacklevel() -> int:

@@ -18,10 +18,12 @@ Adding a method is one new file and one line in :data:`ORDER`, then
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType, ModuleType
 from typing import Any
+
+import numpy as np
 
 from . import (
     adabelief,
@@ -65,6 +67,7 @@ __all__ = [
     "Reference",
     "reference",
     "torch_optimizer",
+    "resume_state",
     "TORCH_OPTIMIZERS",
 ]
 
@@ -171,6 +174,24 @@ def reference(method: Method) -> Reference:
         getattr(module, "reference_begin_epoch", _no_hook),
         getattr(module, "reference_end_epoch", _no_hook),
     )
+
+
+def resume_state(method: Method, state: np.ndarray, hyperparameters: Mapping[str, Any], t: int) -> None:
+    """Rebuild ``method``'s :attr:`~Method.cached_rows` in ``state`` for a run resumed after ``t`` updates.
+
+    Raises ``ValueError`` for a method with cached rows and no ``resume`` in its file (its caches hold the
+    run's history, e.g. the schedule-free methods' sum of weights, which ``t`` alone does not give).
+    """
+    if not method.cached_rows or t == 0:
+        return
+    base = _BY_NAME[method.hyperparameters[-1].default] if method.name == "lookahead" else method
+    module = _FILES[base.name]
+    if not hasattr(module, "resume"):
+        raise ValueError(
+            f"optimizer_state: {base.name} cannot resume after {t} updates (its state rows "
+            f"{', '.join(base.cached_rows)} hold the run's history); pass step=0 or start afresh"
+        )
+    module.resume(state, dict(hyperparameters), t)
 
 
 #: How each method is spelled in torch.optim, for the methods that have an equal there.

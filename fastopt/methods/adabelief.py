@@ -97,6 +97,7 @@ ROW = Method(
         Hyperparameter("degenerated_to_sgd", True, None, "while rectification is undefined, take SGD steps"),
     ),
     state_names=("exp_avg", "exp_avg_var", "beta_powers"),
+    cached_rows=("beta_powers",),
     formula=rule.__doc__,
     torch="adabelief_pytorch.AdaBelief(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, "
     "weight_decouple=decoupled_weight_decay, rectify, degenerated_to_sgd) (not in torch.optim)",

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.jit import jit
-from .parts import flushed, gradient
+from .parts import FLUSH_BELOW, flushed, gradient
 from .rows import AMSGRAD, BETA1, BETA2, Hyperparameter, Method, epsilon, learning_rate, weight_decay
 
 
@@ -100,6 +100,24 @@ def reference(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: dic
     p -= lr * m_hat / (np.sqrt(v_hat) + h["epsilon"])
 
 
+def resume(state: np.ndarray, h: dict, t: int) -> None:
+    """Rebuild the cached ``state[2, 0:2] = b1**t, b2**t`` for a run resumed after ``t`` updates.
+
+    The same running products, flushed the same way, as :func:`moments_step`
+    makes along an unbroken run, so that a resumed run continues bit for bit.
+    """
+    powers = [0.0, 0.0]
+    for k, base in enumerate((h["beta1"], h["beta2"])):
+        value = base if t >= 1 else 0.0
+        for _ in range(t - 1):
+            if value == 0.0:
+                break
+            value *= base
+            value = value if value >= FLUSH_BELOW else 0.0
+        powers[k] = value
+    state[2, 0:2] = powers
+
+
 def torch_optimizer(torch: Any, parameters: list, h: dict) -> Any:
     """The equal ``torch.optim.Adam``."""
     return torch.optim.Adam(parameters, lr=h["learning_rate"], betas=(h["beta1"], h["beta2"]), eps=h["epsilon"],
@@ -121,6 +139,7 @@ ROW = Method(
         ),
     ),
     state_names=("exp_avg", "exp_avg_sq", "beta_powers", "max_exp_avg_sq"),
+    cached_rows=("beta_powers",),
     formula=rule.__doc__,
     torch="Adam(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, amsgrad)",
     peer="Adam",

@@ -58,6 +58,7 @@ ROW = Method(
     title="Adamax",
     hyperparameters=(learning_rate(0.002), BETA1, BETA2, epsilon(1e-8), weight_decay()),
     state_names=("exp_avg", "exp_inf", "beta_powers"),
+    cached_rows=("beta_powers",),
     formula=rule.__doc__,
     torch="Adamax(lr, betas=(beta1, beta2), eps=epsilon, weight_decay)",
     peer="Adamax",

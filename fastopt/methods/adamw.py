@@ -8,6 +8,7 @@ import numpy as np
 
 from ..engine.jit import jit
 from . import adam
+from .adam import resume  # noqa: F401 (the same cached powers)
 from .parts import penalty
 from .rows import AMSGRAD, BETA1, BETA2, Method, epsilon, learning_rate, weight_decay
 
@@ -44,6 +45,7 @@ ROW = Method(
     title="AdamW",
     hyperparameters=(learning_rate(0.001), BETA1, BETA2, epsilon(1e-8), weight_decay(0.01, decoupled=True), AMSGRAD),
     state_names=("exp_avg", "exp_avg_sq", "beta_powers", "max_exp_avg_sq"),
+    cached_rows=("beta_powers",),
     formula=rule.__doc__,
     torch="AdamW(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, amsgrad)",
     peer="AdamW",

@@ -77,6 +77,7 @@ ROW = Method(
         *SCHEDULE_FREE,
     ),
     state_names=("z", "exp_avg_sq", "lr_max_weight_sum"),
+    cached_rows=("lr_max_weight_sum",),
     formula=rule.__doc__,
     torch="schedulefree.AdamWScheduleFree(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, warmup_steps, "
     "r, weight_lr_power) (not in torch.optim)",

@@ -76,6 +76,7 @@ ROW = Method(
         weight_decay(),
     ),
     state_names=("ax", "eta_mu"),
+    cached_rows=("eta_mu",),
     formula=rule.__doc__,
     torch="ASGD(lr, lambd, alpha, t0, weight_decay)",
     peer="ASGD",

@@ -79,6 +79,7 @@ def row(base: Method, bases: tuple[str, ...]) -> Method:
             Hyperparameter("base", base.name, None, "the method wrapped", choices=bases),
         ),
         state_names=(*base.state_names, "slow_params"),
+        cached_rows=base.cached_rows,
         formula=rule.__doc__,
         torch="pytorch_optimizer.Lookahead(base optimizer, k, alpha, pullback_momentum='none') (not in torch.optim)",
         keeps_beta1_power=base.keeps_beta1_power,

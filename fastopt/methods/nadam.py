@@ -91,6 +91,7 @@ ROW = Method(
         DECOUPLED,
     ),
     state_names=("exp_avg", "exp_avg_sq", "mu_product", "powers"),
+    cached_rows=("mu_product", "powers"),
     formula=rule.__doc__,
     torch="NAdam(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, momentum_decay, decoupled_weight_decay)",
     peer="NAdam",

@@ -87,6 +87,7 @@ ROW = Method(
     title="RAdam",
     hyperparameters=(learning_rate(0.001), BETA1, BETA2, epsilon(1e-8), weight_decay(), DECOUPLED),
     state_names=("exp_avg", "exp_avg_sq", "beta_powers"),
+    cached_rows=("beta_powers",),
     formula=rule.__doc__,
     torch="RAdam(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, decoupled_weight_decay)",
     peer="RAdam",

@@ -154,6 +154,12 @@ class Method:
     keeps_beta1_power : bool
         The rule keeps ``beta1**t`` as a running product in ``state[2, 0]``,
         which a schedule cycling beta1 must recompute.
+    cached_rows : tuple of str
+        State rows the rule derives from the run so far (running powers and
+        sums), not per-parameter state: never taken from a user's
+        ``optimizer_state`` nor given back in ``FitResult.optimizer_state``.
+        A run resumed after ``t > 0`` updates needs the method file's
+        ``resume(state, hp, t)`` to rebuild them; without one it is refused.
     exceptions : Exceptions
         Where the tests that run every method must treat this one apart.
     """
@@ -169,6 +175,7 @@ class Method:
     gallery_search: tuple[str, tuple[float, ...]] | None = None
     study_search: tuple[tuple[str, float, float, str], ...] = ()
     keeps_beta1_power: bool = False
+    cached_rows: tuple[str, ...] = ()
     exceptions: Exceptions = Exceptions()
 
     @property

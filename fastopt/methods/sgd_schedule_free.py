@@ -133,6 +133,7 @@ ROW = Method(
         *SCHEDULE_FREE,
     ),
     state_names=("z", "lr_max_weight_sum"),
+    cached_rows=("lr_max_weight_sum",),
     formula=rule.__doc__,
     torch="schedulefree.SGDScheduleFree(lr, momentum, weight_decay, warmup_steps, r, weight_lr_power) "
     "(not in torch.optim)",

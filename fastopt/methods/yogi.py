@@ -85,6 +85,7 @@ ROW = Method(
         Hyperparameter("initial_accumulator", 1e-6, NON_NEGATIVE, "the value m and v start at"),
     ),
     state_names=("exp_avg", "exp_avg_sq", "beta_powers"),
+    cached_rows=("beta_powers",),
     formula=rule.__doc__,
     torch="pytorch_optimizer.Yogi(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, initial_accumulator) "
     "(not in torch.optim)",
