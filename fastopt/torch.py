@@ -11,7 +11,7 @@ parameter vector one to one::
 
 An optimizer's state goes both ways too, for the methods whose state is
 torch's own (``adam``, ``adamw``, ``rmsprop``, ``adagrad``, ``sgd``):
-``fit(..., init=net, optimizer_state=optimizer)`` continues a run of
+``fit(..., model=net, optimizer_state=optimizer)`` continues a run of
 ``optimizer`` over ``net.parameters()``, and
 ``optimizer.load_state_dict(result.optimizer_state_dict(optimizer))`` hands
 the state back, so torch and fastopt can take turns on one run.
@@ -215,6 +215,9 @@ def optimizer_state_dict(state: Any, method: str, optimizer: Any) -> dict[str, A
     ids = result["param_groups"][0]["params"]
     names = _rows_torch_keeps(optimizer.param_groups[0])[method]
     step_dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32  # as torch does
+    total = sum(p.numel() for p in params)
+    if any(len(state[name]) != total for name in names):
+        raise ValueError(f"the optimizer's parameters have {total} entries, the fit's state {len(state[names[0]])}")
     entries: dict[int, dict[str, Any]] = {}
     offset = 0
     for pid, p in zip(ids, params, strict=True):

@@ -155,3 +155,11 @@ def test_a_torch_optimizer_of_another_method_is_refused(data):
         fastopt.fit(X, y, "adam", model=net, optimizer_state=torch.optim.SGD(net.parameters(), lr=0.1), epochs=1)
     with pytest.raises(ValueError, match="not 'nadam'"):
         fastopt.fit(X, y, "nadam", model=net, optimizer_state=torch.optim.NAdam(net.parameters()), epochs=1)
+
+
+def test_a_state_goes_back_only_to_an_optimizer_of_the_same_parameters(data):
+    X, y = data
+    result = fastopt.fit(X, y, "adam", model=_net(dtype=torch.float64), epochs=1)
+    other = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 1))
+    with pytest.raises(ValueError, match="the optimizer's parameters have 241 entries, the fit's state 601"):
+        result.optimizer_state_dict(torch.optim.Adam(other.parameters()))
