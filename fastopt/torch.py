@@ -52,9 +52,14 @@ def _torch() -> Any:
         raise ImportError("fastopt.torch needs PyTorch: pip install torch") from error
 
 
+def _is_a(value: Any, module: str, name: str) -> bool:
+    """Whether ``value``'s class is or derives from ``module.name``, without importing that module."""
+    return any(cls.__name__ == name and cls.__module__ == module for cls in type(value).__mro__)
+
+
 def is_module(value: Any) -> bool:
     """Whether ``value`` is a ``torch.nn.Module``, without importing torch."""
-    return any(cls.__name__ == "Module" and cls.__module__ == "torch.nn.modules.module" for cls in type(value).__mro__)
+    return _is_a(value, "torch.nn.modules.module", "Module")
 
 
 def _layers(module: Any) -> tuple[list[Any], str]:
@@ -164,7 +169,7 @@ TORCH_STATE = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSpr
 
 def is_optimizer(value: Any) -> bool:
     """Whether ``value`` is a ``torch.optim.Optimizer``, without importing torch."""
-    return any(cls.__name__ == "Optimizer" and cls.__module__ == "torch.optim.optimizer" for cls in type(value).__mro__)
+    return _is_a(value, "torch.optim.optimizer", "Optimizer")
 
 
 def _check_pair(method: str, optimizer: Any) -> list[Any]:

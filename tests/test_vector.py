@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fastopt.engine.jit import jit
-from fastopt.engine.vector import NO_FLOOR, RELU, _plain, row_combination
+from fastopt.engine.vector import NO_FLOOR, RELU_FLOOR, _plain, row_combination
 
 
 @jit
@@ -18,7 +18,7 @@ def _compiled(out, out_offset, out_stride, c, w, w_offset, w_stride, M, m_offset
 @pytest.mark.parametrize("width", [0, 1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 50, 53, 256])
 @pytest.mark.parametrize("n_k", [0, 1, 10, 32])
 @pytest.mark.parametrize("out_stride", [1, 2])  # contiguous, or a weight gradient's column
-@pytest.mark.parametrize("floor", [NO_FLOOR, RELU])
+@pytest.mark.parametrize("floor", [NO_FLOOR, RELU_FLOOR])
 def test_row_combination_equals_the_plain_loop(width, n_k, out_stride, floor):
     rng = np.random.default_rng(width * 100 + n_k)
     # offsets and strides as the network passes them: a weight column (stride 3), a strided output
@@ -43,6 +43,6 @@ def test_the_relu_floor_keeps_nan_and_negative_zero():
     M = np.array([np.nan, -0.0, -2.0, 3.0, np.inf, -np.inf])
     for f in (_plain, _compiled):
         out = np.empty(6)
-        f(out, 0, 1, -0.0, np.ones(1), 0, 1, M, 0, 6, 1, 6, RELU)  # -0.0 + -0.0 is -0.0
+        f(out, 0, 1, -0.0, np.ones(1), 0, 1, M, 0, 6, 1, 6, RELU_FLOOR)  # -0.0 + -0.0 is -0.0
         assert np.isnan(out[0]) and np.signbit(out[1]) and out[1] == 0
         np.testing.assert_array_equal(out[2:], [0.0, 3.0, np.inf, 0.0])

@@ -33,7 +33,7 @@ import numpy as np
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from ..models.losses import row_loss
 from .jit import jit
-from .vector import NO_FLOOR, RELU, row_combination
+from .vector import NO_FLOOR, RELU_FLOOR, row_combination
 
 __all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER"]
 
@@ -93,7 +93,7 @@ def _forward(
         offset += capacity * n_in
         bias = p + n_out * n_in
         hidden = layer < n_layers - 1
-        floor = RELU if hidden and activation == 0 else NO_FLOOR  # a ReLU is applied as Z is stored
+        floor = RELU_FLOOR if hidden and activation == 0 else NO_FLOOR  # a ReLU is applied as Z is stored
         for o in range(n_out):  # Z[o, b] = bias[o] + sum over i of W[o, i] * A_in[i, b]
             c = params[bias + o]
             row_combination(work, offset + o * B, 1, c, params, p + o * n_in, 1, work, inputs, B, n_in, B, floor)

@@ -33,10 +33,10 @@ from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["row_combination", "LANES", "NO_FLOOR", "RELU"]
+__all__ = ["row_combination", "LANES", "NO_FLOOR", "RELU_FLOOR"]
 
 #: ``floor`` arguments: no clamp, and ``max(v, 0)`` (a ReLU applied as the result is stored).
-NO_FLOOR, RELU = -math.inf, 0.0
+NO_FLOOR, RELU_FLOOR = -math.inf, 0.0
 
 #: Doubles per vector register the accumulators use (AVX2; LLVM splits them on narrower CPUs).
 LANES = 4

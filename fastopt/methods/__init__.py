@@ -162,11 +162,14 @@ def _no_hook(p: Any, state: Any, h: Any, t: int) -> None:
     return None
 
 
+def _base(method: Method) -> Method:
+    """The method whose file holds the rule: Lookahead's base for Lookahead, else ``method`` itself."""
+    return _BY_NAME[method.hyperparameters[-1].default] if method.name == "lookahead" else method
+
+
 def reference(method: Method) -> Reference:
     """The NumPy reference of ``method`` (a registry row, Lookahead over any base included)."""
-    base = method
-    if method.name == "lookahead":
-        base = _BY_NAME[method.hyperparameters[-1].default]
+    base = _base(method)
     module = _FILES[base.name]
     step = module.reference if method.name != "lookahead" else functools.partial(lookahead.reference, module.reference)
     return Reference(
@@ -184,7 +187,7 @@ def resume_state(method: Method, state: np.ndarray, hyperparameters: Mapping[str
     """
     if not method.cached_rows or t == 0:
         return
-    base = _BY_NAME[method.hyperparameters[-1].default] if method.name == "lookahead" else method
+    base = _base(method)
     module = _FILES[base.name]
     if not hasattr(module, "resume"):
         raise ValueError(

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.jit import jit
-from .parts import FLUSH_BELOW, flushed, gradient
+from .parts import flushed, gradient, replayed_power
 from .rows import AMSGRAD, BETA1, BETA2, Hyperparameter, Method, epsilon, learning_rate, weight_decay
 
 
@@ -103,19 +103,11 @@ def reference(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: dic
 def resume(state: np.ndarray, h: dict, t: int) -> None:
     """Rebuild the cached ``state[2, 0:2] = b1**t, b2**t`` for a run resumed after ``t`` updates.
 
-    The same running products, flushed the same way, as :func:`moments_step`
-    makes along an unbroken run, so that a resumed run continues bit for bit.
+    The running products :func:`moments_step` keeps (as :func:`~fastopt.methods.parts.running_power` does),
+    replayed, so that a resumed run continues bit for bit.
     """
-    powers = [0.0, 0.0]
-    for k, base in enumerate((h["beta1"], h["beta2"])):
-        value = base if t >= 1 else 0.0
-        for _ in range(t - 1):
-            if value == 0.0:
-                break
-            value *= base
-            value = value if value >= FLUSH_BELOW else 0.0
-        powers[k] = value
-    state[2, 0:2] = powers
+    state[2, 0] = replayed_power(h["beta1"], t)
+    state[2, 1] = replayed_power(h["beta2"], t)
 
 
 def torch_optimizer(torch: Any, parameters: list, h: dict) -> Any:

@@ -10,7 +10,9 @@ import numpy as np
 
 from ..engine.jit import jit
 
-__all__ = ["FLUSH_BELOW", "clip", "flushed", "running_power", "penalty", "lerp", "gradient", "penalized"]
+__all__ = [
+    "FLUSH_BELOW", "clip", "flushed", "running_power", "replayed_power", "penalty", "lerp", "gradient", "penalized",
+]  # fmt: skip
 
 #: Running products below this are set to 0: there ``1 - x`` is exactly 1.0 (x < 2**-54 suffices), so no
 #: result changes, and the product never reaches the subnormal range, where a running product stays for
@@ -49,6 +51,19 @@ def running_power(row: np.ndarray, slot: int, base: float, t: int) -> float:
     """
     row[slot] = flushed(base if t == 1 else row[slot] * base)
     return row[slot]
+
+
+@jit
+def replayed_power(base: float, t: int) -> float:
+    """What :func:`running_power` holds after ``t`` updates with a constant ``base`` (0.0 for ``t = 0``).
+
+    For a resumed run: the same products and flushes as an unbroken one, so it continues bit for bit.
+    """
+    row = np.zeros(1)
+    for k in range(1, t + 1):
+        if running_power(row, 0, base, k) == 0.0:  # flushed: stays 0
+            break
+    return row[0]
 
 
 @jit(inline="always")
