@@ -220,6 +220,7 @@ def test_where_the_mlp_epoch_goes(synthetic):
     """Not timed by pytest-benchmark: splits one epoch into its parts and prints them."""
     from fastopt.engine.network import _batch_gradient, _forward, network_loss, work_size
     from fastopt.methods.dispatch import apply_rule
+    from fastopt.methods.rule import NO_RULE
 
     X, y = (a.copy() for a in synthetic)
     X.flags.writeable = y.flags.writeable = False
@@ -241,7 +242,7 @@ def test_where_the_mlp_epoch_goes(synthetic):
                              for s in range(0, ROWS, BATCH)])  # fmt: skip
     both = timed(lambda: [_batch_gradient(X, y, index, s, s + BATCH, spec, params, grad, work, capacity)
                           for s in range(0, ROWS, BATCH)])  # fmt: skip
-    update = timed(lambda: [apply_rule(5, params, grad, state, 0.0, hp, k + 1) for k in range(ROWS // BATCH)])
+    update = timed(lambda: [apply_rule(5, NO_RULE, params, grad, state, 0.0, hp, k + 1) for k in range(ROWS // BATCH)])
     loss = timed(lambda: network_loss(X, y, spec, params, work, capacity, index))
     print(
         f"\nper epoch (Python calls per batch included): forward {forward * 1e3:.2f} ms, "

@@ -4,9 +4,10 @@
 >>> result = fastopt.fit(x, y, method="adam")          # doctest: +SKIP
 
 See :func:`fastopt.fit`, :data:`fastopt.METHODS`, :data:`fastopt.LOSSES`,
-:class:`fastopt.MLP` and :class:`fastopt.Objective`; :func:`fastopt.minimize`
-runs the same methods on the test functions of :mod:`fastopt.functions`; :func:`fastopt.compare`
-runs the tutorial's benchmark; :mod:`fastopt.reference`
+:class:`fastopt.MLP`, :class:`fastopt.Objective` and :class:`fastopt.Rule` (an optimizer
+of your own, checked by :func:`fastopt.check_rule`); :func:`fastopt.minimize` runs the same
+methods on the test functions of :mod:`fastopt.functions`; :func:`fastopt.compare` runs the
+tutorial's benchmark; :mod:`fastopt.reference`
 holds the plain NumPy versions of the same algorithms, :mod:`fastopt.datasets`
 the diamonds data of the tutorial this library grew from.
 """
@@ -16,6 +17,7 @@ import sys
 from typing import Any
 
 from . import datasets, functions, moved, reference, schedules
+from .api.check import RuleCheck, check_rule
 from .api.minimize import MinimizeResult, minimize
 from .api.optimize import fit
 from .api.result import ConvergenceWarning, FitResult
@@ -24,6 +26,7 @@ from .api.validation import UnscaledDataWarning
 from .apps.compare import compare
 from .apps.gallery import gallery
 from .methods import METHODS
+from .methods.rule import Rule
 from .models.architectures import MLP
 from .models.closed_form import least_squares
 from .models.losses import LOSSES
@@ -46,6 +49,9 @@ __all__ = [
     "UnscaledDataWarning",
     "MLP",
     "Objective",
+    "Rule",
+    "check_rule",
+    "RuleCheck",
     "METHODS",
     "LOSSES",
     "datasets",

@@ -42,9 +42,9 @@ import numpy as np
 from numba import types
 
 from .api.checks import check_integer, check_real
-from .engine.jit import jit, one_signature
+from .engine.jit import check_compiled, jit, one_signature
 from .methods import POSITIVE
-from .models.objective import bounds_checked, check_compiled
+from .models.objective import bounds_checked
 
 __all__ = ["TestFunction", "FUNCTIONS", "get_function", "grid_values", "VALUE_SIGNATURE", "GRADIENT_SIGNATURE"]
 

@@ -101,7 +101,7 @@ def run_problem(problem: Problem) -> FitResult:
     return finish(problem, params, np.array(losses), epochs_run, t, status, path_array, state)
 
 
-def fit(x: Any, y: Any, method: str = "adam", **options: Any) -> FitResult:
+def fit(x: Any, y: Any, method: Any = "adam", **options: Any) -> FitResult:
     """NumPy reference for :func:`fastopt.fit`: same arguments, same result, slower.
 
     See :func:`fastopt.fit` for the parameters.
@@ -116,7 +116,7 @@ _FIT_SIGNATURE = inspect.signature(optimize.fit)
 fit.__signature__ = _FIT_SIGNATURE  # type: ignore[attr-defined]
 
 
-def minimize(function: Any, x0: Any = None, method: str = "adam", **options: Any) -> Any:
+def minimize(function: Any, x0: Any = None, method: Any = "adam", **options: Any) -> Any:
     """NumPy reference for :func:`fastopt.minimize`: same arguments, same result, slower.
 
     The noise comes from the same generator (:func:`fastopt.engine.shuffle.gaussian`),

@@ -30,10 +30,15 @@ def render() -> str:
         ":func:`update` applies a rule (written out so that LLVM inlines each rule into",
         "the loop that calls it: a call costs the line fit 25-35 %); :func:`begin_epoch`",
         "and :func:`end_epoch` run the methods' epoch hooks; :func:`rate_at` gives the",
-        "learning rate of an update. Code ``LOOKAHEAD + c`` is Lookahead over rule ``c``.",
+        "learning rate of an update. Code ``LOOKAHEAD + c`` is Lookahead over rule ``c``;",
+        "code ``USER`` is a user's :class:`~fastopt.methods.rule.Rule`, whose step and hooks",
+        "arrive in ``user`` (:data:`~fastopt.methods.rule.RULE_TYPE`; :data:`~fastopt.methods.rule.NO_RULE`",
+        "for a built-in method).",
         '"""',
         "",
         "from __future__ import annotations",
+        "",
+        "from typing import Any",
         "",
         "import numpy as np",
         "",
@@ -42,6 +47,7 @@ def render() -> str:
         "from . import (",
         *(f"    {name}," for name in sorted([*names, "lookahead"])),
         ")",
+        "from .rule import USER",
         "",
         '__all__ = ["LOOKAHEAD", "N_HYPERPARAMETERS", "update", "apply_rule", "begin_epoch", "end_epoch", "rate_at"]',
         "",
@@ -54,7 +60,10 @@ def render() -> str:
         "",
         '@jit(inline="always")',
         "def update(",
-        f"    code: int, rule: int, {_PARAMS}",
+        "    code: int,",
+        "    rule: int,",
+        "    user: Any,",
+        *(f"    {p}," for p in _PARAMS.split(", ")),
         ") -> None:",
         '    """Apply the update rule with registry ``code`` (Lookahead\'s pull-back included).',
         "",
@@ -66,23 +75,26 @@ def render() -> str:
         lines.append(f"    {'if' if i == 0 else 'elif'} rule == {row.code}:")
         lines.append(f"        {name}.rule(params, grad, state, lr, hp, t)")
     lines += [
+        "    elif rule == USER:",
+        "        user[1](params, grad, state, lr, hp, t)",
         "    if code >= LOOKAHEAD:",
-        "        lookahead.rule(params, state, hp, t, N_HYPERPARAMETERS[rule])",
+        "        n = N_HYPERPARAMETERS[rule] if rule < N_HYPERPARAMETERS.shape[0] else user[0]",
+        "        lookahead.rule(params, state, hp, t, n)",
         "",
         "",
         "@jit",
         "def apply_rule(",
-        f"    code: int, {_PARAMS}",
+        f"    code: int, user: Any, {_PARAMS}",
         ") -> None:",
         '    """:func:`update` as a compiled call, for the network and objective epochs."""',
-        "    update(code, code % LOOKAHEAD, params, grad, state, lr, hp, t)",
+        "    update(code, code % LOOKAHEAD, user, params, grad, state, lr, hp, t)",
     ]
     for hook, first in (("begin_epoch", " (Lookahead's first)"), ("end_epoch", "")):
         lines += [
             "",
             "",
             "@jit",
-            f"def {hook}(code: int, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:",
+            f"def {hook}(code: int, user: Any, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:",
             f'    """The method\'s ``{hook}`` hook{first}, where it has one; ``t`` counts the updates so far."""',
             "    rule = code % LOOKAHEAD",
         ]
@@ -92,6 +104,7 @@ def render() -> str:
         for i, name in enumerate(hooked):
             lines.append(f"    {'if' if i == 0 else 'elif'} rule == {methods.get_method(name).code}:")
             lines.append(f"        {name}.{hook}(params, state, hp, t)")
+        lines += ["    elif rule == USER:", f"        user[{2 if hook == 'begin_epoch' else 3}](params, state, hp, t)"]
     lines += [
         "",
         "",

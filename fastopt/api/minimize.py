@@ -23,8 +23,9 @@ from ..engine.jit import one_signature
 from ..engine.shuffle import gaussian, new_state
 from ..engine.status import DIVERGED, MAX_EPOCHS, all_finite
 from ..functions import GRADIENT_TYPE, VALUE_TYPE, TestFunction, get_function
-from ..methods import NON_NEGATIVE, HyperValue, get_method, state_width
+from ..methods import NON_NEGATIVE, HyperValue, get_method, kernel_rule, state_width
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
+from ..methods.rule import RULE_TYPE, Rule
 from ..schedules import Schedule, kernel_schedule
 from .checks import check_flag, check_integer, check_real
 from .result import frozen
@@ -49,8 +50,8 @@ _I, _F = types.int64, types.float64
 
 @one_signature(
     types.UniTuple(_I, 2)(
-        VALUE_TYPE, GRADIENT_TYPE, _CONSTANTS, _I, _F1, _F1, _F1, _F2, types.uint64[::1], _F, _F1, _F2, _F1, _F3,
-        _F2, _I, _I,
+        VALUE_TYPE, GRADIENT_TYPE, _CONSTANTS, _I, RULE_TYPE, _F1, _F1, _F1, _F2, types.uint64[::1], _F, _F1, _F2,
+        _F1, _F3, _F2, _I, _I,
     )
 )  # fmt: skip
 def minimize_kernel(
@@ -58,6 +59,7 @@ def minimize_kernel(
     gradient: Any,
     constants: np.ndarray,
     code: int,
+    user: Any,
     hp: np.ndarray,
     schedule: np.ndarray,
     x: np.ndarray,
@@ -80,7 +82,7 @@ def minimize_kernel(
     """
     hp = hp.copy()  # one_cycle writes the momentum it cycles into it
     for t in range(start, stop):
-        begin_epoch(code, x, state, hp, t)  # schedule-free: from the average back to y; wrappers start
+        begin_epoch(code, user, x, state, hp, t)  # schedule-free: from the average back to y; wrappers start
         grad[:] = 0.0  # a user's gradient that leaves entries unwritten still gives a function of its inputs
         gradient(x, constants, grad)
         if noise > 0.0:
@@ -88,8 +90,8 @@ def minimize_kernel(
         if grads.shape[0] > 0:
             grads[t, :] = grad
         lr = rate_at(schedule, code, state, hp, t, t)
-        apply_rule(code, x, grad, state, lr, hp, t + 1)
-        end_epoch(code, x, state, hp, t + 1)
+        apply_rule(code, user, x, grad, state, lr, hp, t + 1)
+        end_epoch(code, user, x, state, hp, t + 1)
         f = value(x, constants)
         values[t + 1] = f
         if path.shape[0] > 0:
@@ -235,7 +237,7 @@ def prepare(
 def minimize(
     function: Any,
     x0: Any = None,
-    method: str = "adam",
+    method: str | Rule = "adam",
     *,
     steps: int = 1000,
     noise: float = 0.0,
@@ -300,7 +302,8 @@ def run(task: Task) -> MinimizeResult:
     done, status = 0, MAX_EPOCHS
     for first, last in epoch_chunks(0, steps, 20 * n):
         done, status = minimize_kernel(
-            f.value, f.gradient, f.constants, task.method.code, task.hp, schedule, x, state, rng_state, task.noise,
+            f.value, f.gradient, f.constants, task.method.code, kernel_rule(task.method), task.hp, schedule, x, state,
+            rng_state, task.noise,
             np.zeros(n), path, values, states, grads, first, last,
         )  # fmt: skip
         if status == DIVERGED:

@@ -11,7 +11,7 @@ from ..engine.chunks import epoch_chunks
 from ..engine.kernels import fit_kernel
 from ..engine.linear import NO_MOMENTS, moments_for
 from ..engine.status import LINEAR_SQUARED, MAX_EPOCHS, STATUSES
-from ..methods import state_width
+from ..methods import Rule, kernel_rule, state_width
 from ..models.objective import BUILT_IN, Objective
 from ..schedules import Schedule, kernel_schedule
 from .result import FitResult, finish
@@ -23,7 +23,7 @@ __all__ = ["fit", "run_problem", "Run"]
 def fit(
     x: Any,
     y: Any,
-    method: str = "adam",
+    method: str | Rule = "adam",
     *,
     learning_rate: float | None = None,
     epochs: int = 100,
@@ -245,9 +245,9 @@ class Run:
         gradient, loss = (model.gradient, model.loss) if isinstance(model, Objective) else BUILT_IN
         for start, chunk_stop in epoch_chunks(self.epochs_done, stop, X.shape[0] * params.shape[0]):
             self.epochs_done, self.n_steps, self.status = fit_kernel(
-                X, y, problem.spec, gradient, loss, M, M_abs, problem.method.code, problem.hp, self.schedule,
-                params, self.state, self.index, self.rng_state, problem.batch_size, problem.threshold,
-                problem.shuffle, self.loss_history, self.path, start, chunk_stop, self.n_steps,
+                X, y, problem.spec, gradient, loss, M, M_abs, problem.method.code, kernel_rule(problem.method),
+                problem.hp, self.schedule, params, self.state, self.index, self.rng_state, problem.batch_size,
+                problem.threshold, problem.shuffle, self.loss_history, self.path, start, chunk_stop, self.n_steps,
             )  # fmt: skip
             if progress is not None:
                 progress(self.epochs_done)

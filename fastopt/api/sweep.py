@@ -25,6 +25,7 @@ from ..engine.groups import Task, data_key, make_tasks, moments_by_data, run_tas
 from ..engine.linear import mse
 from ..engine.status import LINEAR_SQUARED
 from ..methods import REGISTRY, get_method
+from ..methods.rule import is_rule
 from ..models.architectures import Architecture
 from ..models.losses import REGRESSION_LOSSES, SQUARED_ERROR, get_loss
 from ..models.matrix_form import mean_loss
@@ -83,21 +84,28 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _check_key(key: Any, methods: Sequence[str]) -> None:
+def _hyperparameters_of(methods: Sequence[Any]) -> list[str]:
+    """The built-in methods' hyperparameter names, then those only the users' rules among ``methods`` take."""
+    own = [h for m in methods if is_rule(m) for h in m.hyperparameters if h not in _HYPERPARAMETERS]
+    return _HYPERPARAMETERS + [h for h in dict.fromkeys(own) if h not in RUN_KEYS]
+
+
+def _check_key(key: Any, methods: Sequence[Any]) -> None:
     if not isinstance(key, str):
         raise ValueError(f"grid keys must be strings, got {key!r}")
     if key in RUN_KEYS:
         return
-    if key not in _HYPERPARAMETERS:
+    if key not in _hyperparameters_of(methods):
         raise ValueError(
             f"unknown grid key {key!r}; valid keys are {', '.join(RUN_KEYS)} and the hyperparameters "
-            f"{', '.join(_HYPERPARAMETERS)}"
+            f"{', '.join(_hyperparameters_of(methods))}"
         )
     # Lookahead takes its base's hyperparameters, whichever base a configuration names: checked per run.
-    without = [m for m in methods if key not in get_method(m).defaults and get_method(m).name != "lookahead"]
+    rows = [get_method(m) for m in methods]
+    without = [row.name for row in rows if key not in row.defaults and row.name != "lookahead"]
     if without:
-        takers = [m.name for m in REGISTRY if key in m.defaults]
-        having = [m for m in methods if m not in without] or takers[:1]
+        takers = [m.name for m in (*REGISTRY, *(row for row in rows if row.rule is not None)) if key in m.defaults]
+        having = [row.name for row in rows if row.name not in without] or takers[:1]
         example = ", ".join([f"{m!r}: {{}}" for m in without] + [f"{m!r}: {{{key!r}: [...]}}" for m in having])
         raise InvalidParameterError(
             f"grid key {key!r} is not a hyperparameter of {', '.join(map(repr, without))} (methods that take it: "
@@ -368,7 +376,8 @@ def sweep(
         rows.append(row)
     table = pd.DataFrame(rows)
     order = ["method", "learning_rate", "batch_size", "epochs", "seed", "stopping_threshold", "schedule", "shuffle"]
-    order += ["model", "loss"] + [h for h in _HYPERPARAMETERS if h in table.columns]
+    hyperparameters = _hyperparameters_of([q.method.rule for q in problems])
+    order += ["model", "loss"] + [h for h in hyperparameters if h in table.columns]
     order += ["epochs_run", "n_steps", "status", train_column] + ([test_column] if x_test is not None else [])
     order += ["runtime_s", "params"] + (["loss_history"] if keep_history else [])
     table = table[order]

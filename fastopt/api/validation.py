@@ -21,7 +21,17 @@ import numpy as np
 
 from ..engine.shuffle import new_state
 from ..engine.status import LINEAR_SQUARED, NETWORK, OBJECTIVE, all_finite
-from ..methods import NON_NEGATIVE, Hyperparameter, HyperValue, Method, get_method, resume_state, state_width
+from ..methods import (
+    METHODS,
+    NON_NEGATIVE,
+    Hyperparameter,
+    HyperValue,
+    Method,
+    get_method,
+    resume_state,
+    state_width,
+)
+from ..methods.rule import USER, is_rule
 from ..models.architectures import Architecture, architecture
 from ..models.losses import SQUARED_ERROR, Loss, check_targets, get_loss
 from ..models.objective import Objective
@@ -169,6 +179,7 @@ def resolve_hyperparameters(method: Method, given: Mapping[str, Any]) -> dict[st
         if h.is_flag:
             resolved[h.name] = check_flag(h.name, value)
         elif h.choices is not None:
+            value = value.name if is_rule(value) else value  # Lookahead's base: a user's rule, by its name
             if not isinstance(value, str) or value.lower() not in h.choices:
                 raise ValueError(f"{h.name} must be one of {', '.join(h.choices)}; got {value!r}")
             resolved[h.name] = value.lower()
@@ -197,8 +208,13 @@ def kernel_hyperparameters(resolved: Mapping[str, HyperValue]) -> np.ndarray:
         if isinstance(v, tuple):
             values += v
         else:
-            values.append(math.inf if v is None else float(get_method(v).code if isinstance(v, str) else v))
+            values.append(math.inf if v is None else float(_code_of(v) if isinstance(v, str) else v))
     return np.array(values, dtype=np.float64)
+
+
+def _code_of(name: str) -> int:
+    """The code of a method named as a hyperparameter (Lookahead's base): a built-in's, or a user rule's."""
+    return get_method(name).code if name in METHODS else USER
 
 
 def check_schedule(schedule: Any) -> Schedule | None:

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..api.validation import Problem
-from ..methods import state_width
+from ..methods import kernel_rule, state_width
+from ..methods.rule import NO_RULE
 from ..models.objective import BUILT_IN, Objective
 from ..schedules import kernel_schedule
 from .chunks import epoch_chunks
@@ -55,8 +56,9 @@ def moments_by_data(tasks: list[Task]) -> dict[tuple[int, int], tuple[np.ndarray
 def make_tasks(problems: list[Problem], n_jobs: int, share_permutations: bool = True) -> list[Task]:
     groups: dict[Any, list[int]] = {}
     for i, problem in enumerate(problems):
-        # Together only on the very same arrays (a standardized sweep has two versions of y).
-        key = (problem.seed, problem.shuffle, id(problem.X), id(problem.y))
+        # Together only on the very same arrays (a standardized sweep has two versions of y), and with at
+        # most one user's rule: the kernel receives one.
+        key = (problem.seed, problem.shuffle, id(problem.X), id(problem.y), problem.method.rule)
         groups.setdefault(key if share_permutations else i, []).append(i)
     # Split groups so the threads have similar work; each part replays the
     # same permutation stream, so results do not change.
@@ -108,6 +110,7 @@ def run_task(
         [q.spec[0] == LINEAR_SQUARED and use_moments(X.shape[0], X.shape[1], q.epochs) for q in problems]
     )
     codes = np.array([q.method.code for q in problems], dtype=np.int64)
+    user = next((kernel_rule(q.method) for q in problems if q.method.rule is not None), NO_RULE)
     index, rng_state = np.arange(X.shape[0], dtype=np.uint32), first.rng_state.copy()
     batch_sizes = np.array([q.batch_size for q in problems], dtype=np.int64)
     thresholds = np.array([q.threshold for q in problems])
@@ -118,7 +121,7 @@ def run_task(
             raise Cancelled
         history = np.full((K, last_epoch - first_epoch if keep_history else 0), np.nan)
         active = sweep_kernel(
-            X, y, specs, spec_lengths, n_params, gradient, loss, M, M_abs, moments, codes, hps, schedules,
+            X, y, specs, spec_lengths, n_params, gradient, loss, M, M_abs, moments, codes, user, hps, schedules,
             params, states, index, rng_state, batch_sizes, thresholds, epochs, first.shuffle, history,
             epochs_run, steps, statuses, last_loss, first_epoch, last_epoch,
         )  # fmt: skip

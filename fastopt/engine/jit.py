@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 from numba.core.caching import IndexDataCacheFile
 
-__all__ = ["jit", "one_signature", "NOTICE_AFTER"]
+__all__ = ["jit", "one_signature", "check_compiled", "NOTICE_AFTER"]
 
 #: Seconds a driver's first load may take before fastopt says that it is compiling (a cache hit takes < 0.5 s).
 NOTICE_AFTER = 2.0
@@ -114,6 +114,29 @@ def one_signature(signature: Any) -> Callable[[Callable[..., Any]], Any]:
         return call
 
     return decorate
+
+
+def check_compiled(name: str, function: Any, signature: Any, text: str, arguments: str = "") -> None:
+    """Refuse anything but a Numba function that compiles for ``signature`` (read ``text``), with a clear message."""
+    if getattr(numba.config, "DISABLE_JIT", False):  # functions run as Python (the coverage run)
+        if not callable(function):
+            raise TypeError(f"{name} must be a function, got {type(function).__name__}")
+        return
+    if not isinstance(function, numba.core.registry.CPUDispatcher):
+        raise TypeError(
+            f"{name} must be compiled with @numba.njit (got {type(function).__name__} "
+            f"{getattr(function, '__name__', function)!r}); decorate it: @numba.njit def {text}"
+        )
+    try:
+        function.compile(signature)
+    except Exception as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        # Numba's first line names the compiler pass; the second says what failed to type.
+        first_line = (lines[1] if len(lines) > 1 and lines[0].startswith("Failed in") else lines[0]) if lines else ""
+        raise TypeError(
+            f"{name} {getattr(function, '__name__', '')!r} does not compile as {text}"
+            f"{' with ' + arguments if arguments else ''}: {first_line or type(error).__name__}"
+        ) from None
 
 
 def _compiling_notice(name: str) -> None:

@@ -27,6 +27,7 @@ import numpy as np
 from numba import types
 
 from ..methods import MIN_STATE_WIDTH
+from ..methods.rule import RULE_TYPE
 from ..models.objective import GRADIENT_TYPE, LOSS_TYPE, objective_epoch
 from ..schedules import after_epoch
 from .jit import jit, one_signature
@@ -62,6 +63,7 @@ def other_epoch(
     gradient: Any,
     loss: Any,
     code: int,
+    user: Any,
     hp: np.ndarray,
     schedule: np.ndarray,
     epoch: int,
@@ -87,10 +89,26 @@ def other_epoch(
     """
     if spec[0] == NETWORK:
         return network_epoch(
-            X, y, spec, code, hp, schedule, epoch, params, state, index, batch_size, grad, work, capacity, order, t
+            X,
+            y,
+            spec,
+            code,
+            user,
+            hp,
+            schedule,
+            epoch,
+            params,
+            state,
+            index,
+            batch_size,
+            grad,
+            work,
+            capacity,
+            order,
+            t,
         )
     return objective_epoch(
-        X, y, gradient, loss, code, hp, schedule, epoch, params, state, index, batch_size, grad, rows, t
+        X, y, gradient, loss, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, rows, t
     )
 
 
@@ -103,7 +121,7 @@ _I, _F, _B = types.int64, types.float64, types.boolean
 
 @one_signature(
     types.UniTuple(_I, 3)(
-        _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, _I, _F1, _F1, _F1, _F2, _U32, _U64,
+        _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, _I, RULE_TYPE, _F1, _F1, _F1, _F2, _U32, _U64,
         _I, _F, _B, _F1, _F2, _I, _I, _I,
     )
 )  # fmt: skip
@@ -116,6 +134,7 @@ def fit_kernel(
     M: np.ndarray,
     M_abs: np.ndarray,
     code: int,
+    user: Any,
     hp: np.ndarray,
     schedule: np.ndarray,
     params: np.ndarray,
@@ -152,6 +171,9 @@ def fit_kernel(
         empty arrays make every epoch loss a direct pass over the rows.
     code : int
         Registry code of the update rule.
+    user : (n, step, begin_epoch, end_epoch)
+        A user's :class:`~fastopt.methods.rule.Rule` (``code % LOOKAHEAD == USER``),
+        else :data:`fastopt.methods.rule.NO_RULE` (see :data:`~fastopt.methods.rule.RULE_TYPE`).
     hp : float64[h]
         Hyperparameters in registry order; ``hp[0]`` is the base learning rate.
     schedule : float64[s]
@@ -201,12 +223,12 @@ def fit_kernel(
             shuffle(index, rng_state)
         if spec[0] == LINEAR_SQUARED:
             loss_value, t = linear_epoch(
-                X, y, M, M_abs, code, hp, schedule, epoch, params, state, index, batch_size, grad, t
+                X, y, M, M_abs, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, t
             )
         else:
             loss_value, t = other_epoch(
-                X, y, spec, gradient, loss, code, hp, schedule, epoch, params, state, index, batch_size, grad, work,
-                capacity, order, rows, t,
+                X, y, spec, gradient, loss, code, user, hp, schedule, epoch, params, state, index, batch_size, grad,
+                work, capacity, order, rows, t,
             )  # fmt: skip
         after_epoch(schedule, loss_value)
         loss_history[epoch] = loss_value
@@ -221,7 +243,8 @@ def fit_kernel(
 
 @one_signature(
     _I(
-        _X, _Y, types.int64[:, ::1], _I1, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, types.boolean[::1], _I1, _F2,
+        _X, _Y, types.int64[:, ::1], _I1, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, types.boolean[::1], _I1, RULE_TYPE,
+        _F2,
         _F2, _F2, _F2, _U32, _U64, _I1, _F1, _I1, _B, _F2, _I1, _I1, _I1, _F1, _I, _I,
     )
 )  # fmt: skip
@@ -237,6 +260,7 @@ def sweep_kernel(
     M_abs: np.ndarray,
     use_moments: np.ndarray,
     codes: np.ndarray,
+    user: Any,
     hps: np.ndarray,
     schedules: np.ndarray,
     params: np.ndarray,
@@ -275,6 +299,8 @@ def sweep_kernel(
         :func:`fastopt.engine.linear.use_moments` decides for its epochs).
     codes : int64[K]
         Registry code of each configuration's update rule.
+    user : (n, step, begin_epoch, end_epoch)
+        The user's rule of the configurations whose code is ``USER`` (one rule per call), else ``NO_RULE``.
     epochs : int64[K]
         Maximum epochs of each configuration.
     loss_history : float64[K, stop_epoch - start_epoch] or float64[K, 0]
@@ -335,13 +361,13 @@ def sweep_kernel(
             if spec[0] == LINEAR_SQUARED:
                 m, m_abs = (M, M_abs) if use_moments[k] else (no_moments, no_moments)
                 loss_value, t = linear_epoch(
-                    X, y, m, m_abs, codes[k], hps[k], schedules[k], epoch, own_params, own_state, index,
+                    X, y, m, m_abs, codes[k], user, hps[k], schedules[k], epoch, own_params, own_state, index,
                     batch_sizes[k], grad[:p], steps[k],
                 )  # fmt: skip
             else:
                 loss_value, t = other_epoch(
-                    X, y, spec, gradient, loss, codes[k], hps[k], schedules[k], epoch, own_params, own_state, index,
-                    batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k],
+                    X, y, spec, gradient, loss, codes[k], user, hps[k], schedules[k], epoch, own_params, own_state,
+                    index, batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k],
                 )  # fmt: skip
             after_epoch(schedules[k], loss_value)
             steps[k] = t

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -225,6 +226,7 @@ def linear_epoch(
     M: np.ndarray,
     M_abs: np.ndarray,
     code: int,
+    user: Any,
     hp: np.ndarray,
     schedule: np.ndarray,
     epoch: int,
@@ -242,13 +244,13 @@ def linear_epoch(
     of the parameters' size; ``t`` counts updates made before this epoch;
     the loss is the training MSE afterwards. This is the library's hot loop
     (about 150 ns a batch): it takes no model or loss code, the kernels
-    choose it once per epoch.
+    choose it once per epoch. ``user`` is a user's rule (:data:`fastopt.methods.rule.RULE_TYPE`).
     """
     n = X.shape[0]
     one_feature = X.shape[1] == 1
     per_step = schedule[0] != 0.0
     rule = code % LOOKAHEAD
-    begin_epoch(code, params, state, hp, t)
+    begin_epoch(code, user, params, state, hp, t)
     lr = rate_at(schedule, code, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -261,6 +263,6 @@ def linear_epoch(
         t += 1
         # update is inline="always" and its branches are literal (generated): LLVM inlines each rule here.
         # Through a compiled call (apply_rule) this loop measured 12.4 -> 19.6 us per epoch.
-        update(code, rule, params, grad, state, lr, hp, t)
-    end_epoch(code, params, state, hp, t)
+        update(code, rule, user, params, grad, state, lr, hp, t)
+    end_epoch(code, user, params, state, hp, t)
     return epoch_loss(X, y, params, M, M_abs), t

@@ -27,6 +27,7 @@ runs are bit-for-bit identical. Nothing is allocated per batch.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -218,6 +219,7 @@ def network_epoch(
     y: np.ndarray,
     spec: np.ndarray,
     code: int,
+    user: Any,
     hp: np.ndarray,
     schedule: np.ndarray,
     epoch: int,
@@ -239,7 +241,7 @@ def network_epoch(
     """
     n = X.shape[0]
     per_step = schedule[0] != 0.0
-    begin_epoch(code, params, state, hp, t)
+    begin_epoch(code, user, params, state, hp, t)
     lr = rate_at(schedule, code, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -247,6 +249,6 @@ def network_epoch(
         if per_step:
             lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
-        apply_rule(code, params, grad, state, lr, hp, t)
-    end_epoch(code, params, state, hp, t)
+        apply_rule(code, user, params, grad, state, lr, hp, t)
+    end_epoch(code, user, params, state, hp, t)
     return network_loss(X, y, spec, params, work, capacity, order), t

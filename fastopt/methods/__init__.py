@@ -47,6 +47,7 @@ from . import (
     yogi,
 )
 from .rows import NON_NEGATIVE, POSITIVE, UNIT, Exceptions, Hyperparameter, HyperValue, Interval, Method
+from .rule import NO_RULE, Rule, hyperparameter_values
 
 __all__ = [
     "HyperValue",
@@ -69,6 +70,8 @@ __all__ = [
     "torch_optimizer",
     "resume_state",
     "TORCH_OPTIMIZERS",
+    "Rule",
+    "kernel_rule",
 ]
 
 #: The built-in methods' files, in code order: the tutorial's four first. Append new methods at the end
@@ -119,11 +122,18 @@ def state_width(n_params: int) -> int:
 def get_method(name: object, base: object = None) -> Method:
     """Return the registry row for ``name`` (any case: ``"Adam"`` is ``"adam"``); a clear error otherwise.
 
-    ``base`` names the method that ``"lookahead"`` wraps (default ``"adam"``);
+    ``name`` may be a user's :class:`Rule`, whose row it returns. ``base`` names the
+    method that ``"lookahead"`` wraps (default ``"adam"``), or is a :class:`Rule`;
     other methods take none.
     """
+    if isinstance(name, Rule):
+        if base is not None:
+            raise ValueError(f"base={base!r} is for method='lookahead'; the rule {name.name!r} wraps no other method")
+        return name.row
     if not isinstance(name, str):
-        raise TypeError(f"method must be a string, one of {', '.join(METHODS)}; got {type(name).__name__}")
+        raise TypeError(
+            f"method must be a string, one of {', '.join(METHODS)}, or a fastopt.Rule; got {type(name).__name__}"
+        )
     try:
         row = _BY_NAME[name.lower()]
     except KeyError:
@@ -132,13 +142,15 @@ def get_method(name: object, base: object = None) -> Method:
         return row
     if row.name != "lookahead":
         raise ValueError(f"base={base!r} is for method='lookahead'; {row.name!r} wraps no other method")
-    wrapped = _BY_NAME.get(base.lower()) if isinstance(base, str) else None
+    wrapped = base.row if isinstance(base, Rule) else _BY_NAME.get(base.lower()) if isinstance(base, str) else None
     clash = sorted({h.name for h in wrapped.hyperparameters} & set(lookahead.OWN)) if wrapped is not None else []
     if wrapped is not None and wrapped.name != "lookahead" and clash:
         names = ", ".join(clash)
         raise ValueError(
             f"Lookahead cannot wrap {wrapped.name}: Lookahead's {names} would shadow {wrapped.title}'s {names}"
         )
+    if isinstance(base, Rule):
+        return lookahead.row(base.row, (base.name,))
     if not isinstance(base, str) or base.lower() not in _LOOKAHEAD_BASES:
         raise ValueError(
             f"base must name the method Lookahead wraps, one of {', '.join(_LOOKAHEAD_BASES)}; got {base!r}"
@@ -164,19 +176,44 @@ def _no_hook(p: Any, state: Any, h: Any, t: int) -> None:
 
 def _base(method: Method) -> Method:
     """The method whose file holds the rule: Lookahead's base for Lookahead, else ``method`` itself."""
+    if method.rule is not None:
+        return method.rule.row
     return _BY_NAME[method.hyperparameters[-1].default] if method.name == "lookahead" else method
 
 
+def kernel_rule(method: Method) -> tuple[int, Any, Any, Any]:
+    """What the kernels receive as the rule of ``method``: a user's step and hooks, or :data:`NO_RULE`."""
+    return NO_RULE if method.rule is None else method.rule.kernel
+
+
+def _rule_reference(rule: Rule) -> Reference:
+    """A user's rule as a reference: its NumPy step if it gave one, else its compiled functions called from Python."""
+
+    def compiled(function: Any) -> Step:
+        return lambda p, state, h, t: function(p, state, hyperparameter_values(rule, h), t)
+
+    def step(p: np.ndarray, g: np.ndarray, state: np.ndarray, lr: float, h: dict, t: int) -> None:
+        rule.step(p, g, state, float(lr), hyperparameter_values(rule, h), int(t))
+
+    hooks = [_no_hook if f is None else compiled(f) for f in (rule.begin_epoch, rule.end_epoch)]
+    return Reference(rule.reference or step, *hooks)
+
+
 def reference(method: Method) -> Reference:
-    """The NumPy reference of ``method`` (a registry row, Lookahead over any base included)."""
+    """The NumPy reference of ``method`` (a registry row, Lookahead over any base included, or a user's rule)."""
     base = _base(method)
-    module = _FILES[base.name]
-    step = module.reference if method.name != "lookahead" else functools.partial(lookahead.reference, module.reference)
-    return Reference(
-        step,
-        getattr(module, "reference_begin_epoch", _no_hook),
-        getattr(module, "reference_end_epoch", _no_hook),
-    )
+    if method.rule is not None:
+        own = _rule_reference(method.rule)
+    else:
+        module = _FILES[base.name]
+        own = Reference(
+            module.reference,
+            getattr(module, "reference_begin_epoch", _no_hook),
+            getattr(module, "reference_end_epoch", _no_hook),
+        )
+    if method.code < LOOKAHEAD_OFFSET:
+        return own
+    return Reference(functools.partial(lookahead.reference, own.step), own.begin_epoch, own.end_epoch)
 
 
 def resume_state(method: Method, state: np.ndarray, hyperparameters: Mapping[str, Any], t: int) -> None:

@@ -4,10 +4,15 @@
 :func:`update` applies a rule (written out so that LLVM inlines each rule into
 the loop that calls it: a call costs the line fit 25-35 %); :func:`begin_epoch`
 and :func:`end_epoch` run the methods' epoch hooks; :func:`rate_at` gives the
-learning rate of an update. Code ``LOOKAHEAD + c`` is Lookahead over rule ``c``.
+learning rate of an update. Code ``LOOKAHEAD + c`` is Lookahead over rule ``c``;
+code ``USER`` is a user's :class:`~fastopt.methods.rule.Rule`, whose step and hooks
+arrive in ``user`` (:data:`~fastopt.methods.rule.RULE_TYPE`; :data:`~fastopt.methods.rule.NO_RULE`
+for a built-in method).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +39,7 @@ from . import (
     sgd_schedule_free,
     yogi,
 )
+from .rule import USER
 
 __all__ = ["LOOKAHEAD", "N_HYPERPARAMETERS", "update", "apply_rule", "begin_epoch", "end_epoch", "rate_at"]
 
@@ -46,7 +52,15 @@ BETA1_POWER_RULES = (3, 6, 7, 9, 14, 17)
 
 @jit(inline="always")
 def update(
-    code: int, rule: int, params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int
+    code: int,
+    rule: int,
+    user: Any,
+    params: np.ndarray,
+    grad: np.ndarray,
+    state: np.ndarray,
+    lr: float,
+    hp: np.ndarray,
+    t: int,
 ) -> None:
     """Apply the update rule with registry ``code`` (Lookahead's pull-back included).
 
@@ -89,20 +103,23 @@ def update(
         adamw_schedule_free.rule(params, grad, state, lr, hp, t)
     elif rule == 17:
         yogi.rule(params, grad, state, lr, hp, t)
+    elif rule == USER:
+        user[1](params, grad, state, lr, hp, t)
     if code >= LOOKAHEAD:
-        lookahead.rule(params, state, hp, t, N_HYPERPARAMETERS[rule])
+        n = N_HYPERPARAMETERS[rule] if rule < N_HYPERPARAMETERS.shape[0] else user[0]
+        lookahead.rule(params, state, hp, t, n)
 
 
 @jit
 def apply_rule(
-    code: int, params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int
+    code: int, user: Any, params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int
 ) -> None:
     """:func:`update` as a compiled call, for the network and objective epochs."""
-    update(code, code % LOOKAHEAD, params, grad, state, lr, hp, t)
+    update(code, code % LOOKAHEAD, user, params, grad, state, lr, hp, t)
 
 
 @jit
-def begin_epoch(code: int, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+def begin_epoch(code: int, user: Any, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
     """The method's ``begin_epoch`` hook (Lookahead's first), where it has one; ``t`` counts the updates so far."""
     rule = code % LOOKAHEAD
     if code >= LOOKAHEAD:
@@ -113,16 +130,20 @@ def begin_epoch(code: int, params: np.ndarray, state: np.ndarray, hp: np.ndarray
         adamw_schedule_free.begin_epoch(params, state, hp, t)
     elif rule == 17:
         yogi.begin_epoch(params, state, hp, t)
+    elif rule == USER:
+        user[2](params, state, hp, t)
 
 
 @jit
-def end_epoch(code: int, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+def end_epoch(code: int, user: Any, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
     """The method's ``end_epoch`` hook, where it has one; ``t`` counts the updates so far."""
     rule = code % LOOKAHEAD
     if rule == 15:
         sgd_schedule_free.end_epoch(params, state, hp, t)
     elif rule == 16:
         adamw_schedule_free.end_epoch(params, state, hp, t)
+    elif rule == USER:
+        user[3](params, state, hp, t)
 
 
 @jit(inline="always")

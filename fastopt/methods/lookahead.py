@@ -84,4 +84,5 @@ def row(base: Method, bases: tuple[str, ...]) -> Method:
         torch="pytorch_optimizer.Lookahead(base optimizer, k, alpha, pullback_momentum='none') (not in torch.optim)",
         keeps_beta1_power=base.keeps_beta1_power,
         exceptions=base.exceptions,
+        rule=base.rule,
     )

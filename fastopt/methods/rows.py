@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 #: A hyperparameter's value: a number, a flag, a method name (Lookahead's base) or a pair (Rprop's etas).
 HyperValue = float | bool | str | tuple[float, float] | None
@@ -162,6 +163,9 @@ class Method:
         ``resume(state, hp, t)`` to rebuild them; without one it is refused.
     exceptions : Exceptions
         Where the tests that run every method must treat this one apart.
+    rule : fastopt.Rule or None
+        The user's rule this row was made from (see :mod:`.rule`); None for
+        a built-in method.
     """
 
     name: str
@@ -177,6 +181,7 @@ class Method:
     keeps_beta1_power: bool = False
     cached_rows: tuple[str, ...] = ()
     exceptions: Exceptions = Exceptions()
+    rule: Any = None
 
     @property
     def defaults(self) -> Mapping[str, HyperValue]:

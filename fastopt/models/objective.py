@@ -28,7 +28,7 @@ import numpy as np
 from numba import types
 
 from ..api.checks import check_integer
-from ..engine.jit import jit
+from ..engine.jit import check_compiled, jit
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 
 __all__ = ["Objective", "GRADIENT_SIGNATURE", "LOSS_SIGNATURE", "objective_epoch", "BUILT_IN", "bounds_checked"]
@@ -137,29 +137,6 @@ _ARGUMENTS = {
 }
 
 
-def check_compiled(name: str, function: Any, signature: Any, text: str, arguments: str = "") -> None:
-    """Refuse anything but a Numba function that compiles for ``signature`` (read ``text``), with a clear message."""
-    if getattr(numba.config, "DISABLE_JIT", False):  # functions run as Python (the coverage run)
-        if not callable(function):
-            raise TypeError(f"{name} must be a function, got {type(function).__name__}")
-        return
-    if not isinstance(function, numba.core.registry.CPUDispatcher):
-        raise TypeError(
-            f"{name} must be compiled with @numba.njit (got {type(function).__name__} "
-            f"{getattr(function, '__name__', function)!r}); decorate it: @numba.njit def {text}"
-        )
-    try:
-        function.compile(signature)
-    except Exception as error:
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        # Numba's first line names the compiler pass; the second says what failed to type.
-        first_line = (lines[1] if len(lines) > 1 and lines[0].startswith("Failed in") else lines[0]) if lines else ""
-        raise TypeError(
-            f"{name} {getattr(function, '__name__', '')!r} does not compile as {text}"
-            f"{' with ' + arguments if arguments else ''}: {first_line or type(error).__name__}"
-        ) from None
-
-
 def bounds_checked(function: Any) -> Any:
     """A copy of the ``@numba.njit`` function ``function`` compiled with bounds checks.
 
@@ -200,6 +177,7 @@ def objective_epoch(
     gradient: Any,
     loss: Any,
     code: int,
+    user: Any,
     hp: np.ndarray,
     schedule: np.ndarray,
     epoch: int,
@@ -215,7 +193,7 @@ def objective_epoch(
     ``(loss(params), t)``."""
     n = X.shape[0]
     per_step = schedule[0] != 0.0
-    begin_epoch(code, params, state, hp, t)
+    begin_epoch(code, user, params, state, hp, t)
     lr = rate_at(schedule, code, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -227,6 +205,6 @@ def objective_epoch(
         if per_step:
             lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
-        apply_rule(code, params, grad, state, lr, hp, t)
-    end_epoch(code, params, state, hp, t)
+        apply_rule(code, user, params, grad, state, lr, hp, t)
+    end_epoch(code, user, params, state, hp, t)
     return loss(params, X, y), t
