@@ -291,3 +291,65 @@ def test_a_cached_rule_costs_a_new_process_no_compile(tmp_path):
     misses, seconds = run.stdout.split()
     assert misses == "0" and "compiling" not in run.stderr, run.stderr
     assert float(seconds) < 1.0  # the rule's load and the first fit (the cached kernels load in ~10 ms)
+
+
+def _tiny_problem():
+    from fastopt.problems import StudyProblem, split
+
+    def data():
+        x, y = problem(n=200, d=2, seed=7)
+        return split(x, y, scale_y=True, seed=0)
+
+    return StudyProblem("tiny", "a plane, 200 rows", data, metric="rmse", epochs=5, target=0.5, batch_size=20)
+
+
+def test_the_study_tunes_a_rule_over_its_search_space_and_reuses_its_runs(tmp_path, monkeypatch):
+    import fastopt.apps.study as study_module
+
+    tiny = _tiny_problem()
+    report = fastopt.study([tiny], methods=[SIGNUM, "adam"], budget=3, seeds=2, trial_seeds=1, out=tmp_path)
+    assert set(report.ranking.method) == {"signum", "adam"}
+    tuned = report.runs[(report.runs.method == "signum") & (report.runs.stage == "tune")]
+    momenta = [settings["momentum"] for settings in tuned.settings]
+    assert len(set(momenta)) == 4 and all(0.5 <= m <= 0.99 for m in momenta[1:])  # defaults, then 3 draws
+    calls = []
+    monkeypatch.setattr(study_module, "sweep", lambda *a, **k: calls.append(1))
+    again = fastopt.study([tiny], methods=[SIGNUM, "adam"], budget=3, seeds=2, trial_seeds=1, out=tmp_path)
+    assert calls == [] and again.ranking.equals(report.ranking)  # every run found in runs.csv
+    edited = SIGNUM.with_reference(None)  # the same code: still found
+    assert edited.fingerprint == SIGNUM.fingerprint
+    other = fastopt.Rule("signum", adam_step, dict(MY_ADAM.hyperparameters), state=("m", "v"))
+    assert other.fingerprint != SIGNUM.fingerprint  # another step under the same name runs again
+
+
+@pytest.mark.jit
+def test_compare_and_the_gallery_name_a_rule(tmp_path):
+    table = fastopt.compare([SIGNUM, "adam"], epochs=20, reference=False)
+    assert list(table.method[:2]) == ["signum", "adam"] and table.attrs["settings"]["methods"] == ["signum", "adam"]
+    results = fastopt.gallery(tmp_path, functions=["rosenbrock"], methods=[SIGNUM, "adam"], steps=50, starts=1)
+    assert [r.label for r in results] == ["signum", "adam"]
+    assert "signum" in (tmp_path / "gallery.csv").read_text()
+
+
+@pytest.mark.jit
+def test_the_command_line_takes_module_colon_name(tmp_path, capsys, monkeypatch):
+    from conftest import run_cli
+
+    (tmp_path / "my_rules.py").write_text(textwrap.dedent(
+        """
+        import numba, numpy as np, fastopt
+        @numba.njit
+        def step(params, grad, state, lr, hp, t):
+            for i in range(params.shape[0]):
+                params[i] -= lr * np.sign(grad[i])
+        SIGNSGD = fastopt.Rule("signsgd", step, {"learning_rate": 0.01})
+        """
+    ))  # fmt: skip
+    monkeypatch.chdir(tmp_path)  # module:NAME is imported from the folder the command runs in, as python -m does
+    result = run_cli(capsys, "sweep", "--methods", "my_rules:SIGNSGD", "sgd", "--learning-rate", "0.01",
+                     "--epochs", "3", "--seeds", "1")  # fmt: skip
+    assert result.returncode == 0 and "signsgd" in result.stdout, result.stderr
+    bad = run_cli(capsys, "sweep", "--methods", "my_rules:nothing")
+    assert bad.returncode == 2 and "my_rules.nothing must be a fastopt.Rule, found nothing" in bad.stderr
+    missing = run_cli(capsys, "sweep", "--methods", "no_such_module:RULE")
+    assert missing.returncode == 2 and "cannot import 'no_such_module'" in missing.stderr

@@ -234,7 +234,7 @@ def compare(
         row = dict(
             label=title,
             implementation="fastopt",
-            method=method,
+            method=get_method(method).name,
             model=result.model.name,
             runtime_s=seconds,
             runtime_is_estimate=False,
@@ -279,7 +279,7 @@ def compare(
     table = pd.DataFrame(rows).reindex(columns=list(COLUMNS))
     table.attrs["machine"] = machine_info()
     table.attrs["settings"] = dict(
-        methods=methods, model=rows[0]["model"], epochs=epochs, batch_size=batch_size,
+        methods=[get_method(m).name for m in methods], model=rows[0]["model"], epochs=epochs, batch_size=batch_size,
         stopping_threshold=stopping_threshold, seed=seed,
         reference_epochs=reference_epochs if reference else None, peer_epochs=peer_epochs if peers else None,
         train_rows=len(split.y_train), test_rows=len(split.y_test), units=split.units,

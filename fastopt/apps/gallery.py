@@ -31,7 +31,7 @@ from ..figures.gallery import animate_function, function_panels, summary_heatmap
 from ..figures.style import write_png
 from ..functions import TestFunction, get_function
 from ..io.output import output_folder, write_file
-from ..methods import REGISTRY, get_method
+from ..methods import REGISTRY, Rule, get_method
 
 __all__ = ["gallery", "tune", "GALLERY_FUNCTIONS", "GALLERY_METHODS", "SEARCH", "Tuned"]
 
@@ -55,7 +55,7 @@ class Tuned:
     """The best setting of one method on one function, with its score and its run from the first start."""
 
     function: TestFunction
-    method: str
+    method: str | Rule  # a method name, or a user's rule
     settings: dict[str, Any]  # the tuned hyperparameters
     score: float  # median over the starts of the final excess value
     scores: tuple[float, ...]  # one per start
@@ -63,6 +63,11 @@ class Tuned:
     steps: int
     trials: int
     run: MinimizeResult  # from starts[0]
+
+    @property
+    def label(self) -> str:
+        """The method's name, as the tables and figures print it."""
+        return get_method(self.method).name if isinstance(self.method, Rule) else self.method
 
     def minimize_arguments(self, start: int = 0) -> dict[str, Any]:
         """The exact :func:`fastopt.minimize` call of start ``start``: rerun it to get the same path."""
@@ -174,7 +179,7 @@ def table(results: Sequence[Tuned]) -> Any:
         rows.append(
             dict(
                 function=r.function.name,
-                method=r.method,
+                method=r.label,
                 **{f"tuned_{k}": v for k, v in r.settings.items() if k != "clip_value"},
                 steps=r.steps,
                 starts=len(r.starts),
@@ -183,7 +188,7 @@ def table(results: Sequence[Tuned]) -> Any:
                 excess_per_start=json.dumps(list(r.scores)),
                 final_value=r.run.value,
                 minimum_value=r.function.minimum_value,
-                minimize_arguments=json.dumps(r.minimize_arguments()),
+                minimize_arguments=json.dumps({**r.minimize_arguments(), "method": r.label}),
             )
         )
     return pd.DataFrame(rows)

@@ -39,7 +39,7 @@ from ..api.checks import check_integer
 from ..api.optimize import fit
 from ..api.sweep import sweep
 from ..io.output import folder_lock, output_folder
-from ..methods import REGISTRY, get_method
+from ..methods import REGISTRY, Rule, get_method
 from ..problems import PROBLEMS, StudyProblem, get_problem
 from ..schedules import Schedule, cosine
 from . import study_report
@@ -63,7 +63,7 @@ SCHEDULES: dict[str, Callable[[int], Schedule | None]] = {
 _NO_CLIPPING = {"clip_value": None}
 
 
-def draw_settings(problem: str, method: str, schedule: str, budget: int, seed: int = 0) -> list[dict[str, Any]]:
+def draw_settings(problem: str, method: str | Rule, schedule: str, budget: int, seed: int = 0) -> list[dict[str, Any]]:
     """The settings tuning tries for ``method``: its defaults, then ``budget`` drawn by random search (the same
     for the same names and seed).
 
@@ -72,17 +72,20 @@ def draw_settings(problem: str, method: str, schedule: str, budget: int, seed: i
     method's defaults: the same run as the ``defaults`` stage's. Trial ``i``
     has the same learning rate for every method (common random numbers: a
     method cannot win by a luckier draw of the rate); the method's other
-    hyperparameters come from a stream of its own.
+    hyperparameters come from a stream of its own. A user's :class:`~fastopt.Rule`
+    is searched over its ``search`` space.
     """
-    rates = np.random.default_rng([seed, zlib.crc32(f"{problem}/{schedule}".encode())])
-    rng = np.random.default_rng([seed, zlib.crc32(f"{problem}/{method}/{schedule}".encode())])
     row = get_method(method)
+    label = row.name if isinstance(method, Rule) else method
+    rates = np.random.default_rng([seed, zlib.crc32(f"{problem}/{schedule}".encode())])
+    rng = np.random.default_rng([seed, zlib.crc32(f"{problem}/{label}/{schedule}".encode())])
+    space = dict(method.search) if isinstance(method, Rule) else SEARCH.get(method, {})
     fixed = {k: v for k, v in _NO_CLIPPING.items() if k in row.defaults}
-    searched = ["learning_rate", *SEARCH.get(method, {})]
+    searched = ["learning_rate", *space]
     settings: list[dict[str, Any]] = [{name: row.defaults[name] for name in searched}]
     for _ in range(budget):
         drawn = {"learning_rate": _draw(rates, *LEARNING_RATE_RANGE, "log")}
-        for name, (low, high, scale) in SEARCH.get(method, {}).items():
+        for name, (low, high, scale) in space.items():
             drawn[name] = _draw(rng, low, high, scale)
         settings.append({**drawn, **fixed})
     return settings
@@ -96,7 +99,7 @@ def _draw(rng: np.random.Generator, low: float, high: float, scale: str) -> floa
 
 def study(
     problems: Sequence[Any] | None = None,
-    methods: Sequence[str] = DEFAULT_METHODS,
+    methods: Sequence[str | Rule] = DEFAULT_METHODS,
     *,
     budget: int = 20,
     seeds: int = 10,
@@ -114,7 +117,10 @@ def study(
     Parameters
     ----------
     problems : names or StudyProblem, default every problem of :data:`fastopt.problems.PROBLEMS`
-    methods : method names, default :data:`DEFAULT_METHODS`
+    methods : method names or users' :class:`~fastopt.Rule` objects, default :data:`DEFAULT_METHODS`
+        A rule is tuned over its ``search`` space (besides the learning rate)
+        and reported under its name; its runs in ``out`` are reused only while
+        its :attr:`~fastopt.Rule.fingerprint` (its code) is the same.
     budget : int >= 0
         Settings drawn per method by random search, besides its defaults
         (which are always tried; 0: the defaults only).
@@ -150,8 +156,12 @@ def study(
                 f"held_out=True needs a problem with a held-out variant; none of {', '.join(names)} "
                 f"has one (the suite's: {', '.join(p.name for p in PROBLEMS.values() if p.variant)})"
             )
+    rules = {m.name: m for m in methods if isinstance(m, Rule)}
+    names = [m.name if isinstance(m, Rule) else m for m in methods]
     for method in methods:
         get_method(method)
+    if len(set(names)) != len(names):
+        raise ValueError(f"methods must have different names, got {names}")
     for name in schedules:
         if name not in SCHEDULES:
             raise ValueError(f"unknown schedule {name!r}; a study compares: {', '.join(SCHEDULES)}")
@@ -163,7 +173,7 @@ def study(
     folder = output_folder(out)
     with folder_lock(folder, "study"):  # two studies on one folder would overwrite each other's runs
         done = load_runs(folder)
-        settings = dict(methods=list(methods), budget=budget, seeds=seeds, trial_seeds=trial_seeds,
+        settings = dict(methods=names, budget=budget, seeds=seeds, trial_seeds=trial_seeds,
                         schedules=list(schedules), problems=[p.name for p in reported], seed_sets=seed_sets,
                         held_out=held_out, tuned_on={v.name: p.name for p, v in zip(chosen, reported, strict=True)
                                                      if v is not p})  # fmt: skip
@@ -171,12 +181,12 @@ def study(
         for problem, target in zip(chosen, reported, strict=True):
             began = time.perf_counter()
             fingerprint = problem.fingerprint()  # hashes the data: once per problem
-            tuning = _tuning_runs(problem, methods, schedules, budget, trial_seeds)
-            tuned = _run(problem, fingerprint, tuning, done, client, n_jobs)
+            tuning = _tuning_runs(problem, names, rules, schedules, budget, trial_seeds)
+            tuned = _run(problem, fingerprint, tuning, done, client, n_jobs, rules)
             runs.append(tuned)
-            finals = _final_runs(tuned, methods, schedules, seeds, seed_sets)
+            finals = _final_runs(tuned, names, schedules, seeds, seed_sets)
             target_fingerprint = fingerprint if target is problem else target.fingerprint()
-            runs.append(_run(target, target_fingerprint, finals, done, client, n_jobs))
+            runs.append(_run(target, target_fingerprint, finals, done, client, n_jobs, rules))
             if folder is not None:
                 save_runs(folder, runs)
             if progress is not None:
@@ -189,13 +199,13 @@ def study(
         return report
 
 
-def _tuning_runs(problem: StudyProblem, methods: Sequence[str], schedules: Sequence[str], budget: int,
-                 trial_seeds: int) -> list[dict[str, Any]]:  # fmt: skip
-    """Every tuning run: method x schedule x trial x seed, with its keys."""
+def _tuning_runs(problem: StudyProblem, methods: Sequence[str], rules: dict[str, Rule], schedules: Sequence[str],
+                 budget: int, trial_seeds: int) -> list[dict[str, Any]]:  # fmt: skip
+    """Every tuning run: method x schedule x trial x seed, with its keys (``rules``: the users' rules by name)."""
     runs = []
     for schedule in schedules:
         for method in methods:
-            for trial, setting in enumerate(draw_settings(problem.name, method, schedule, budget)):
+            for trial, setting in enumerate(draw_settings(problem.name, rules.get(method, method), schedule, budget)):
                 for seed in range(trial_seeds):
                     runs.append(dict(stage="tune", schedule=schedule, method=method, trial=trial, seed=seed,
                                      settings=setting))  # fmt: skip
@@ -221,30 +231,34 @@ def _final_runs(tuned: Any, methods: Sequence[str], schedules: Sequence[str], se
 
 
 def _run(problem: StudyProblem, fingerprint: str, runs: list[dict[str, Any]], done: Any, client: Any,
-         n_jobs: int | None) -> Any:  # fmt: skip
+         n_jobs: int | None, rules: dict[str, Rule]) -> Any:  # fmt: skip
     """The runs' rows (problem, fingerprint, stage, schedule, method, trial, seed, settings, validation, test,
     ...), running through :func:`fastopt.sweep` only those not in ``done``."""
     import pandas as pd
 
     data = problem.built()
-    keys = [run_key(problem.name, fingerprint, r) for r in runs]
-    todo = [r for r, key in zip(runs, keys, strict=True) if key not in done]
+    # A rule's runs are found again only under the same code: their fingerprint is the problem's and the rule's.
+    fingerprints = [f"{fingerprint}+{rules[r['method']].fingerprint}" if r["method"] in rules else fingerprint
+                    for r in runs]  # fmt: skip
+    keys = [run_key(problem.name, f, r) for f, r in zip(fingerprints, runs, strict=True)]
+    todo = [(r, f) for r, f, key in zip(runs, fingerprints, keys, strict=True) if key not in done]
     rows = [done[key] for key in keys if key in done]
     if todo:
         fixed = problem.fit_arguments()
         grid = [
-            {**fixed, "method": r["method"], "seed": r["seed"], **r["settings"],
+            {**fixed, "method": rules.get(r["method"], r["method"]), "seed": r["seed"], **r["settings"],
              "schedule": SCHEDULES[r["schedule"]](fixed["epochs"])}
-            for r in todo
+            for r, _ in todo
         ]  # fmt: skip
         table = sweep(data.x_train, data.y_train, grid, progress=False, keep_history=True, client=client,
                       n_jobs=n_jobs, objective=problem.objective)  # fmt: skip
-        for r, (_, row) in zip(todo, table.iterrows(), strict=True):
+        for (r, run_fingerprint), (_, row) in zip(todo, table.iterrows(), strict=True):
             params = np.asarray(row["params"])
-            epochs_to_target, seconds = _timed_to_target(problem, r, row)
+            epochs_to_target, seconds = _timed_to_target(problem, {**r, "method": rules.get(r["method"], r["method"])},
+                                                         row)  # fmt: skip
             rows.append(
                 dict(
-                    problem=problem.name, fingerprint=fingerprint, stage=r["stage"], schedule=r["schedule"],
+                    problem=problem.name, fingerprint=run_fingerprint, stage=r["stage"], schedule=r["schedule"],
                     method=r["method"], trial=r["trial"], seed=r["seed"], settings=r["settings"],
                     validation=problem.score(params, data.x_valid, data.y_valid, data.scale),
                     test=problem.score(params, data.x_test, data.y_test, data.scale),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from ..apps.benchmark import TUTORIAL_SETTINGS
-from ..methods import METHODS
+from ..methods import METHODS, Rule
 from ..models.architectures import ACTIVATIONS, MLP
 
 __all__ = [
@@ -62,20 +65,43 @@ def positive_float(text: str) -> float:
     return value
 
 
+def method_argument(text: str) -> str | Rule:
+    """A method name (any case), or ``module:NAME`` naming a :class:`fastopt.Rule` importable from ``module``."""
+    if ":" not in text:
+        if text.lower() not in METHODS:
+            raise argparse.ArgumentTypeError(
+                f"invalid choice: {text!r} (choose from {', '.join(METHODS)}, or module:NAME for a fastopt.Rule)"
+            )
+        return text.lower()
+    module_name, _, name = text.partition(":")
+    if os.getcwd() not in sys.path:  # as `python -m` would: a module in the folder the command runs in
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:  # the user's module: any error in it is theirs to see, in one line
+        raise argparse.ArgumentTypeError(f"{text}: cannot import {module_name!r}: {error}") from None
+    rule = getattr(module, name, None)
+    if not isinstance(rule, Rule):
+        found = "nothing" if rule is None else f"a {type(rule).__name__}"
+        raise argparse.ArgumentTypeError(f"{text}: {module_name}.{name} must be a fastopt.Rule, found {found}")
+    return rule
+
+
 def add_methods(
     command: argparse.ArgumentParser, what: str, default: list[str] | None = None, count: str | int = "+"
 ) -> None:
-    """``--methods`` (alias ``--method``), names in any case; the same option in every command."""
+    """``--methods`` (alias ``--method``), names in any case or ``module:NAME`` for a user's rule; the same
+    option in every command."""
     default = list(TUTORIAL_SETTINGS) if default is None else default
     command.add_argument(
         "--methods",
         "--method",
         nargs=count,
-        type=str.lower,
-        choices=METHODS,
+        type=method_argument,
         default=default,
         metavar="METHOD",
-        help=f"{what}, from: {', '.join(METHODS)}, in any case (default: {' '.join(default)})",
+        help=f"{what}, from: {', '.join(METHODS)}, in any case, or module:NAME for a fastopt.Rule of your own "
+        f"(default: {' '.join(default)})",
     )
 
 

@@ -79,7 +79,7 @@ def function_panels(tuned: Sequence[Tuned]) -> Figure:
     for ax, t, color in zip(axes.flat, tuned, _COLORS, strict=False):
         contours(ax, f)
         _path(ax, t.run.path, color)
-        ax.set_title(f"{t.method}: {describe({**t.settings, 'clip_value': None})}\n"
+        ax.set_title(f"{t.label}: {describe({**t.settings, 'clip_value': None})}\n"
                      f"median excess {t.score:.2g} (best of {t.trials} settings)", fontsize=10)  # fmt: skip
     for ax in list(axes.flat)[len(tuned) :]:
         ax.set_visible(False)
@@ -97,10 +97,10 @@ def summary_heatmap(results: Sequence[Tuned]) -> Figure:
     """Functions x methods, coloured by log10 of the median final excess value (lower is better)."""
     plt, sns = pyplot()
     functions = list(dict.fromkeys(r.function.name for r in results))
-    methods = list(dict.fromkeys(r.method for r in results))
+    methods = list(dict.fromkeys(r.label for r in results))
     score = np.full((len(functions), len(methods)), np.nan)
     for r in results:
-        score[functions.index(r.function.name), methods.index(r.method)] = r.score
+        score[functions.index(r.function.name), methods.index(r.label)] = r.score
     shown = np.log10(np.clip(score, 1e-16, 1e16))
     labels = np.vectorize(lambda v: "diverged" if not np.isfinite(v) else f"{v:.1e}")(score)
     fig, ax = plt.subplots(figsize=(1.3 * len(methods) + 3, 0.55 * len(functions) + 2))
@@ -126,7 +126,7 @@ def animate_function(tuned: Sequence[Tuned], path: Path, *, frame_every: int = 6
     contours(ax, f, resolution=120)
     lines, heads = [], []
     for t, color in zip(tuned, _COLORS, strict=False):
-        (line,) = ax.plot([], [], color=color, linewidth=1.6, label=t.method)
+        (line,) = ax.plot([], [], color=color, linewidth=1.6, label=t.label)
         (head,) = ax.plot([], [], marker="o", color=color, markersize=7, markeredgecolor="black")
         lines.append(line)
         heads.append(head)

@@ -23,6 +23,7 @@ you give them ``cache=True``.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from ..engine.jit import check_compiled, jit
 from .lookahead import OFFSET
 from .rows import POSITIVE, Hyperparameter, HyperValue, Interval, Method
 
-__all__ = ["Rule", "USER", "STEP_SIGNATURE", "HOOK_SIGNATURE", "RULE_TYPE", "NO_RULE", "is_rule"]
+__all__ = ["Rule", "USER", "STEP_SIGNATURE", "HOOK_SIGNATURE", "RULE_TYPE", "NO_RULE", "is_rule", "digest_code"]
 
 #: The code the kernels dispatch a user's rule on (Lookahead over it is ``OFFSET + USER``): the last below
 #: Lookahead's offset, so that built-in methods appended to ``ORDER`` never take it.
@@ -185,6 +186,19 @@ class Rule:
     def __repr__(self) -> str:
         return f"Rule({self.name!r}, hyperparameters={dict(self.hyperparameters)}, state={self.state})"
 
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what defines the rule's runs: its functions' code, hyperparameters and state rows.
+
+        The study resumes a rule's runs only under the same fingerprint, so an
+        edited rule of the same name runs again.
+        """
+        digest = hashlib.sha256(repr((self.name, self.row.hyperparameters, self.state)).encode())
+        for function in (self.step, self.begin_epoch, self.end_epoch):
+            if function is not None:
+                digest_code(digest, function)
+        return digest.hexdigest()[:12]
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Rule:
         return self  # immutable: scikit-learn's clone keeps the very rule
 
@@ -202,6 +216,23 @@ class Rule:
         rows = {h.name: h for h in self.row.hyperparameters}
         return (self.name, self.step, rows, self.state, {}, self.begin_epoch, self.end_epoch, self.reference,
                 dict(self.search), self.title)  # fmt: skip
+
+
+def digest_code(digest: Any, function: Any) -> None:
+    """Add a (compiled) function's bytecode and constants, nested functions' too, to the hashlib ``digest``.
+
+    No memory addresses: the same source gives the same digest in every process.
+    """
+    _digest(digest, getattr(function, "py_func", function).__code__)
+
+
+def _digest(digest: Any, code: Any) -> None:
+    digest.update(code.co_name.encode() + code.co_code)
+    for constant in code.co_consts:
+        if hasattr(constant, "co_code"):
+            _digest(digest, constant)
+        else:
+            digest.update(repr(constant).encode())
 
 
 def is_rule(method: object) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..methods.rule import digest_code
 from ..models.architectures import Architecture, architecture, forward
 from ..models.objective import Objective
 from ..version import __version__
@@ -125,7 +126,7 @@ class StudyProblem:
         digest.update(repr(definition).encode())
         if self.objective is not None:
             for function in (self.objective.gradient, self.objective.loss):
-                _digest_code(digest, getattr(function, "py_func", function).__code__)
+                digest_code(digest, function)
             init = self.objective.init
             start = b"no init" if init is None else np.asarray(init, dtype=np.float64).tobytes()
             digest.update(repr(self.objective.n_params).encode() + start)
@@ -137,16 +138,6 @@ class StudyProblem:
         if self.objective is None:  # an objective brings its own model and start (Objective.init)
             options.update(model=self.model, loss=self.loss)
         return {**options, **self.fit_options}
-
-
-def _digest_code(digest: Any, code: Any) -> None:
-    """Add a function's bytecode and constants (nested functions' too) to ``digest``; no memory addresses."""
-    digest.update(code.co_name.encode() + code.co_code)
-    for constant in code.co_consts:
-        if hasattr(constant, "co_code"):
-            _digest_code(digest, constant)
-        else:
-            digest.update(repr(constant).encode())
 
 
 @cache
