@@ -244,8 +244,8 @@ class FastoptRegressor(RegressorMixin, _FastoptEstimator):
 
     Parameters
     ----------
-    method : str, default "adam"
-        Any of :data:`fastopt.METHODS`.
+    method : str or fastopt.Rule, default "adam"
+        Any of :data:`fastopt.METHODS`, or an update rule of your own (:class:`fastopt.Rule`).
     loss : {"auto", "squared_error", "huber"}, default "auto" (squared error)
     hidden_layer_sizes : tuple of int, default () (the linear model)
     activation : {"relu", "tanh"}, default "relu"

@@ -24,7 +24,7 @@ from fastopt.estimators import FastoptRegressor
 RTOL = 1e-12  # b**t by pow against the built-in's running product: a few roundings per step, ~500 steps
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def adam_step(params, grad, state, lr, hp, t):
     """Adam as torch.optim.Adam computes it, b**t by pow."""
     b1, b2, eps = hp[1], hp[2], hp[3]
@@ -47,7 +47,7 @@ MY_ADAM = fastopt.Rule(
 )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def signum_step(params, grad, state, lr, hp, t):
     """Sign of momentum (Bernstein et al. 2018)."""
     m = state[0]
@@ -181,7 +181,7 @@ def test_the_estimators_take_a_rule():
     assert search.fit(X, Y).best_params_["method"] in (SIGNUM, MY_ADAM)
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def _writes_nan(params, grad, state, lr, hp, t):
     params[0] = np.nan
 
@@ -191,6 +191,21 @@ def test_a_rule_that_writes_nan_diverges_with_a_warning():
     with pytest.warns(RuntimeWarning, match="writes_nan diverged at epoch 1"):
         result = fastopt.fit(X, Y, rule, epochs=5)
     assert result.status == "diverged" and result.epochs_run == 1
+
+
+@numba.njit
+def _divides(params, grad, state, lr, hp, t):
+    for i in range(params.shape[0]):
+        params[i] -= lr * grad[i] / state[0, i]
+
+
+@pytest.mark.jit
+def test_a_step_under_numbas_default_error_model_is_advised_against():
+    with pytest.warns(fastopt.methods.rule.RuleWarning, match=r"_divides compiled with Numba's default "
+                      r"error_model='python'.*error_model='numpy'"):  # fmt: skip
+        rule = fastopt.Rule("divides", _divides, {"learning_rate": 0.1}, state=("s",))
+    with pytest.raises(ZeroDivisionError):  # what the warning says: Numba raises it, fastopt cannot catch it inside
+        fastopt.fit(X, Y, rule, epochs=1)
 
 
 @numba.njit
@@ -267,7 +282,7 @@ def test_a_cached_rule_costs_a_new_process_no_compile(tmp_path):
     (tmp_path / "myrule.py").write_text(textwrap.dedent(
         """
         import numba, numpy as np, fastopt
-        @numba.njit(cache=True)
+        @numba.njit(cache=True, error_model="numpy")
         def step(params, grad, state, lr, hp, t):
             for i in range(params.shape[0]):
                 params[i] -= lr * grad[i]
@@ -338,7 +353,7 @@ def test_the_command_line_takes_module_colon_name(tmp_path, capsys, monkeypatch)
     (tmp_path / "my_rules.py").write_text(textwrap.dedent(
         """
         import numba, numpy as np, fastopt
-        @numba.njit
+        @numba.njit(error_model="numpy")
         def step(params, grad, state, lr, hp, t):
             for i in range(params.shape[0]):
                 params[i] -= lr * np.sign(grad[i])

@@ -256,8 +256,8 @@ def minimize(
         :class:`~fastopt.functions.TestFunction` (any dimension, or your own).
     x0 : array_like, optional
         The start; default the function's ``start``.
-    method : str, default "adam"
-        Any of :data:`fastopt.METHODS`; its hyperparameters by keyword
+    method : str or fastopt.Rule, default "adam"
+        Any of :data:`fastopt.METHODS`, or a :class:`fastopt.Rule`; its hyperparameters by keyword
         (``learning_rate=0.01``, ``beta1=0.8``, ``base="sgd"``, ...).
     steps : int >= 0, default 1000
         Updates to make (fewer if the run diverges).

@@ -60,8 +60,9 @@ def fit(
         converted to float64.
     y : array_like, shape (n,)
         Targets.
-    method : str, default "adam"
-        One of :data:`fastopt.METHODS`: the tutorial's four (``"sgd"``,
+    method : str or fastopt.Rule, default "adam"
+        One of :data:`fastopt.METHODS`, or an update rule of your own
+        (:class:`fastopt.Rule`): the tutorial's four (``"sgd"``,
         ``"momentum"``, ``"rmsprop"``, ``"adam"``), the rest of
         ``torch.optim``'s element-wise rules, newer methods from their
         reference packages, and ``"lookahead"`` (over ``base=``, any other
