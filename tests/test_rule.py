@@ -160,7 +160,19 @@ def test_a_dask_sweep_with_a_rule_equals_the_threads():
     np.testing.assert_array_equal(np.stack(local.params), np.stack(remote.params))
 
 
-def test_a_rule_survives_pickling_and_a_new_process(tmp_path):
+@pytest.mark.slow
+@pytest.mark.jit
+def test_a_rule_travels_to_dask_worker_processes():
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    grid = {"method": [SIGNUM, "adam"], "learning_rate": [0.01, 0.1], "seed": [0, 1]}
+    local = fastopt.sweep(X, Y, grid, epochs=10, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        with distributed.Client(c) as client:
+            remote = fastopt.sweep(X, Y, grid, epochs=10, progress=False, client=client)
+    np.testing.assert_array_equal(np.stack(local.params), np.stack(remote.params))
+
+
+def test_a_rule_survives_pickling(tmp_path):
     again = pickle.loads(pickle.dumps(SIGNUM))
     assert again.name == "signum" and dict(again.hyperparameters) == dict(SIGNUM.hyperparameters)
     a = fastopt.fit(X, Y, again, learning_rate=0.01, epochs=5, seed=0)
@@ -368,3 +380,24 @@ def test_the_command_line_takes_module_colon_name(tmp_path, capsys, monkeypatch)
     assert bad.returncode == 2 and "my_rules.nothing must be a fastopt.Rule, found nothing" in bad.stderr
     missing = run_cli(capsys, "sweep", "--methods", "no_such_module:RULE")
     assert missing.returncode == 2 and "cannot import 'no_such_module'" in missing.stderr
+
+
+RULE_FROM = [m for m in fastopt.methods.METHODS if m not in ("rprop", "lookahead")]
+
+
+@pytest.mark.parametrize("method", RULE_FROM)
+def test_every_built_in_as_a_rule_runs_bit_for_bit_as_the_built_in(method):
+    """The built-in's own compiled step, reached through the user's path (a function value): the same bits."""
+    rule = fastopt.Rule.from_method(method)
+    assert rule.name == f"my_{method}" and rule.state == fastopt.methods.get_method(method).state_names
+    for model in ("linear", fastopt.MLP((5,), activation="tanh")):
+        mine = fastopt.fit(X, Y, rule, model=model, epochs=6, seed=1, schedule=fastopt.schedules.cosine(6))
+        built_in = fastopt.fit(X, Y, method, model=model, epochs=6, seed=1, schedule=fastopt.schedules.cosine(6))
+        np.testing.assert_array_equal(mine.params, built_in.params)
+    assert fastopt.check_rule(rule, epochs=5, steps=50).passed  # the method's own NumPy step, through the rule
+
+
+def test_a_rule_cannot_be_made_of_a_method_with_a_pair_or_a_method_hyperparameter():
+    for method in ("rprop", "lookahead"):
+        with pytest.raises(ValueError, match=r"not all numbers and flags; it cannot be a Rule"):
+            fastopt.Rule.from_method(method)

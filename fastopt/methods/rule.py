@@ -24,6 +24,7 @@ you give them ``cache=True``.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -186,6 +187,36 @@ class Rule:
         object.__setattr__(self, "_kernel", (row.n_numbers, self.step, self.begin_epoch or _no_hook,
                                              self.end_epoch or _no_hook))  # fmt: skip
 
+    @classmethod
+    def from_method(cls, method: str, name: str | None = None) -> Rule:
+        """A built-in method as a rule: its compiled step, hyperparameters, state rows, hooks and NumPy step.
+
+        A starting point for a rule of your own (the step's source:
+        ``inspect.getsource(fastopt.methods.adam.rule)``), and proof that a rule
+        runs as a built-in does: ``fit(x, y, Rule.from_method("adam"))`` is
+        ``fit(x, y, "adam")`` bit for bit. ``name`` defaults to ``"my_" + method``.
+        Rprop (a pair, ``etas``) and Lookahead (a method) are refused: a rule's
+        hyperparameters are numbers and flags. One difference remains: a
+        ``one_cycle`` schedule that cycles ``beta1`` recomputes the built-in's
+        cached ``beta1**t``, not the rule's (whose state rows are its own).
+        """
+        package = importlib.import_module(__package__)
+        row = package.get_method(method)
+        if row.code >= OFFSET or any(h.second is not None or h.choices for h in row.hyperparameters):
+            raise ValueError(f"{row.name}'s hyperparameters are not all numbers and flags; it cannot be a Rule")
+        module = package.ORDER[row.code]
+        return cls(
+            name or f"my_{row.name}",
+            module.rule,
+            {h.name: h for h in row.hyperparameters},
+            state=row.state_names,
+            begin_epoch=getattr(module, "begin_epoch", None),
+            end_epoch=getattr(module, "end_epoch", None),
+            reference=module.reference,
+            search={n: (low, high, scale) for n, low, high, scale in row.study_search},
+            title=row.title,
+        )
+
     @property
     def row(self) -> Method:
         """The rule's registry row, as a built-in method's file ends with one."""
@@ -282,8 +313,6 @@ def _check_name(name: object) -> None:
 
 
 def _builtin_rows() -> tuple[Method, ...]:
-    import importlib
-
     registry: tuple[Method, ...] = importlib.import_module(__package__).REGISTRY
     return registry
 
@@ -370,4 +399,5 @@ def _search(search: Mapping[str, Any], rows: tuple[Hyperparameter, ...]) -> tupl
 
 def hyperparameter_values(rule: Rule, h: Mapping[str, HyperValue]) -> np.ndarray:
     """``h`` (by name) as the ``hp`` array the compiled step receives."""
-    return np.array([float(h[name]) for name in rule.hyperparameters], dtype=np.float64)  # type: ignore[arg-type]
+    values = [math.inf if h[name] is None else h[name] for name in rule.hyperparameters]  # None: switched off
+    return np.array(values, dtype=np.float64)
