@@ -16,6 +16,10 @@ torch's own (``adam``, ``adamw``, ``rmsprop``, ``adagrad``, ``sgd``):
 ``optimizer.load_state_dict(result.optimizer_state_dict(optimizer))`` hands
 the state back, so torch and fastopt can take turns on one run.
 
+A ported run: ``method, hyperparameters = method_of(optimizer)`` gives the fastopt
+method and hyperparameters equal to a ``torch.optim`` optimizer, torch's defaults
+included, or refuses the settings fastopt has no equal for.
+
 A module is accepted wherever ``fit`` takes ``model`` (the architecture and,
 when ``init`` is not given, the starting weights) or ``init`` (the weights).
 Accepted modules: a single ``nn.Linear`` (the linear model) or an
@@ -38,7 +42,7 @@ from .models.architectures import ACTIVATIONS, MLP, Architecture
 
 __all__ = [
     "is_module", "architecture_of", "model_of", "load_into", "to_module", "is_optimizer", "state_from_torch",
-    "optimizer_state_dict", "TORCH_STATE",
+    "optimizer_state_dict", "TORCH_STATE", "torch_arguments", "method_of",
 ]  # fmt: skip
 
 #: torch's activation class names -> fastopt's activation names.
@@ -237,3 +241,114 @@ def optimizer_state_dict(state: Any, method: str, optimizer: Any) -> dict[str, A
         offset += size
     result["state"] = entries
     return result
+
+
+#: A torch.optim group's keys that choose an implementation, not the algorithm (and a scheduler's bookkeeping).
+_IMPLEMENTATION_KEYS = {"params", "foreach", "fused", "capturable", "differentiable", "initial_lr"}
+
+
+def _group_settings(group: dict[str, Any]) -> dict[str, Any]:
+    """A parameter group's algorithmic settings, numbers as floats (a tensor learning rate too)."""
+    settings = {}
+    for key, value in group.items():
+        if key in _IMPLEMENTATION_KEYS:
+            continue
+        if isinstance(value, (tuple, list)):
+            value = tuple(float(v) for v in value)
+        elif not isinstance(value, (bool, str, type(None))):
+            value = float(value)
+        settings[key] = value
+    return settings
+
+
+def _perturbed(h: Any, default: Any) -> Any:
+    """A valid value of hyperparameter ``h`` other than ``default`` (to see which torch argument it moves)."""
+
+    def other(valid: Any, value: float) -> float:
+        return next(v for v in (0.37, 0.61, value * 2.0 + 1.0) if v != value and v in valid)
+
+    if h.is_flag:
+        return not default
+    if h.second is not None:
+        return other(h.valid, default[0]), other(h.second, default[1])
+    if h.integer:
+        return int(default) + 1
+    return other(h.valid, default)
+
+
+def torch_arguments(method: str) -> dict[str, tuple[str, int | None]]:
+    """Which ``torch.optim`` argument each of ``method``'s hyperparameters is: ``name -> (torch key, index)``.
+
+    Found by building ``method``'s torch optimizer (its file's ``torch_optimizer``) with one
+    hyperparameter changed at a time and seeing which key of its parameter group moves (``index``
+    is the place in a tuple such as ``betas``, else None). Hyperparameters that move none (the
+    tutorial's ``clip_value``, Adam's ``bias_correction``) are not torch's and are left out.
+    """
+    torch = _torch()
+    methods = importlib.import_module("fastopt.methods")
+    row = methods.get_method(method)
+    base = {h.name: h.default for h in row.hyperparameters if not h.optional}
+
+    def group(hyperparameters: dict[str, Any]) -> dict[str, Any]:
+        dummy = [torch.zeros(2, dtype=torch.float64, requires_grad=True)]
+        return _group_settings(methods.torch_optimizer(row.name, torch, dummy, hyperparameters).param_groups[0])
+
+    start = group(base)
+    found: dict[str, tuple[str, int | None]] = {}
+    for name in base:
+        moved = group({**base, name: _perturbed(row.hyperparameters[list(base).index(name)], base[name])})
+        for key in start:
+            if moved[key] == start[key]:
+                continue
+            if isinstance(start[key], tuple) and not isinstance(base[name], tuple):
+                index = next(i for i, (a, b) in enumerate(zip(start[key], moved[key], strict=True)) if a != b)
+                found[name] = (key, index)
+            else:
+                found[name] = (key, None)
+    return found
+
+
+def method_of(optimizer: Any) -> tuple[str, dict[str, Any]]:
+    """The fastopt method and hyperparameters equal to the ``torch.optim`` optimizer ``optimizer``.
+
+    ``fit(x, y, method, **hyperparameters)`` then runs torch's algorithm with
+    torch's settings, its defaults included (``clip_value=None``: torch never
+    clips). Every setting of the optimizer's parameter group is checked: the
+    torch optimizer fastopt's method builds must have the very same settings,
+    so a port cannot silently change the algorithm.
+
+    Raises ``ValueError`` naming the settings no fastopt method reproduces
+    (``maximize=True``, Adagrad's ``lr_decay``, ...), or when the parameter
+    groups differ in their settings.
+    """
+    if not is_optimizer(optimizer):
+        raise TypeError(f"optimizer must be a torch.optim optimizer, got {type(optimizer).__name__}")
+    torch = _torch()
+    methods = importlib.import_module("fastopt.methods")
+    groups = [_group_settings(g) for g in optimizer.param_groups]
+    if any(g != groups[0] for g in groups[1:]):
+        raise ValueError("the optimizer's parameter groups have different settings; fastopt applies one setting "
+                         "to every parameter")  # fmt: skip
+    given = groups[0]
+    kind = type(optimizer).__name__
+    candidates = [row for row in methods.REGISTRY if row.peer is not None and row.peer.split("(")[0] == kind]
+    if not candidates:
+        known = sorted({row.peer.split("(")[0] for row in methods.REGISTRY if row.peer is not None})
+        raise ValueError(f"torch.optim.{kind} has no fastopt equal; fastopt ports {', '.join(known)}")
+    differences = []
+    for row in candidates:
+        hyperparameters: dict[str, Any] = {h.name: h.default for h in row.hyperparameters}
+        hyperparameters.update({h.name: None for h in row.hyperparameters if h.name == "clip_value"})
+        for name, (key, index) in torch_arguments(row.name).items():
+            value = given[key] if index is None else given[key][index]
+            hyperparameters[name] = bool(value) if isinstance(hyperparameters[name], bool) else value
+        dummy = [torch.zeros(2, dtype=torch.float64, requires_grad=True)]
+        built = _group_settings(methods.torch_optimizer(row.name, torch, dummy, hyperparameters).param_groups[0])
+        wrong = {k: v for k, v in given.items() if built.get(k) != v}
+        if not wrong:
+            return row.name, hyperparameters
+        differences.append((len(wrong), row.name, wrong))
+    _, closest, wrong = min(differences)
+    settings = ", ".join(f"{k}={v!r}" for k, v in wrong.items())
+    raise ValueError(f"torch.optim.{kind}({settings}): no fastopt method reproduces it ({closest}, the closest, "
+                     "has no such setting)")  # fmt: skip

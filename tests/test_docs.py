@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import importlib.util
+import json
 import pkgutil
 import re
 import warnings
@@ -48,6 +49,14 @@ def test_optimizer_page_is_generated_from_the_registry():
     assert page == module.render(), "docs/optimizers.md is stale: run python scripts/make_optimizer_docs.py"
     for name in fastopt.METHODS:
         assert f"## `{name}`" in page
+
+
+def test_porting_page_is_generated_from_the_registry_and_torchs_facts():
+    module = _script("make_porting_docs")
+    facts = json.loads(module.FACTS.read_text())
+    assert module.PAGE.read_text() == module.render(facts), "docs/porting.md is stale: run scripts/make_porting_docs.py"
+    ported = {name for name, m in zip(fastopt.METHODS, fastopt.methods.REGISTRY, strict=True) if m.peer is not None}
+    assert set(facts) == ported  # every method with a torch.optim equal is on the page
 
 
 def test_generated_dispatch_is_current():

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import fastopt
+import fastopt.torch
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -163,3 +164,97 @@ def test_a_state_goes_back_only_to_an_optimizer_of_the_same_parameters(data):
     other = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 1))
     with pytest.raises(ValueError, match="the optimizer's parameters have 241 entries, the fit's state 601"):
         result.optimizer_state_dict(torch.optim.Adam(other.parameters()))
+
+
+PORTED = [
+    (torch.optim.SGD, dict(lr=0.05, momentum=0.9), "sgd"),
+    (torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01), "nesterov"),
+    (torch.optim.Adam, dict(lr=0.01, betas=(0.8, 0.99), amsgrad=True), "adam"),
+    (torch.optim.AdamW, dict(lr=0.01), "adamw"),
+    (torch.optim.RMSprop, dict(lr=0.01, centered=True), "rmsprop"),
+    (torch.optim.Adagrad, dict(lr=0.1), "adagrad"),
+    (torch.optim.NAdam, dict(lr=0.01, decoupled_weight_decay=True, weight_decay=0.1), "nadam"),
+    (torch.optim.Rprop, dict(lr=0.01, etas=(0.4, 1.3)), "rprop"),
+    (torch.optim.ASGD, dict(lr=0.01, t0=5), "asgd"),
+]
+
+
+@pytest.mark.parametrize(("kind", "options", "method"), PORTED, ids=[p[2] for p in PORTED])
+def test_a_ported_optimizer_runs_torchs_run(data, kind, options, method):
+    """method_of(optimizer), torch's defaults included, then fit: the torch run to 1e-9 (full batches).
+
+    torch keeps an optimizer's scalars (NAdam's product of momenta, a step count) in its default dtype:
+    float64 here, as in the golden runs (in float32 NAdam's product alone differs by 1e-8).
+    """
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        _compare_ported(data, kind, options, method)
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def _compare_ported(data, kind, options, method):
+    X, y = data
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    net = _net(dtype=torch.float64)
+    start = nn.utils.parameters_to_vector(net.parameters()).detach().numpy().copy()
+    optimizer = kind(net.parameters(), **options)
+    name, hyperparameters = fastopt.torch.method_of(optimizer)
+    assert name == method
+    for _ in range(15):
+        optimizer.zero_grad()
+        nn.functional.mse_loss(net(Xt)[:, 0], yt).backward()
+        optimizer.step()
+    result = fastopt.fit(X, y, name, model=_net(dtype=torch.float64), init=start, epochs=15, batch_size=len(y),
+                         stopping_threshold=0, **hyperparameters)  # fmt: skip
+    np.testing.assert_allclose(result.params, nn.utils.parameters_to_vector(net.parameters()).detach().numpy(),
+                               rtol=1e-9, atol=1e-12)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: torch.optim.Adam(p, maximize=True), r"torch.optim.Adam\(maximize=True\): no fastopt method"),
+        (lambda p: torch.optim.Adagrad(p, lr_decay=0.1), r"Adagrad\(lr_decay=0.1\): no fastopt method"),
+        (lambda p: torch.optim.LBFGS(p), r"torch.optim.LBFGS has no fastopt equal; fastopt ports ASGD"),
+        (lambda p: torch.optim.SGD([{"params": p[:2]}, {"params": p[2:], "weight_decay": 0.1}], lr=0.1),
+         r"parameter groups have different settings"),
+    ],
+)
+def test_a_torch_setting_fastopt_lacks_is_refused_naming_it(make, message):
+    with pytest.raises(ValueError, match=message):
+        fastopt.torch.method_of(make(list(_net().parameters())))
+    with pytest.raises(TypeError, match=r"optimizer must be a torch.optim optimizer, got str"):
+        fastopt.torch.method_of("adam")
+
+
+def _porting_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "make_porting_docs.py"
+    spec = importlib.util.spec_from_file_location("make_porting_docs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_porting_facts_are_torchs():
+    import json
+
+    script = _porting_script()
+    committed = json.loads(script.FACTS.read_text())
+    assert committed == json.loads(json.dumps(script.torch_facts())), "rerun python scripts/make_porting_docs.py"
+
+
+def test_the_porting_pages_example_runs():
+    import re
+
+    script = _porting_script()
+    (example,) = re.findall(r"```py\n(.+?)```", script.PAGE.read_text(), flags=re.DOTALL)
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(example, "docs/porting.md", "exec"), namespace)
+    assert namespace["method"] == "adam" and namespace["optimizer"].state  # torch holds Adam's moments again
