@@ -62,7 +62,7 @@ def run_problem(problem: Problem) -> FitResult:
     """Run a validated problem with NumPy loops."""
     n = problem.X.shape[0]
     params = problem.init.copy()
-    state = np.zeros((len(problem.method.state_names), params.shape[0]))
+    state = methods.fresh_state(problem.method, problem.hyperparameters, params.shape[0])
     if problem.start_state is not None:  # its cached rows are unused here: the NumPy steps compute powers
         state[:] = problem.start_state[:, : params.shape[0]]
     hyper = dict(problem.hyperparameters)
@@ -127,7 +127,7 @@ def minimize(function: Any, x0: Any = None, method: Any = "adam", **options: Any
     task = _minimize_module.prepare(**bound.arguments)  # minimize's parameters, by name
     f, n = task.function, task.function.dim
     x = task.x0.copy()
-    state = np.zeros((len(task.method.state_names), n))
+    state = methods.fresh_state(task.method, task.hyperparameters, n)
     hyper = dict(task.hyperparameters)
     rule = methods.reference(task.method)
     rates = _Rates(task.schedule, task.method, task.hp)

@@ -90,7 +90,7 @@ METHOD_HYPERPARAMETERS = {
     "momentum": ("momentum", "clip_value", "weight_decay"),
     "nesterov": ("momentum", "clip_value", "weight_decay"),
     "rmsprop": ("beta", "epsilon", "weight_decay", "momentum", "centered"),
-    "adagrad": ("epsilon", "weight_decay"),
+    "adagrad": ("epsilon", "weight_decay", "lr_decay", "initial_accumulator_value"),
     "adam": ("beta1", "beta2", "epsilon", "weight_decay", "amsgrad"),
     "adamw": ("beta1", "beta2", "epsilon", "weight_decay", "amsgrad"),
     "adamax": ("beta1", "beta2", "epsilon", "weight_decay"),
@@ -113,7 +113,7 @@ DEFAULTS = {
     "momentum": dict(momentum=0.9, clip_value=None, weight_decay=0.0),
     "nesterov": dict(momentum=0.9, clip_value=None, weight_decay=0.0),
     "rmsprop": dict(beta=0.9, epsilon=1e-8, weight_decay=0.0, momentum=0.0, centered=False),
-    "adagrad": dict(epsilon=1e-10, weight_decay=0.0),
+    "adagrad": dict(epsilon=1e-10, weight_decay=0.0, lr_decay=0.0, initial_accumulator_value=0.0),
     "adam": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, amsgrad=False),
     "adamw": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0, amsgrad=False),
     "adamax": dict(beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0),
@@ -362,6 +362,13 @@ CASES = [
         learning_rate=0.1,
         schedule=STEP,
     ),
+    case("adagrad-lrdecay-d2-n17-b4-short", "adagrad", seed=196, n=17, d=2, batch_size=4, epochs=8, learning_rate=0.2,
+         lr_decay=0.05),  # fmt: skip
+    case("adagrad-init-d3-n16-b4", "adagrad", seed=197, n=16, d=3, batch_size=4, epochs=8, learning_rate=0.1,
+         initial_accumulator_value=0.5),  # fmt: skip
+    case("adagrad-both-wd-cosine-d2-n14-b5-short", "adagrad", seed=198, n=14, d=2, batch_size=5, epochs=10,
+         learning_rate=0.2, lr_decay=0.02, initial_accumulator_value=0.1, weight_decay=0.05,
+         schedule=COSINE),  # fmt: skip
     # --- adam
     case("adam-d1-n20-b5", "adam", seed=27, n=20, d=1, batch_size=5, epochs=8, learning_rate=0.05),
     case("adam-d5-n23-b4-short", "adam", seed=28, n=23, d=5, batch_size=4, epochs=6, learning_rate=0.05),
@@ -681,7 +688,8 @@ def make_optimizer(method: str, params, learning_rate: float, hp: dict):
         return torch.optim.RMSprop(params, alpha=hp["beta"], eps=hp["epsilon"], momentum=hp["momentum"],
                                    centered=hp["centered"], **common)  # fmt: skip
     if method == "adagrad":
-        return torch.optim.Adagrad(params, lr_decay=0.0, initial_accumulator_value=0.0, eps=hp["epsilon"], **common)
+        return torch.optim.Adagrad(params, lr_decay=hp["lr_decay"], initial_accumulator_value=hp["initial_accumulator_value"],
+                                   eps=hp["epsilon"], **common)  # fmt: skip
     if method in ("adam", "adamw"):
         cls = torch.optim.Adam if method == "adam" else torch.optim.AdamW
         return cls(params, betas=(hp["beta1"], hp["beta2"]), eps=hp["epsilon"], amsgrad=hp["amsgrad"], **common)

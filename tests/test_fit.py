@@ -45,7 +45,8 @@ def test_defaults_follow_the_spec(method):
             "bias_correction": True,
         },
         "nesterov": {"learning_rate": 0.01, "momentum": 0.9, "clip_value": None, "weight_decay": 0.0},
-        "adagrad": {"learning_rate": 0.01, "epsilon": 1e-10, "weight_decay": 0.0},
+        "adagrad": {"learning_rate": 0.01, "epsilon": 1e-10, "weight_decay": 0.0, "lr_decay": 0.0,
+                    "initial_accumulator_value": 0.0},
         "adamw": {
             "learning_rate": 0.001,
             "beta1": 0.9,

@@ -173,13 +173,14 @@ PORTED = [
     (torch.optim.AdamW, dict(lr=0.01), "adamw"),
     (torch.optim.RMSprop, dict(lr=0.01, centered=True), "rmsprop"),
     (torch.optim.Adagrad, dict(lr=0.1), "adagrad"),
+    (torch.optim.Adagrad, dict(lr=0.1, lr_decay=0.05, initial_accumulator_value=0.3, weight_decay=0.01), "adagrad"),
     (torch.optim.NAdam, dict(lr=0.01, decoupled_weight_decay=True, weight_decay=0.1), "nadam"),
     (torch.optim.Rprop, dict(lr=0.01, etas=(0.4, 1.3)), "rprop"),
     (torch.optim.ASGD, dict(lr=0.01, t0=5), "asgd"),
 ]
 
 
-@pytest.mark.parametrize(("kind", "options", "method"), PORTED, ids=[p[2] for p in PORTED])
+@pytest.mark.parametrize(("kind", "options", "method"), PORTED, ids=[f"{p[2]}-{i}" for i, p in enumerate(PORTED)])
 def test_a_ported_optimizer_runs_torchs_run(data, kind, options, method):
     """method_of(optimizer), torch's defaults included, then fit: the torch run to 1e-9 (full batches).
 
@@ -216,7 +217,8 @@ def _compare_ported(data, kind, options, method):
     ("make", "message"),
     [
         (lambda p: torch.optim.Adam(p, maximize=True), r"torch.optim.Adam\(maximize=True\): no fastopt method"),
-        (lambda p: torch.optim.Adagrad(p, lr_decay=0.1), r"Adagrad\(lr_decay=0.1\): no fastopt method"),
+        (lambda p: torch.optim.Adam(p, decoupled_weight_decay=True),
+         r"Adam\(decoupled_weight_decay=True\): no fastopt method"),
         (lambda p: torch.optim.LBFGS(p), r"torch.optim.LBFGS has no fastopt equal; fastopt ports ASGD"),
         (lambda p: torch.optim.SGD([{"params": p[:2]}, {"params": p[2:], "weight_decay": 0.1}], lr=0.1),
          r"parameter groups have different settings"),

@@ -23,7 +23,7 @@ from ..engine.jit import one_signature
 from ..engine.shuffle import gaussian, new_state
 from ..engine.status import DIVERGED, MAX_EPOCHS, all_finite
 from ..functions import GRADIENT_TYPE, VALUE_TYPE, TestFunction, get_function
-from ..methods import NON_NEGATIVE, HyperValue, get_method, kernel_rule, state_width
+from ..methods import NON_NEGATIVE, HyperValue, fresh_state, get_method, kernel_rule, state_width
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from ..methods.rule import RULE_TYPE, Rule
 from ..schedules import Schedule, kernel_schedule
@@ -289,7 +289,7 @@ def run(task: Task) -> MinimizeResult:
     f, n, steps = task.function, task.function.dim, task.steps
     x = task.x0.copy()
     rows = len(task.method.state_names)
-    state = np.zeros((rows, state_width(n)))
+    state = fresh_state(task.method, task.hyperparameters, state_width(n))
     schedule = kernel_schedule(task.schedule, task.method, float(task.hp[0]))
     rng_state = task.rng_state()
     values = np.full(steps + 1, np.nan)

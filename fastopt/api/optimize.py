@@ -11,7 +11,7 @@ from ..engine.chunks import epoch_chunks
 from ..engine.kernels import fit_kernel
 from ..engine.linear import NO_MOMENTS, moments_for
 from ..engine.status import LINEAR_SQUARED, MAX_EPOCHS, STATUSES
-from ..methods import Rule, kernel_rule, state_width
+from ..methods import Rule, fresh_state, kernel_rule, state_width
 from ..models.objective import BUILT_IN, Objective
 from ..schedules import Schedule, kernel_schedule
 from .result import FitResult, finish
@@ -274,5 +274,5 @@ def _grown(array: np.ndarray, rows: int) -> np.ndarray:
 
 
 def new_state(problem: Problem) -> np.ndarray:
-    """The rule's zero state, ``(rows, state_width(p))`` (see :func:`fastopt.methods.state_width`)."""
-    return np.zeros((len(problem.method.state_names), state_width(problem.init.shape[0])))
+    """The rule's fresh state, ``(rows, state_width(p))`` (see :func:`fastopt.methods.fresh_state`)."""
+    return fresh_state(problem.method, problem.hyperparameters, state_width(problem.init.shape[0]))

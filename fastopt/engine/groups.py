@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..api.validation import Problem
-from ..methods import kernel_rule, state_width
+from ..methods import fresh_state, kernel_rule, state_width
 from ..methods.rule import NO_RULE
 from ..models.objective import BUILT_IN, Objective
 from ..schedules import kernel_schedule
@@ -99,6 +99,9 @@ def run_task(
     params = stacked([q.init for q in problems])
     state_rows = max(1, max(len(q.method.state_names) for q in problems))
     states = np.zeros((K, state_rows * state_width(int(n_params.max()))))
+    for k, q in enumerate(problems):  # configuration k's state: its first rows of width state_width(p_k)
+        fresh = fresh_state(q.method, q.hyperparameters, state_width(len(q.init)))
+        states[k, : fresh.size] = fresh.ravel()
     gradient, loss = (first.model.gradient, first.model.loss) if isinstance(first.model, Objective) else BUILT_IN
     epochs = np.array([q.epochs for q in problems], dtype=np.int64)
     epochs_run = np.zeros(K, dtype=np.int64)

@@ -69,6 +69,7 @@ __all__ = [
     "reference",
     "torch_optimizer",
     "resume_state",
+    "fresh_state",
     "TORCH_OPTIMIZERS",
     "Rule",
     "kernel_rule",
@@ -214,6 +215,17 @@ def reference(method: Method) -> Reference:
     if method.code < LOOKAHEAD_OFFSET:
         return own
     return Reference(functools.partial(lookahead.reference, own.step), own.begin_epoch, own.end_epoch)
+
+
+def fresh_state(method: Method, hyperparameters: Mapping[str, Any], width: int) -> np.ndarray:
+    """A fresh run's state of ``method``, ``width`` columns: zeros, then its file's ``start_state`` if it has one
+    (Adagrad's sum starts at ``initial_accumulator_value``)."""
+    state = np.zeros((len(method.state_names), width))
+    if method.rule is None:
+        module = _FILES[_base(method).name]
+        if hasattr(module, "start_state"):
+            module.start_state(state, dict(hyperparameters))
+    return state
 
 
 def resume_state(method: Method, state: np.ndarray, hyperparameters: Mapping[str, Any], t: int) -> None:

@@ -45,7 +45,7 @@ __all__ = ["LOOKAHEAD", "N_HYPERPARAMETERS", "update", "apply_rule", "begin_epoc
 
 LOOKAHEAD = lookahead.OFFSET
 #: Numbers in ``hp`` of each rule, by code: Lookahead's k and alpha follow them.
-N_HYPERPARAMETERS = np.array([5, 4, 6, 7, 4, 3, 6, 5, 7, 6, 4, 6, 4, 5, 8, 6, 8, 6], dtype=np.int64)
+N_HYPERPARAMETERS = np.array([5, 4, 6, 7, 4, 5, 6, 5, 7, 6, 4, 6, 4, 5, 8, 6, 8, 6], dtype=np.int64)
 #: Rules that keep beta1**t as a running product in ``state[2, 0]``.
 BETA1_POWER_RULES = (3, 6, 7, 9, 14, 17)
 
