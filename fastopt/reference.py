@@ -81,6 +81,8 @@ def run_problem(problem: Problem) -> FitResult:
             rule.begin_epoch(params, state, hyper, t)
             for start in range(0, n, problem.batch_size):
                 grad = batch_gradient(problem, params, index[start : start + problem.batch_size])
+                if problem.maximize:
+                    grad = -grad
                 lr = rates.at(epoch, t, hyper)
                 t += 1
                 rule.step(params, grad, state, lr, hyper, t)

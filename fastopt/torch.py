@@ -313,13 +313,14 @@ def method_of(optimizer: Any) -> tuple[str, dict[str, Any]]:
 
     ``fit(x, y, method, **hyperparameters)`` then runs torch's algorithm with
     torch's settings, its defaults included (``clip_value=None``: torch never
-    clips). Every setting of the optimizer's parameter group is checked: the
-    torch optimizer fastopt's method builds must have the very same settings,
-    so a port cannot silently change the algorithm.
+    clips), and ``maximize=True`` among them when the optimizer maximizes.
+    Every setting of the optimizer's parameter group is checked: the torch
+    optimizer fastopt's method builds must have the very same settings, so a
+    port cannot silently change the algorithm.
 
     Raises ``ValueError`` naming the settings no fastopt method reproduces
-    (``maximize=True``, Adagrad's ``lr_decay``, ...), or when the parameter
-    groups differ in their settings.
+    (Adam's ``decoupled_weight_decay``, ...), or when the parameter groups
+    differ in their settings.
     """
     if not is_optimizer(optimizer):
         raise TypeError(f"optimizer must be a torch.optim optimizer, got {type(optimizer).__name__}")
@@ -330,6 +331,7 @@ def method_of(optimizer: Any) -> tuple[str, dict[str, Any]]:
         raise ValueError("the optimizer's parameter groups have different settings; fastopt applies one setting "
                          "to every parameter")  # fmt: skip
     given = groups[0]
+    maximize = bool(given.pop("maximize", False))  # fit's option, for every method
     kind = type(optimizer).__name__
     candidates = [row for row in methods.REGISTRY if row.peer is not None and row.peer.split("(")[0] == kind]
     if not candidates:
@@ -344,9 +346,10 @@ def method_of(optimizer: Any) -> tuple[str, dict[str, Any]]:
             hyperparameters[name] = bool(value) if isinstance(hyperparameters[name], bool) else value
         dummy = [torch.zeros(2, dtype=torch.float64, requires_grad=True)]
         built = _group_settings(methods.torch_optimizer(row.name, torch, dummy, hyperparameters).param_groups[0])
+        built.pop("maximize", None)
         wrong = {k: v for k, v in given.items() if built.get(k) != v}
         if not wrong:
-            return row.name, hyperparameters
+            return row.name, {**hyperparameters, **({"maximize": True} if maximize else {})}
         differences.append((len(wrong), row.name, wrong))
     _, closest, wrong = min(differences)
     settings = ", ".join(f"{k}={v!r}" for k, v in wrong.items())

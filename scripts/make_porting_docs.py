@@ -51,7 +51,8 @@ def torch_facts() -> dict[str, Any]:
         arguments = {name: list(where) for name, where in fastopt_torch.torch_arguments(row.name).items()}
         mapped = {key for key, _ in arguments.values()}
         group = _torch_optimizer(torch, row).param_groups[0]
-        fixed = {k: _plain(v) for k, v in group.items() if k not in mapped and k not in (*IMPLEMENTATION, "params")}
+        skipped = (*IMPLEMENTATION, "params", "maximize")  # maximize is fit's own option
+        fixed = {k: _plain(v) for k, v in group.items() if k not in mapped and k not in skipped}
         facts[row.name] = dict(torch_class=kind, arguments=arguments, torch_defaults=defaults, fixed=fixed)
     return facts
 
@@ -91,8 +92,9 @@ def render(facts: dict[str, Any]) -> str:
         "runs to 1e-9 (`tests/test_torch_golden.py`). `fastopt.torch.method_of(optimizer)` reads a torch",
         "optimizer and returns that method and its hyperparameters, torch's defaults included, after checking",
         "that the torch optimizer fastopt's method stands for has every setting of yours; a setting no fastopt",
-        "method has (`maximize=True`, Adam's `decoupled_weight_decay`, parameter groups that differ) is refused,",
-        "naming it, so a port cannot silently change the algorithm.",
+        "method has (Adam's `decoupled_weight_decay`, parameter groups that differ) is refused, naming it, so a",
+        "port cannot silently change the algorithm. torch's `maximize=True` is `fit(..., maximize=True)`, for",
+        "every method: each minibatch gradient is negated before the method's step, as torch does.",
         "",
         "## Train the tutorial's network with fastopt, hand it back to torch",
         "",

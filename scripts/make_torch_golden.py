@@ -146,8 +146,9 @@ def all_hyperparameters(name, method, given):
     return {**defaults, **given}
 
 
-def case(name, method, *, seed, n, d, batch_size, epochs, learning_rate, schedule=None, y_scale=1.0, **hyperparameters):
-    """One golden case: the problem, the method and all its settings."""
+def case(name, method, *, seed, n, d, batch_size, epochs, learning_rate, schedule=None, y_scale=1.0, maximize=False,
+         **hyperparameters):  # fmt: skip
+    """One golden case: the problem, the method and all its settings (``maximize``: torch's, fit's)."""
     hyperparameters = all_hyperparameters(name, method, hyperparameters)
     if method == "momentum" and schedule is not None:
         raise ValueError(f"{name}: fastopt's momentum equals torch's only at a constant learning rate")
@@ -163,6 +164,7 @@ def case(name, method, *, seed, n, d, batch_size, epochs, learning_rate, schedul
         hyperparameters=hyperparameters,
         schedule=schedule,
         y_scale=y_scale,
+        **({"maximize": True} if maximize else {}),
     )
 
 
@@ -362,6 +364,16 @@ CASES = [
         learning_rate=0.1,
         schedule=STEP,
     ),
+    case("sgd-maximize-momentum-clip-d2-n16-b4", "sgd", seed=199, n=16, d=2, batch_size=4, epochs=5,
+         learning_rate=0.01, maximize=True, momentum=0.9, clip_value=1.0),  # fmt: skip
+    case("adam-maximize-wd-d3-n15-b4-short", "adam", seed=200, n=15, d=3, batch_size=4, epochs=6,
+         learning_rate=0.01, maximize=True, weight_decay=0.1),  # fmt: skip
+    case("rmsprop-maximize-centered-d2-n12-b3", "rmsprop", seed=201, n=12, d=2, batch_size=3, epochs=5,
+         learning_rate=0.01, maximize=True, centered=True),  # fmt: skip
+    case("adagrad-maximize-step-d2-n14-b4-short", "adagrad", seed=202, n=14, d=2, batch_size=4, epochs=6,
+         learning_rate=0.05, maximize=True, schedule=STEP),  # fmt: skip
+    case("nadam-maximize-d1-n16-b4", "nadam", seed=203, n=16, d=1, batch_size=4, epochs=5, learning_rate=0.01,
+         maximize=True),  # fmt: skip
     case("adagrad-lrdecay-d2-n17-b4-short", "adagrad", seed=196, n=17, d=2, batch_size=4, epochs=8, learning_rate=0.2,
          lr_decay=0.05),  # fmt: skip
     case("adagrad-init-d3-n16-b4", "adagrad", seed=197, n=16, d=3, batch_size=4, epochs=8, learning_rate=0.1,
@@ -641,7 +653,7 @@ def make_problem(seed: int, n: int, d: int, y_scale: float):
     return x, y, init
 
 
-def make_optimizer(method: str, params, learning_rate: float, hp: dict):
+def make_optimizer(method: str, params, learning_rate: float, hp: dict, maximize: bool = False):
     if method == "rprop":
         return torch.optim.Rprop(params, lr=learning_rate, etas=tuple(hp["etas"]), step_sizes=tuple(hp["step_sizes"]),
                                  foreach=False)  # fmt: skip
@@ -675,7 +687,7 @@ def make_optimizer(method: str, params, learning_rate: float, hp: dict):
         if method == "sgd_schedule_free":
             return schedulefree.SGDScheduleFree(params, momentum=hp["momentum"], **shared)
         return schedulefree.AdamWScheduleFree(params, betas=(hp["beta1"], hp["beta2"]), eps=hp["epsilon"], **shared)
-    common = dict(lr=learning_rate, weight_decay=hp["weight_decay"], foreach=False)
+    common = dict(lr=learning_rate, weight_decay=hp["weight_decay"], foreach=False, maximize=maximize)
     if method == "asgd":
         return torch.optim.ASGD(params, lambd=hp["lambd"], alpha=hp["alpha"], t0=hp["t0"], **common)
     if method == "sgd":
@@ -761,7 +773,7 @@ def run_torch(spec: dict, x_np, y_np, init_np, *, amsgrad_override=None) -> dict
     d = spec["d"]
     w = torch.tensor(init_np[:d], dtype=torch.float64, requires_grad=True)
     b = torch.tensor(init_np[d:], dtype=torch.float64, requires_grad=True)
-    optimizer = make_optimizer(spec["method"], [w, b], spec["learning_rate"], hp)
+    optimizer = make_optimizer(spec["method"], [w, b], spec["learning_rate"], hp, spec.get("maximize", False))
     scheduler = make_scheduler(optimizer, spec["schedule"], spec["learning_rate"])
     per_step, plateau = stepping(spec["schedule"])
     schedule_free = spec["method"] in SCHEDULE_FREE
@@ -807,7 +819,10 @@ def check(spec: dict, init, record: dict, x, y) -> None:
     moved = np.max(np.abs(path[-1] - init))
     if moved < 0.05:
         raise AssertionError(f"{name}: parameters barely move ({moved:.3g})")
-    if not record["loss_history"][-1] < record["initial_loss"]:
+    if spec.get("maximize"):
+        if not record["loss_history"][-1] > record["initial_loss"]:
+            raise AssertionError(f"{name}: maximize=True, but the loss does not increase")
+    elif not record["loss_history"][-1] < record["initial_loss"]:
         raise AssertionError(f"{name}: loss does not decrease")
     if spec["hyperparameters"].get("clip_value") is not None and record["n_clipped"] == 0:
         raise AssertionError(f"{name}: clipping never happens")
@@ -835,6 +850,7 @@ def build() -> dict:
         record = run_torch(spec, x, y, init)
         check(spec, init, record, x, y)
         entry = {k: spec[k] for k in ("name", "method", "seed", "n", "d", "batch_size", "epochs", "learning_rate")}
+        entry.update({"maximize": True} if spec.get("maximize") else {})
         entry.update(
             hyperparameters=spec["hyperparameters"],
             schedule=spec["schedule"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 
+import numba
 import numpy as np
 import pytest
 
@@ -246,3 +247,35 @@ def test_progress_chunks_give_the_same_result(stopping_threshold, learning_rate,
     np.testing.assert_array_equal(chunked.params, whole.params)
     np.testing.assert_array_equal(chunked.loss_history, whole.loss_history)
     np.testing.assert_array_equal(chunked.path, whole.path)
+
+
+@numba.njit(error_model="numpy")
+def _concave_gradient(params, X, y, rows, grad):
+    for i in range(params.shape[0]):
+        grad[i] = -2.0 * (params[i] - 1.0)  # of the reward -(p - 1)^2, largest at p = 1
+    return 0.0
+
+
+@numba.njit(error_model="numpy")
+def _concave_reward(params, X, y):
+    return -float(np.sum((params - 1.0) ** 2))
+
+
+def test_maximize_ascends_every_model_and_says_so():
+    reward = fastopt.Objective(_concave_gradient, _concave_reward, n_params=3, init=[0.0, 2.0, -1.0])
+    up = fastopt.fit(np.zeros((8, 1)), np.zeros(8), "adam", objective=reward, maximize=True, learning_rate=0.1,
+                     epochs=300, stopping_threshold=None)  # fmt: skip
+    np.testing.assert_allclose(up.params, 1.0, atol=1e-3)
+    assert up.loss_history[-1] > up.loss_history[0]
+    X, y = np.random.default_rng(0).normal(size=(40, 2)), np.zeros(40)
+    for model in ("linear", fastopt.MLP((4,))):
+        down = fastopt.fit(X, y, "sgd", model=model, epochs=3, seed=0, learning_rate=0.01, clip_value=None)
+        ascent = fastopt.fit(X, y, "sgd", model=model, epochs=3, seed=0, learning_rate=0.01, clip_value=None,
+                             maximize=True)  # fmt: skip
+        assert ascent.loss_history[-1] > ascent.loss_history[0] and down.loss_history[-1] < down.loss_history[0]
+    with pytest.warns(fastopt.ConvergenceWarning, match=r"still rising \(maximize=True\)"):
+        fastopt.fit(X, y, "sgd", epochs=3, seed=0, learning_rate=0.01, maximize=True)
+    with pytest.raises(TypeError, match=r"maximize must be True or False, got str"):
+        fastopt.fit(X, y, "sgd", maximize="yes")
+    table = fastopt.sweep(X, y, {"method": ["sgd"], "maximize": [False, True]}, epochs=3, progress=False)
+    assert table.maximize.tolist() == [False, True] and table.train_mse[1] > table.train_mse[0]

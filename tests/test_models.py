@@ -117,7 +117,7 @@ def test_gradients_match_finite_differences(model, loss):
     X.flags.writeable = False
     code = get_loss(loss).code
     arch = architecture(_model(model), 3, 3 if loss == "cross_entropy" else 1)
-    spec = np.array([1, code, arch.activation_code, *arch.sizes], dtype=np.int64)
+    spec = np.array([1, code, arch.activation_code, 0, *arch.sizes], dtype=np.int64)
     params = arch.init(np.random.default_rng(0)) + 0.1
     index = np.arange(9, dtype=np.uint32)
     work = np.empty(work_size(spec, 9))

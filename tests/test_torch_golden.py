@@ -69,6 +69,7 @@ def run(fit, case):
         shuffle=False,
         record_path=True,
         schedule=build_schedule(case["schedule"]),
+        maximize=case.get("maximize", False),
         **case["hyperparameters"],
     )
 

@@ -177,6 +177,8 @@ PORTED = [
     (torch.optim.NAdam, dict(lr=0.01, decoupled_weight_decay=True, weight_decay=0.1), "nadam"),
     (torch.optim.Rprop, dict(lr=0.01, etas=(0.4, 1.3)), "rprop"),
     (torch.optim.ASGD, dict(lr=0.01, t0=5), "asgd"),
+    (torch.optim.Adam, dict(lr=0.01, maximize=True, weight_decay=0.1), "adam"),
+    (torch.optim.SGD, dict(lr=0.01, momentum=0.5, maximize=True), "sgd"),
 ]
 
 
@@ -216,7 +218,6 @@ def _compare_ported(data, kind, options, method):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda p: torch.optim.Adam(p, maximize=True), r"torch.optim.Adam\(maximize=True\): no fastopt method"),
         (lambda p: torch.optim.Adam(p, decoupled_weight_decay=True),
          r"Adam\(decoupled_weight_decay=True\): no fastopt method"),
         (lambda p: torch.optim.LBFGS(p), r"torch.optim.LBFGS has no fastopt equal; fastopt ports ASGD"),

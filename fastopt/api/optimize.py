@@ -40,6 +40,7 @@ def fit(
     n_classes: int | None = None,
     standardize: bool = False,
     optimizer_state: Any = None,
+    maximize: bool = False,
     **hyperparameters: float | bool | None,
 ) -> FitResult:
     """Fit a model to ``y`` by minibatch gradient descent: by default ``f(X) = X @ w + b`` on the MSE.
@@ -123,6 +124,13 @@ def fit(
         the same order (``shuffle=False``, or full batches) continues an
         unbroken one bit for bit. Methods whose state holds the run's history
         (schedule-free, ASGD, NAdam, RAdam, ...) resume only from step 0.
+    maximize : bool, default False
+        Ascend the loss instead: every minibatch gradient is negated before
+        the method's rule (weight decay still pulls toward 0), as
+        ``torch.optim``'s ``maximize=True``. For an :class:`Objective` whose
+        loss is a quantity to maximize (a log-likelihood, a reward); with
+        the built-in losses a run simply diverges. ``loss_history`` is the
+        loss itself, and the stopping rule reads it unchanged.
     **hyperparameters
         The method's other hyperparameters (each method's list and defaults
         are in ``fastopt.methods.get_method(name).defaults``):
@@ -188,6 +196,7 @@ def fit(
         n_classes=n_classes,
         standardize=standardize,
         optimizer_state=optimizer_state,
+        maximize=maximize,
     )
     return run_problem(problem)
 

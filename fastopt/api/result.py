@@ -284,9 +284,11 @@ def finish(
     are mapped back to the data's units.
     """
     losses = loss_history[:epochs_run]
-    if status == MAX_EPOCHS and problem.threshold > 0 and epochs_run >= 2 and losses[-1] < losses[-2]:
+    improving = epochs_run >= 2 and (losses[-1] > losses[-2] if problem.maximize else losses[-1] < losses[-2])
+    if status == MAX_EPOCHS and problem.threshold > 0 and improving:
         warnings.warn(
-            f"{problem.method.name} used all {epochs_run} epochs while the training loss was still falling "
+            f"{problem.method.name} used all {epochs_run} epochs while the training loss was still "
+            f"{'rising (maximize=True)' if problem.maximize else 'falling'} "
             f"({losses[-2]:.6g} -> {losses[-1]:.6g}); raise epochs or the learning rate, or check standardize=True",
             ConvergenceWarning,
             stacklevel=caller_stacklevel(),

@@ -52,6 +52,7 @@ RUN_KEYS = (
     "shuffle",
     "model",
     "loss",
+    "maximize",
 )
 _HYPERPARAMETERS = sorted({h.name for m in REGISTRY for h in m.hyperparameters} - set(RUN_KEYS))
 
@@ -314,7 +315,13 @@ def sweep(
 
     problems, settings = [], []
     for i, config in enumerate(configurations):
-        full: dict[str, Any] = {"learning_rate": None, "seed": 0, "schedule": None, "model": "linear"}
+        full: dict[str, Any] = {
+            "learning_rate": None,
+            "seed": 0,
+            "schedule": None,
+            "model": "linear",
+            "maximize": False,
+        }
         full["loss"] = "squared_error"
         full.update({**defaults, **config})
         run = {k: full.pop(k) for k in RUN_KEYS}
@@ -339,6 +346,7 @@ def sweep(
                 stopping_threshold=problem.threshold,
                 schedule=None if problem.schedule is None else repr(problem.schedule),
                 shuffle=problem.shuffle,
+                maximize=problem.maximize,
                 model="objective" if isinstance(problem.model, Objective) else problem.model.name,
                 loss="objective" if isinstance(problem.model, Objective) else problem.loss.name,
                 **problem.hyperparameters,
@@ -376,6 +384,7 @@ def sweep(
         rows.append(row)
     table = pd.DataFrame(rows)
     order = ["method", "learning_rate", "batch_size", "epochs", "seed", "stopping_threshold", "schedule", "shuffle"]
+    order += ["maximize"] if table["maximize"].any() else []  # a column only when some configuration ascends
     hyperparameters = _hyperparameters_of([q.method.rule for q in problems])
     order += ["model", "loss"] + [h for h in hyperparameters if h in table.columns]
     order += ["epochs_run", "n_steps", "status", train_column] + ([test_column] if x_test is not None else [])

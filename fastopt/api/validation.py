@@ -77,6 +77,7 @@ class Problem:
     scaling: Scaling | None = None  # standardize=True: X, y and init above are standardized
     start_state: np.ndarray | None = None  # optimizer_state: the rule's state to resume from (else zeros)
     start_step: int = 0  # updates made before this run (optimizer_state's "step")
+    maximize: bool = False  # ascend the loss: every minibatch gradient negated before the rule (spec[MAXIMIZE])
 
 
 def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
@@ -254,6 +255,7 @@ def prepare(
     n_classes: Any = None,
     standardize: Any = False,
     optimizer_state: Any = None,
+    maximize: Any = False,
     data_checked: bool = False,
 ) -> Problem:
     """Validate the arguments of ``fit`` and resolve defaults and seeds.
@@ -284,7 +286,8 @@ def prepare(
     record_path = check_flag("record_path", record_path)
     seed = seed_value(seed)
     init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
-    resolved, loss_row, spec, n_classes = _model(model, loss, objective, n_classes, X, Y)
+    maximize = check_flag("maximize", maximize)
+    resolved, loss_row, spec, n_classes = _model(model, loss, objective, n_classes, X, Y, maximize)
     if module_sizes is not None and isinstance(resolved, Architecture) and module_sizes != resolved.sizes:
         raise ValueError(
             f"model: the module's layer sizes are {module_sizes}, but {X.shape[1]} feature(s) and "
@@ -342,6 +345,7 @@ def prepare(
         scaling=scaling,
         start_state=start_state,
         start_step=start_step,
+        maximize=maximize,
     )
 
 
@@ -374,7 +378,7 @@ def warn_if_unscaled(X: np.ndarray, y: np.ndarray | None, names: list[str], targ
 
 
 def _model(
-    model: Any, loss: Any, objective: Any, n_classes: Any, X: np.ndarray, y: np.ndarray
+    model: Any, loss: Any, objective: Any, n_classes: Any, X: np.ndarray, y: np.ndarray, maximize: bool = False
 ) -> tuple[Architecture | Objective, Loss, np.ndarray, int]:
     """Resolve ``model``, ``loss`` and ``objective``: ``(model, loss row, kernel spec, classes)``."""
     if objective is not None:
@@ -384,12 +388,12 @@ def _model(
             raise ValueError("objective= replaces model= and loss=; pass one or the other")
         if n_classes is not None:
             raise ValueError("n_classes is for the built-in classification losses, not objective=")
-        return objective, get_loss("squared_error"), np.array([OBJECTIVE, 0, 0, 1, 1], dtype=np.int64), 1
+        return objective, get_loss("squared_error"), np.array([OBJECTIVE, 0, 0, maximize, 1, 1], dtype=np.int64), 1
     loss_row = get_loss(loss)
     classes = check_targets(loss_row, y, n_classes)
     arch = architecture(model, X.shape[1], loss_row.n_outputs(classes))
     kind = LINEAR_SQUARED if arch.is_linear and loss_row.code == SQUARED_ERROR else NETWORK
-    spec = np.array([kind, loss_row.code, arch.activation_code, *arch.sizes], dtype=np.int64)
+    spec = np.array([kind, loss_row.code, arch.activation_code, maximize, *arch.sizes], dtype=np.int64)
     return arch, loss_row, spec, classes
 
 

@@ -32,7 +32,7 @@ from ..models.objective import GRADIENT_TYPE, LOSS_TYPE, objective_epoch
 from ..schedules import after_epoch
 from .jit import jit, one_signature
 from .linear import linear_epoch
-from .network import network_epoch, work_size
+from .network import gradient_sign, network_epoch, work_size
 from .shuffle import shuffle
 from .status import DIVERGED, LINEAR_SQUARED, MAX_EPOCHS, NETWORK, OBJECTIVE, RUNNING, STALLED, all_finite
 
@@ -108,8 +108,9 @@ def other_epoch(
             t,
         )
     return objective_epoch(
-        X, y, gradient, loss, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, rows, t
-    )
+        X, y, gradient, loss, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, rows, t,
+        gradient_sign(spec),
+    )  # fmt: skip
 
 
 _X = types.Array(types.float64, 2, "C", readonly=True)
@@ -223,8 +224,9 @@ def fit_kernel(
             shuffle(index, rng_state)
         if spec[0] == LINEAR_SQUARED:
             loss_value, t = linear_epoch(
-                X, y, M, M_abs, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, t
-            )
+                X, y, M, M_abs, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, t,
+                gradient_sign(spec),
+            )  # fmt: skip
         else:
             loss_value, t = other_epoch(
                 X, y, spec, gradient, loss, code, user, hp, schedule, epoch, params, state, index, batch_size, grad,
@@ -362,7 +364,7 @@ def sweep_kernel(
                 m, m_abs = (M, M_abs) if use_moments[k] else (no_moments, no_moments)
                 loss_value, t = linear_epoch(
                     X, y, m, m_abs, codes[k], user, hps[k], schedules[k], epoch, own_params, own_state, index,
-                    batch_sizes[k], grad[:p], steps[k],
+                    batch_sizes[k], grad[:p], steps[k], gradient_sign(spec),
                 )  # fmt: skip
             else:
                 loss_value, t = other_epoch(

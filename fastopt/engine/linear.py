@@ -168,16 +168,24 @@ def epoch_loss(X: np.ndarray, y: np.ndarray, params: np.ndarray, M: np.ndarray, 
 
 @jit
 def batch_gradient(
-    X: np.ndarray, y: np.ndarray, index: np.ndarray, start: int, stop: int, params: np.ndarray, grad: np.ndarray
+    X: np.ndarray,
+    y: np.ndarray,
+    index: np.ndarray,
+    start: int,
+    stop: int,
+    params: np.ndarray,
+    grad: np.ndarray,
+    sign: float = 1.0,
 ) -> None:
     """Gradient of the MSE over rows ``index[start:stop]``, written into ``grad``.
 
     ``grad_j = 2/B * sum_i (f(x_i) - y_i) * x_ij`` and ``grad_b = 2/B * sum_i
     (f(x_i) - y_i)``, with B = stop - start rows (the descent direction is
-    ``-grad``; the tutorial's sign error is not repeated).
+    ``-grad``; the tutorial's sign error is not repeated), times ``sign``
+    (-1.0 for a run that maximizes: the gradient negated exactly).
     """
     d = X.shape[1]
-    scale = 2.0 / (stop - start)
+    scale = sign * 2.0 / (stop - start)
     bias = params[d]
     grad_b = 0.0
     for j in range(d):
@@ -198,14 +206,21 @@ def batch_gradient(
 
 @jit
 def batch_gradient_1d(
-    X: np.ndarray, y: np.ndarray, index: np.ndarray, start: int, stop: int, params: np.ndarray, grad: np.ndarray
+    X: np.ndarray,
+    y: np.ndarray,
+    index: np.ndarray,
+    start: int,
+    stop: int,
+    params: np.ndarray,
+    grad: np.ndarray,
+    sign: float = 1.0,
 ) -> None:
     """:func:`batch_gradient` for one feature, with the sums kept in registers.
 
     The general loop keeps ``grad`` in memory; with one feature that
     store-to-load chain makes it about twice as slow.
     """
-    scale = 2.0 / (stop - start)
+    scale = sign * 2.0 / (stop - start)
     w = params[0]
     bias = params[1]
     grad_w = 0.0
@@ -236,6 +251,7 @@ def linear_epoch(
     batch_size: int,
     grad: np.ndarray,
     t: int,
+    sign: float,
 ) -> tuple[float, int]:
     """Epoch ``epoch`` of the linear squared-error model over the rows in ``index`` order; returns ``(loss, t)``.
 
@@ -244,7 +260,8 @@ def linear_epoch(
     of the parameters' size; ``t`` counts updates made before this epoch;
     the loss is the training MSE afterwards. This is the library's hot loop
     (about 150 ns a batch): it takes no model or loss code, the kernels
-    choose it once per epoch. ``user`` is a user's rule (:data:`fastopt.methods.rule.RULE_TYPE`).
+    choose it once per epoch. ``user`` is a user's rule (:data:`fastopt.methods.rule.RULE_TYPE`);
+    ``sign`` multiplies every minibatch gradient (-1.0: the run maximizes).
     """
     n = X.shape[0]
     one_feature = X.shape[1] == 1
@@ -255,9 +272,9 @@ def linear_epoch(
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         if one_feature:
-            batch_gradient_1d(X, y, index, start, stop, params, grad)
+            batch_gradient_1d(X, y, index, start, stop, params, grad, sign)
         else:
-            batch_gradient(X, y, index, start, stop, params, grad)
+            batch_gradient(X, y, index, start, stop, params, grad, sign)
         if per_step:
             lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1

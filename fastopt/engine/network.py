@@ -2,12 +2,14 @@
 
 A model reaches the kernels as ``spec``, an int64 array::
 
-    spec = [kind, loss_code, activation, n_0, n_1, .., n_L]
+    spec = [kind, loss_code, activation, maximize, n_0, n_1, .., n_L]
 
 with ``kind`` one of :data:`fastopt.engine.status.KINDS`, ``loss_code`` a row of
 :data:`fastopt.models.losses.REGISTRY`, ``activation`` an index into
-:data:`fastopt.models.ACTIVATIONS` and ``n_0 .. n_L`` the layer sizes (input,
-hidden layers, outputs). Parameters are laid out as in
+:data:`fastopt.models.ACTIVATIONS`, ``maximize`` 1 when the run ascends the loss
+(``fit(maximize=True)``: every minibatch gradient is negated before the rule,
+as torch.optim's ``maximize=True`` does; else 0) and ``n_0 .. n_L`` the layer
+sizes (input, hidden layers, outputs). Parameters are laid out as in
 :mod:`fastopt.models` (per layer: weight ``(out, in)`` row-major, then bias).
 
 Layout of a batch: activations are stored unit by batch (``A[unit, row]``),
@@ -36,10 +38,12 @@ from ..models.losses import row_loss
 from .jit import jit
 from .vector import NO_FLOOR, RELU_FLOOR, row_combination
 
-__all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER"]
+__all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER", "MAXIMIZE", "gradient_sign"]
 
-#: ``spec[0:3]`` are kind, loss code and activation; the layer sizes follow.
-SPEC_HEADER = 3
+#: ``spec[0:4]`` are kind, loss code, activation and maximize; the layer sizes follow.
+SPEC_HEADER = 4
+#: Where ``spec`` says whether the run maximizes.
+MAXIMIZE = 3
 
 
 @jit
@@ -150,7 +154,7 @@ def _batch_gradient(
     n_out = spec[spec.shape[0] - 1]
     Z = _view(work, layer_offset, n_out, B)
     dZ = _view(work, delta, B, n_out).T  # row_loss writes dZ[unit, row]: batch by unit in memory
-    scale = 1.0 / B
+    scale = gradient_sign(spec) / B  # maximize: every delta, and so the gradient, negated exactly
     total = 0.0
     for b in range(B):
         total += row_loss(spec[1], Z, dZ, b, y[index[start + b]], scale)
@@ -211,6 +215,12 @@ def network_loss(X: np.ndarray, y: np.ndarray, spec: np.ndarray, params: np.ndar
         for b in range(B):
             total += row_loss(spec[1], Z, dZ, b, y[start + b], 0.0)
     return total / n
+
+
+@jit
+def gradient_sign(spec: np.ndarray) -> float:
+    """-1.0 for a run that maximizes (``spec[MAXIMIZE]``), else 1.0: the factor of every minibatch gradient."""
+    return -1.0 if spec[MAXIMIZE] != 0 else 1.0
 
 
 @jit

@@ -188,9 +188,10 @@ def objective_epoch(
     grad: np.ndarray,
     rows: np.ndarray,
     t: int,
+    sign: float,
 ) -> tuple[float, int]:
     """Epoch ``epoch``: one pass over the rows in ``index`` order with a user's ``gradient``; returns
-    ``(loss(params), t)``."""
+    ``(loss(params), t)``. ``sign`` multiplies every minibatch gradient (-1.0: the run maximizes)."""
     n = X.shape[0]
     per_step = schedule[0] != 0.0
     begin_epoch(code, user, params, state, hp, t)
@@ -202,6 +203,9 @@ def objective_epoch(
             batch[k] = index[start + k]
         grad[:] = 0.0  # a gradient that leaves entries unwritten still gives a function of its inputs
         gradient(params, X, y, batch, grad)
+        if sign < 0.0:
+            for i in range(grad.shape[0]):
+                grad[i] = -grad[i]
         if per_step:
             lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
