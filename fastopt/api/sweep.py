@@ -24,6 +24,7 @@ import numpy as np
 from ..engine.groups import Task, data_key, make_tasks, moments_by_data, run_task
 from ..engine.linear import mse
 from ..engine.status import LINEAR_SQUARED
+from ..io.progress import progress_bar
 from ..methods import REGISTRY, get_method
 from ..methods.rule import is_rule
 from ..models.architectures import Architecture
@@ -423,8 +424,5 @@ def _run_in_threads(tasks: list[Task], keep_history: bool, n_jobs: int, bar: Any
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
-    from tqdm.auto import tqdm
-
-    # delay: nothing appears for sweeps that finish within a second;
-    # disable=None: nothing appears when the output is not a terminal.
-    return tqdm(total=total, unit="fit", desc="sweep", delay=1.0, disable=None if enabled else True)
+    # delay: nothing appears for sweeps that finish within a second.
+    return progress_bar(enabled, total=total, unit="fit", desc="sweep", delay=1.0)

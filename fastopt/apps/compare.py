@@ -27,6 +27,7 @@ from ..api.result import FitResult
 from ..api.validation import Problem, as_features, prepare
 from ..datasets import DIAMONDS_FEATURES, TutorialSplit, tutorial_split
 from ..io.output import OutputError, output_folder
+from ..io.progress import progress_bar
 from ..methods import METHODS, get_method
 from ..models.architectures import MLP, Architecture, mean_squared_error
 from ..models.closed_form import least_squares
@@ -74,10 +75,7 @@ class _Progress:
         self.enabled = enabled
 
     def bar(self, label: str, total: int) -> Any:
-        from tqdm.auto import tqdm
-
-        # disable=None: tqdm turns itself off when the output is not a terminal.
-        return tqdm(total=total, desc=f"{label:<40}", unit="epoch", leave=False, disable=None if self.enabled else True)
+        return progress_bar(self.enabled, total=total, desc=f"{label:<40}", unit="epoch", leave=False)
 
 
 def _updater(bar: Any) -> Callable[[int], None]:
