@@ -110,6 +110,7 @@ def test_torch_peer_runs_the_same_algorithm(split):
         (dict(methods=[]), "methods must name at least one"),
         (dict(epochs=0), "epochs must be >= 1"),
         (dict(reference_epochs=0), "reference_epochs must be >= 1"),
+        (dict(seeds=0), "seeds must be >= 1"),
     ],
 )
 def test_compare_rejects_bad_arguments(kwargs, pattern):
@@ -288,3 +289,17 @@ def test_compare_out_on_a_full_disk_prints_the_table_and_names_the_file(tmp_path
         f"fastopt compare: error: could not write {tmp_path / 'results.csv'}: No space left on device"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_several_seeds_give_the_test_rmse_its_spread(split, tmp_path):
+    table = compare(["sgd", "momentum"], epochs=60, reference=False, seeds=4, out=tmp_path, split=split)
+    fast = table[table["implementation"] == "fastopt"]
+    assert (fast["seeds"] == 4).all()
+    assert (fast["test_rmse_min"] <= fast["test_rmse_dollars"]).all()
+    assert (fast["test_rmse_dollars"] <= fast["test_rmse_max"]).all() and (fast["test_rmse_min"] < fast["test_rmse_max"]).all()
+    again = fastopt.fit(split.x_train, split.y_train, "momentum", learning_rate=0.1, epochs=60, batch_size=64,
+                        stopping_threshold=0, seed=3)  # the last seed's run, one end of the spread or inside it
+    assert fast["test_rmse_min"].iloc[1] <= split.rmse_dollars(again) <= fast["test_rmse_max"].iloc[1]
+    assert (tmp_path / "comparison.png").read_bytes().startswith(PNG_SIGNATURE)
+    one = compare(["sgd"], epochs=5, reference=False, split=split)
+    assert one["seeds"].iloc[0] == 1 and one["test_rmse_min"].iloc[0] == one["test_rmse_dollars"].iloc[0]

@@ -42,6 +42,9 @@ def add_parser(commands: Any) -> None:
     )
     add_stopping_threshold(command, 0.0, "the tutorial used 1e-6")
     command.add_argument("--seed", type=non_negative_int, default=0, help="seed of every run (default: %(default)s)")
+    command.add_argument(
+        "--seeds", type=positive_int, default=1, help="runs of each method from --seed on: the test RMSE's spread"
+    )
     command.add_argument("--out", metavar="DIR", help="folder for results.csv, results.json and the figures")
     command.add_argument(
         "--reference-epochs",
@@ -70,6 +73,7 @@ def run(args: argparse.Namespace) -> None:
             batch_size=args.batch_size,
             stopping_threshold=args.stopping_threshold,
             seed=args.seed,
+            seeds=args.seeds,
             reference=not args.no_reference,
             reference_epochs=args.reference_epochs,
             peers=args.peers,

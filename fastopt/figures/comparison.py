@@ -77,18 +77,31 @@ def comparison(table: pd.DataFrame) -> Figure:
     ols = table[table["implementation"] == "numpy.linalg.lstsq"]["test_rmse_dollars"]
     baseline = float(ols.iloc[0]) if len(ols) else 0.0
     rmse = fastopt_rows["test_rmse_dollars"].to_numpy(dtype=float)
+    seeds = int(fastopt_rows["seeds"].max()) if "seeds" in fastopt_rows and len(fastopt_rows) else 1
+    low = fastopt_rows.get("test_rmse_min", fastopt_rows["test_rmse_dollars"]).to_numpy(dtype=float) - baseline
+    high = fastopt_rows.get("test_rmse_max", fastopt_rows["test_rmse_dollars"]).to_numpy(dtype=float) - baseline
     bars = fastopt_rows.assign(shown=rmse - baseline)
     sns.barplot(bars, x="label", y="shown", ax=right, color=sns.color_palette()[0])
-    for patch, value in zip(right.patches, rmse, strict=False):
+    best = int(np.nanargmin(high)) if seeds > 1 else -1  # the method whose worst seed is best
+    for i, (patch, value) in enumerate(zip(right.patches, rmse, strict=False)):
+        centre = patch.get_x() + patch.get_width() / 2
         note = money(value) + (f"\n+{100 * (value / baseline - 1):.2f} %" if baseline else "")
-        right.annotate(note, (patch.get_x() + patch.get_width() / 2, patch.get_height()), ha="center", va="bottom",
-                       fontsize=8, xytext=(0, 2), textcoords="offset points")  # fmt: skip
-    right.set_ylim(0, max(float(np.nanmax(bars["shown"])), 1e-12) * 1.3)
+        if seeds > 1:  # the spread over seeds: a bar whose range meets the best one's is no worse than it
+            right.plot([centre, centre], [low[i], high[i]], color="black", linewidth=1.2)
+            if i != best and low[i] <= high[best]:
+                note += "\nwithin the spread\nof the best"
+        right.annotate(note, (centre, max(patch.get_height(), high[i])), ha="center", va="bottom", fontsize=8,
+                       xytext=(0, 2), textcoords="offset points")  # fmt: skip
+    right.set_ylim(0, max(float(np.nanmax(np.maximum(bars["shown"], high))), 1e-12) * 1.45)
+    if seeds == 1:
+        spread = "one run per method: a difference this small may be its last epoch's noise (--seeds N)"
+    else:
+        spread = f"bars: the first seed's run; lines: min to max over {seeds} seeds"
     if baseline:
         right.set(ylabel=f"test RMSE above least squares ({units})" if units else "test RMSE above least squares",
-                  title=f"Test RMSE (fastopt), above closed-form OLS's {money(baseline)}")  # fmt: skip
+                  title=f"Test RMSE (fastopt), above closed-form OLS's {money(baseline)}\n{spread}")  # fmt: skip
     else:
-        right.set(ylabel=f"test RMSE ({units})" if units else "test RMSE", title="Test RMSE (fastopt)")
+        right.set(ylabel=f"test RMSE ({units})" if units else "test RMSE", title=f"Test RMSE (fastopt)\n{spread}")
     right.set(xlabel="")
     right.tick_params(axis="x", rotation=15)
     figure.tight_layout()
