@@ -70,6 +70,7 @@ def run_problem(problem: Problem) -> FitResult:
     rng_state = problem.rng_state.copy()
     index = np.arange(n, dtype=np.uint32)  # the kernel's type, so the shuffle compiles once
     losses, path = [], []
+    steps, every = problem.path_unit == "steps", problem.record_every
     status = MAX_EPOCHS
     previous = np.inf
     t = problem.start_step
@@ -86,11 +87,14 @@ def run_problem(problem: Problem) -> FitResult:
                 lr = rates.at(epoch, t, hyper)
                 t += 1
                 rule.step(params, grad, state, lr, hyper, t)
+                if steps and (t - problem.start_step) % every == 0:
+                    path.append(params.copy())
             rule.end_epoch(params, state, hyper, t)
             loss = mean_loss(problem, params, problem.X, problem.y)
             after_epoch(rates.schedule, loss)
             losses.append(loss)
-            path.append(params.copy())
+            if not steps and (epoch + 1) % every == 0:
+                path.append(params.copy())
             if not (np.isfinite(loss) and np.isfinite(params).all()):
                 status = DIVERGED
                 break
@@ -99,7 +103,7 @@ def run_problem(problem: Problem) -> FitResult:
                 break
             previous = loss
     epochs_run = len(losses)
-    path_array = np.array(path).reshape(epochs_run, params.shape[0])
+    path_array = np.array(path).reshape(-1, params.shape[0])
     return finish(problem, params, np.array(losses), epochs_run, t, status, path_array, state)
 
 

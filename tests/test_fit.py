@@ -279,3 +279,48 @@ def test_maximize_ascends_every_model_and_says_so():
         fastopt.fit(X, y, "sgd", maximize="yes")
     table = fastopt.sweep(X, y, {"method": ["sgd"], "maximize": [False, True]}, epochs=3, progress=False)
     assert table.maximize.tolist() == [False, True] and table.train_mse[1] > table.train_mse[0]
+
+
+@numba.njit(error_model="numpy")
+def _plane_gradient(params, X, y, rows, grad):
+    for row in rows:
+        r = X[row, 0] * params[0] + X[row, 1] * params[1] + params[2] - y[row]
+        grad[0] += 2.0 * r * X[row, 0] / len(rows)
+        grad[1] += 2.0 * r * X[row, 1] / len(rows)
+        grad[2] += 2.0 * r / len(rows)
+    return 0.0
+
+
+@numba.njit(error_model="numpy")
+def _plane_loss(params, X, y):
+    return float(np.mean((X[:, 0] * params[0] + X[:, 1] * params[1] + params[2] - y) ** 2))
+
+
+@pytest.mark.parametrize("model", ["linear", "mlp", "objective"])
+def test_a_path_of_every_update_is_the_reference_one_and_holds_the_epochs_path(model):
+    X = np.random.default_rng(3).normal(size=(50, 2))
+    y = X @ [1.0, -2.0] + 0.5
+    kw = dict(epochs=3, batch_size=8, seed=1, learning_rate=0.05)  # 7 updates an epoch, the last short
+    kw.update({"mlp": dict(model=fastopt.MLP((4,))), "objective": dict(
+        objective=fastopt.Objective(_plane_gradient, _plane_loss, n_params=3, init=[0.1, 0.2, 0.3]))}.get(model, {}))
+    steps = fastopt.fit(X, y, "momentum", record_path="steps", **kw)
+    assert steps.path.shape == (21, steps.params.shape[0]) and steps.path_unit == "steps"
+    np.testing.assert_array_equal(steps.path[-1], steps.params)
+    reference = fastopt.reference.fit(X, y, "momentum", record_path="steps", **kw)
+    np.testing.assert_allclose(steps.path, reference.path, rtol=1e-12, atol=1e-14)
+    epochs = fastopt.fit(X, y, "momentum", record_path=True, **kw)
+    np.testing.assert_array_equal(steps.path[6::7], epochs.path)  # an epoch's end is its last update
+    thinned = fastopt.fit(X, y, "momentum", record_path="steps", record_every=4, **kw)
+    np.testing.assert_array_equal(thinned.path, steps.path[3::4])
+    every_other = fastopt.fit(X, y, "momentum", record_path="epochs", record_every=2, **kw)
+    np.testing.assert_array_equal(every_other.path, epochs.path[1::2])
+
+
+def test_a_path_of_every_update_is_in_the_datas_units_and_bad_settings_are_named():
+    x = np.linspace(0, 100, 40)
+    result = fastopt.fit(x, 3 * x + 7, "adam", standardize=True, record_path="steps", epochs=2, batch_size=10, seed=0)
+    np.testing.assert_allclose(result.path[-1], result.params, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"record_path must be True, False, 'epochs' or 'steps'"):
+        fastopt.fit(x, x, "sgd", record_path="updates")
+    with pytest.raises(ValueError, match=r"record_every must be >= 1"):
+        fastopt.fit(x, x, "sgd", record_path="steps", record_every=0)

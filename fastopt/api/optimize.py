@@ -32,7 +32,8 @@ def fit(
     seed: int | None = None,
     init: Any = None,
     shuffle: bool = True,
-    record_path: bool = False,
+    record_path: bool | str = False,
+    record_every: int = 1,
     schedule: Schedule | None = None,
     model: Any = "linear",
     loss: str = "squared_error",
@@ -89,8 +90,13 @@ def fit(
         torch module of the model's layers gives its weights.
     shuffle : bool, default True
         False keeps the rows in the given order every epoch.
-    record_path : bool, default False
-        Keep the parameters after every epoch in ``result.path``.
+    record_path : bool or {"epochs", "steps"}, default False
+        Keep the parameters in ``result.path``: after every epoch (True or
+        ``"epochs"``), or after every update (``"steps"``: the dynamics within
+        the epochs, momentum's overshoot, Adam's first steps).
+    record_every : int >= 1, default 1
+        Keep one row every this many epochs (or updates): ``result.path``
+        row ``i`` is the point after epoch (or update) ``(i + 1) * record_every``.
     schedule : Schedule, optional
         Learning rate per epoch (or, with ``per="step"``, per update): any
         constructor of :mod:`fastopt.schedules` (``step``, ``cosine``,
@@ -188,6 +194,7 @@ def fit(
         init=init,
         shuffle=shuffle,
         record_path=record_path,
+        record_every=record_every,
         schedule=schedule,
         hyperparameters=hyperparameters,
         model=model,
@@ -248,7 +255,7 @@ class Run:
             return STATUSES[self.status]
         self.loss_history = _grown(self.loss_history, stop)
         if problem.record_path:
-            self.path = _grown(self.path, stop)
+            self.path = _grown(self.path, path_rows(problem, stop))
         linear = problem.spec[0] == LINEAR_SQUARED
         M, M_abs = moments_for(X, y, [epochs]) if linear else (NO_MOMENTS, NO_MOMENTS)
         model = problem.model
@@ -258,6 +265,7 @@ class Run:
                 X, y, problem.spec, gradient, loss, M, M_abs, problem.method.code, kernel_rule(problem.method),
                 problem.hp, self.schedule, params, self.state, self.index, self.rng_state, problem.batch_size,
                 problem.threshold, problem.shuffle, self.loss_history, self.path, start, chunk_stop, self.n_steps,
+                problem.record_every, problem.path_unit == "steps", problem.start_step,
             )  # fmt: skip
             if progress is not None:
                 progress(self.epochs_done)
@@ -280,6 +288,13 @@ def _grown(array: np.ndarray, rows: int) -> np.ndarray:
     grown = np.empty((max(rows, 2 * array.shape[0]), *array.shape[1:]))
     grown[: array.shape[0]] = array
     return grown
+
+
+def path_rows(problem: Problem, epochs: int) -> int:
+    """Rows a path needs for ``epochs`` epochs of ``problem`` (every update's, or every epoch's, thinned)."""
+    if problem.path_unit == "steps":
+        return epochs * -(-problem.X.shape[0] // problem.batch_size) // problem.record_every
+    return epochs // problem.record_every
 
 
 def new_state(problem: Problem) -> np.ndarray:

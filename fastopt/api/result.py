@@ -82,8 +82,13 @@ class FitResult:
     seed : int
         The seed that reproduces this run (drawn from fresh entropy when
         ``fit`` was called with ``seed=None``).
-    path : ndarray of float64, shape (epochs_run, d + 1), or None
-        Parameters after each epoch, when ``record_path=True``.
+    path : ndarray of float64, shape (rows, n_params), or None
+        Parameters after each epoch (``record_path=True``; ``epochs_run`` rows)
+        or after each update (``record_path="steps"``), every
+        ``record_every``-th kept.
+    path_unit, record_every : str, int
+        What a row of ``path`` follows (``"epochs"`` or ``"steps"``) and how
+        many of those lie between two rows.
     schedule : Schedule or None
         The learning-rate schedule used (None: constant).
     model : Architecture or Objective
@@ -114,6 +119,8 @@ class FitResult:
     loss: str = "squared_error"
     n_classes: int = 1
     scaling: Scaling | None = None
+    path_unit: str = "epochs"
+    record_every: int = 1
     #: The problem ``gradient_norm`` is computed from on first access, then the norm itself (NaN: none).
     _gradient: Problem | float = dataclasses.field(default=math.nan, repr=False)
     #: The rule's final state, (state rows, width) as the kernel keeps it; None where no run made it.
@@ -293,7 +300,8 @@ def finish(
             ConvergenceWarning,
             stacklevel=caller_stacklevel(),
         )
-    init, path_out = problem.init, path[:epochs_run]
+    recorded = (n_steps - problem.start_step if problem.path_unit == "steps" else epochs_run) // problem.record_every
+    init, path_out = problem.init, path[:recorded]
     if problem.scaling is not None:
         assert isinstance(problem.model, Architecture)
         sizes = problem.model.sizes
@@ -324,6 +332,8 @@ def finish(
         loss=problem.loss.name,
         n_classes=problem.n_classes,
         scaling=problem.scaling,
+        path_unit=problem.path_unit,
+        record_every=problem.record_every,
         _gradient=math.nan if status == DIVERGED else problem,
         _state=None if state is None else frozen(state),
     )

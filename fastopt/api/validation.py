@@ -21,16 +21,7 @@ import numpy as np
 
 from ..engine.shuffle import new_state
 from ..engine.status import LINEAR_SQUARED, NETWORK, OBJECTIVE, all_finite
-from ..methods import (
-    METHODS,
-    NON_NEGATIVE,
-    Hyperparameter,
-    HyperValue,
-    Method,
-    get_method,
-    resume_state,
-    state_width,
-)
+from ..methods import METHODS, NON_NEGATIVE, Hyperparameter, HyperValue, Method, get_method, resume_state, state_width
 from ..methods.rule import USER, is_rule
 from ..models.architectures import Architecture, architecture
 from ..models.losses import SQUARED_ERROR, Loss, check_targets, get_loss
@@ -73,10 +64,12 @@ class Problem:
     shuffle: bool
     seed: int  # the seed actually used (entropy drawn when seed=None)
     rng_state: np.ndarray  # uint64[4], fresh for this run
-    record_path: bool
+    record_path: bool  # keep a path at all; path_unit says after what, record_every how often
     scaling: Scaling | None = None  # standardize=True: X, y and init above are standardized
     start_state: np.ndarray | None = None  # optimizer_state: the rule's state to resume from (else zeros)
     start_step: int = 0  # updates made before this run (optimizer_state's "step")
+    path_unit: str = "epochs"  # "epochs" or "steps" (updates): what a path row follows
+    record_every: int = 1  # one path row every this many epochs or updates
     maximize: bool = False  # ascend the loss: every minibatch gradient negated before the rule (spec[MAXIMIZE])
 
 
@@ -213,6 +206,15 @@ def kernel_hyperparameters(resolved: Mapping[str, HyperValue]) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
+def _path_unit(record_path: Any) -> tuple[bool, str]:
+    """``record_path`` as (record at all, after what): False, True or "epochs" (after epochs), "steps" (updates)."""
+    if isinstance(record_path, str) and record_path in ("epochs", "steps"):
+        return True, record_path
+    if isinstance(record_path, (bool, np.bool_)):
+        return bool(record_path), "epochs"
+    raise ValueError(f"record_path must be True, False, 'epochs' or 'steps' (after every update), got {record_path!r}")
+
+
 def _code_of(name: str) -> int:
     """The code of a method named as a hyperparameter (Lookahead's base): a built-in's, or a user rule's."""
     return get_method(name).code if name in METHODS else USER
@@ -247,6 +249,7 @@ def prepare(
     init: Any,
     shuffle: Any,
     record_path: Any = False,
+    record_every: Any = 1,
     schedule: Any = None,
     hyperparameters: Mapping[str, Any],
     model: Any = "linear",
@@ -283,7 +286,8 @@ def prepare(
         0.0 if stopping_threshold is None else check_real("stopping_threshold", stopping_threshold, NON_NEGATIVE)
     )
     shuffle = check_flag("shuffle", shuffle)
-    record_path = check_flag("record_path", record_path)
+    record_path, path_unit = _path_unit(record_path)
+    record_every = check_integer("record_every", record_every, 1)
     seed = seed_value(seed)
     init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
     maximize = check_flag("maximize", maximize)
@@ -342,6 +346,8 @@ def prepare(
         seed=seed,
         rng_state=new_state(shuffle_seq),
         record_path=record_path,
+        path_unit=path_unit,
+        record_every=record_every,
         scaling=scaling,
         start_state=start_state,
         start_step=start_step,

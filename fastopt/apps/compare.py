@@ -46,6 +46,8 @@ __all__ = ["compare", "DEFAULT_REFERENCE_EPOCHS", "DEFAULT_PEER_EPOCHS", "COLUMN
 DEFAULT_REFERENCE_EPOCHS = 200
 #: torch.optim costs about 30 ms per epoch on this problem.
 DEFAULT_PEER_EPOCHS = 20
+#: paths.png draws every update of this many first epochs (250 updates each on the tutorial's line).
+PATH_EPOCHS = 2
 
 #: Columns of the returned table (and of results.csv), in order.
 COLUMNS = (
@@ -202,7 +204,7 @@ def compare(
         method: str,
         n_epochs: int,
         threshold: float | None = stopping_threshold,
-        record_path: bool = not network,
+        record_path: bool | str = False,
         fit_model: MLP | str = model,
         run_seed: int = seed,
     ) -> Problem:
@@ -302,8 +304,14 @@ def compare(
         train_rows=len(split.y_train), test_rows=len(split.y_test), units=split.units,
     )  # fmt: skip
     if folder is not None:
+        # paths.png draws every update of the first epochs: runs of their own, the same as the timed runs' start.
+        path_results = {
+            title: run_problem(problem(method, min(PATH_EPOCHS, epochs), record_path="steps", fit_model=fit_model))
+            for method, fit_model, title in runs
+            if fit_model == "linear" and not network
+        }
         try:
-            table.attrs["files"] = write_outputs(folder, table, results, split)
+            table.attrs["files"] = write_outputs(folder, table, results, split, path_results)
         except OSError as error:
             raise OutputError(str(error), table) from None
     return table

@@ -85,10 +85,12 @@ def format_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_outputs(folder: Path, table: pd.DataFrame, results: dict[str, FitResult], split: TutorialSplit) -> list[str]:
+def write_outputs(folder: Path, table: pd.DataFrame, results: dict[str, FitResult], split: TutorialSplit,
+                  path_results: dict[str, FitResult] | None = None) -> list[str]:  # fmt: skip
     """Write results.csv, results.json and the figures into ``folder``; return the file names.
 
-    ``paths.png`` (the (m, b) plane) is drawn for one-feature lines only.
+    ``paths.png`` (the (m, b) plane) is drawn for one-feature lines only, from ``path_results``
+    (runs that recorded every update) or else ``results``.
     """
 
     payload = {
@@ -99,7 +101,7 @@ def write_outputs(folder: Path, table: pd.DataFrame, results: dict[str, FitResul
     # Every figure is drawn before the first file is written.
     figures = {"comparison.png": plots.comparison(table), "loss_curves.png": plots.loss_curves(results, split)}
     if all(result.params.shape == (2,) for result in results.values()):
-        figures["paths.png"] = plots.paths(results, split)
+        figures["paths.png"] = plots.paths(path_results or results, split)
     try:
         write_file(folder / "results.csv", lambda path: table.to_csv(path, index=False))
         write_file(folder / "results.json", lambda path: path.write_text(json.dumps(payload, indent=2) + "\n"))

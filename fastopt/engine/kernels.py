@@ -77,6 +77,9 @@ def other_epoch(
     order: np.ndarray,
     rows: np.ndarray,
     t: int,
+    path: np.ndarray,
+    every: int,
+    first_step: int,
 ) -> tuple[float, int]:
     """One epoch of a network or an objective (``spec[0]``); returns ``(training loss afterwards, t)``.
 
@@ -85,31 +88,17 @@ def other_epoch(
     optimised its loop less well (23 -> 31 us per epoch on the benchmark).
     ``work`` is a network's scratch for ``capacity`` rows, ``order`` is
     ``arange(n)`` (uint32) for a network's epoch loss, ``rows`` int64 scratch
-    of at least ``batch_size`` entries for an objective's batches.
+    of at least ``batch_size`` entries for an objective's batches; ``path``, ``every`` and
+    ``first_step`` record the parameters after updates (see :func:`fastopt.engine.record.record_step`).
     """
     if spec[0] == NETWORK:
         return network_epoch(
-            X,
-            y,
-            spec,
-            code,
-            user,
-            hp,
-            schedule,
-            epoch,
-            params,
-            state,
-            index,
-            batch_size,
-            grad,
-            work,
-            capacity,
-            order,
-            t,
-        )
+            X, y, spec, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, work, capacity,
+            order, t, path, every, first_step,
+        )  # fmt: skip
     return objective_epoch(
         X, y, gradient, loss, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, rows, t,
-        gradient_sign(spec),
+        gradient_sign(spec), path, every, first_step,
     )  # fmt: skip
 
 
@@ -123,7 +112,7 @@ _I, _F, _B = types.int64, types.float64, types.boolean
 @one_signature(
     types.UniTuple(_I, 3)(
         _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, _I, RULE_TYPE, _F1, _F1, _F1, _F2, _U32, _U64,
-        _I, _F, _B, _F1, _F2, _I, _I, _I,
+        _I, _F, _B, _F1, _F2, _I, _I, _I, _I, _B, _I,
     )
 )  # fmt: skip
 def fit_kernel(
@@ -150,6 +139,9 @@ def fit_kernel(
     start_epoch: int,
     stop_epoch: int,
     t: int,
+    path_every: int,
+    path_steps: bool,
+    first_step: int,
 ) -> tuple[int, int, int]:
     """Run epochs ``start_epoch .. stop_epoch - 1`` of minibatch training in place.
 
@@ -197,12 +189,17 @@ def fit_kernel(
     loss_history : float64[epochs]
         Receives the training loss after each epoch; also read for the
         previous epoch's loss when resuming.
-    path : float64[epochs, p] or float64[0, p]
-        Receives the parameters after each epoch when it has rows.
+    path : float64[rows, p] or float64[0, p]
+        Receives the parameters, when it has rows: after every ``path_every``-th
+        epoch (row ``(epoch + 1) // path_every - 1``) or, with ``path_steps``,
+        after every ``path_every``-th update of the run (row
+        ``(updates since first_step) // path_every - 1``).
     start_epoch, stop_epoch : int
         The epochs to run, counted from 0 over the whole run.
     t : int
         Updates made before ``start_epoch``.
+    path_every, path_steps, first_step : int, bool, int
+        How ``path`` is filled (above); ``first_step`` is the run's update count at its start.
 
     Returns
     -------
@@ -216,7 +213,9 @@ def fit_kernel(
     work = np.empty(work_size(spec, capacity) if capacity > 0 else 0)
     order = np.arange(n if spec[0] == NETWORK else 0, dtype=np.uint32)
     rows = np.empty(min(n, batch_size) if spec[0] == OBJECTIVE else 0, dtype=np.int64)
-    record_path = path.shape[0] > 0
+    record_epochs = path.shape[0] > 0 and not path_steps
+    step_path = path if path_steps else np.empty((0, params.shape[0]))
+    every = path_every if path_steps else 0
     previous = loss_history[start_epoch - 1] if start_epoch > 0 else np.inf
     hp = hp.copy()  # one_cycle writes the momentum it cycles into it
     for epoch in range(start_epoch, stop_epoch):
@@ -225,17 +224,17 @@ def fit_kernel(
         if spec[0] == LINEAR_SQUARED:
             loss_value, t = linear_epoch(
                 X, y, M, M_abs, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, t,
-                gradient_sign(spec),
+                gradient_sign(spec), step_path, every, first_step,
             )  # fmt: skip
         else:
             loss_value, t = other_epoch(
                 X, y, spec, gradient, loss, code, user, hp, schedule, epoch, params, state, index, batch_size, grad,
-                work, capacity, order, rows, t,
+                work, capacity, order, rows, t, step_path, every, first_step,
             )  # fmt: skip
         after_epoch(schedule, loss_value)
         loss_history[epoch] = loss_value
-        if record_path:
-            path[epoch, :] = params
+        if record_epochs and (epoch + 1) % path_every == 0:
+            path[(epoch + 1) // path_every - 1, :] = params
         status = epoch_status(loss_value, params, previous, threshold)
         if status != RUNNING:
             return epoch + 1, t, status
@@ -336,6 +335,7 @@ def sweep_kernel(
     grad = np.empty(params.shape[1])
     state_rows = states.shape[1] // max(params.shape[1], MIN_STATE_WIDTH)
     no_moments = np.empty((0, 0))
+    no_path = np.empty((0, 0))  # a sweep records no paths
     hps = hps.copy()  # one_cycle writes the momentum it cycles into them
     keep_history = loss_history.shape[1] > 0
     previous = np.full(K, np.inf)
@@ -364,12 +364,12 @@ def sweep_kernel(
                 m, m_abs = (M, M_abs) if use_moments[k] else (no_moments, no_moments)
                 loss_value, t = linear_epoch(
                     X, y, m, m_abs, codes[k], user, hps[k], schedules[k], epoch, own_params, own_state, index,
-                    batch_sizes[k], grad[:p], steps[k], gradient_sign(spec),
+                    batch_sizes[k], grad[:p], steps[k], gradient_sign(spec), no_path, 0, 0,
                 )  # fmt: skip
             else:
                 loss_value, t = other_epoch(
                     X, y, spec, gradient, loss, codes[k], user, hps[k], schedules[k], epoch, own_params, own_state,
-                    index, batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k],
+                    index, batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k], no_path, 0, 0,
                 )  # fmt: skip
             after_epoch(schedules[k], loss_value)
             steps[k] = t

@@ -36,6 +36,7 @@ import numpy as np
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from ..models.losses import row_loss
 from .jit import jit
+from .record import record_step
 from .vector import NO_FLOOR, RELU_FLOOR, row_combination
 
 __all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER", "MAXIMIZE", "gradient_sign"]
@@ -242,6 +243,9 @@ def network_epoch(
     capacity: int,
     order: np.ndarray,
     t: int,
+    path: np.ndarray,
+    every: int,
+    first_step: int,
 ) -> tuple[float, int]:
     """Epoch ``epoch``: one pass over the rows in ``index`` order, one update per batch; returns ``(loss, t)``.
 
@@ -260,5 +264,6 @@ def network_epoch(
             lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
         apply_rule(code, user, params, grad, state, lr, hp, t)
+        record_step(path, every, t, first_step, params)
     end_epoch(code, user, params, state, hp, t)
     return network_loss(X, y, spec, params, work, capacity, order), t

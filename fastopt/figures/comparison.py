@@ -204,18 +204,26 @@ def _binned(epochs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
     return np.array(centres), np.array(low), np.array(middle), np.array(high)
 
 
+#: Points of a path drawn at most (a longer one is thinned for the picture).
+MAX_DRAWN = 5_000
+
+
 def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
     """Each method's path through the (m, b) plane over contour lines of the training MSE.
 
     One panel per method; the path starts at the initial parameters (o) and
-    has one point per epoch up to the end (*); + marks the least-squares
-    optimum. For one-feature fits only.
+    has a point per recorded epoch or update (``FitResult.path_unit``) up to
+    its last (*); + marks the least-squares optimum. A path of more than
+    :data:`MAX_DRAWN` points is thinned for drawing (never in the data).
+    For one-feature fits only.
     """
     _, sns = pyplot()
     tracks = {
         method: np.vstack([r.init[None, :], r.path if r.path is not None else r.params[None, :]])
         for method, r in results.items()
     }
+    first = next(iter(results.values()))
+    unit = "update" if first.path_unit == "steps" else "epoch"
     if any(track.shape[1] != 2 for track in tracks.values()):
         raise ValueError("paths() draws the (m, b) plane and needs one-feature fits")
     points = np.vstack(list(tracks.values()))
@@ -234,12 +242,14 @@ def paths(results: Mapping[str, FitResult], split: TutorialSplit) -> Figure:
     for axis, (method, track), color in zip(axes, tracks.items(), sns.color_palette(), strict=False):
         contours = axis.contour(mm, bb, surface, levels=levels, cmap="Greys", linewidths=0.7)
         axis.clabel(contours, fmt="%.2g", fontsize=7)
-        axis.plot(track[:, 0], track[:, 1], "-", color=color, linewidth=0.8, alpha=0.7)
+        drawn = track[:: max(1, -(-len(track) // MAX_DRAWN))]
+        axis.plot(drawn[:, 0], drawn[:, 1], "-", color=color, linewidth=0.8, alpha=0.7)
         axis.plot(*track[0], "o", color=color, markersize=7)
         axis.plot(*track[-1], "*", color=color, markersize=14, markeredgecolor="black")
         axis.plot(*optimum, "+", color="black", markersize=14, markeredgewidth=2)
-        axis.set(title=f"{method}: {track.shape[0] - 1} epochs", xlabel="m (slope)", ylabel="b (intercept)")
-    figure.suptitle("Paths over the training MSE (o start, * end, + least squares; one point per epoch)")
+        axis.set(title=f"{method}: {track.shape[0] - 1} {unit}s", xlabel="m (slope)", ylabel="b (intercept)")
+    span = f", the first {first.epochs_run} epochs" if unit == "update" else ""
+    figure.suptitle(f"Paths over the training MSE (o start, * last, + least squares; one point per {unit}{span})")
     figure.tight_layout()
     return figure
 

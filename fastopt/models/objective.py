@@ -29,6 +29,7 @@ from numba import types
 
 from ..api.checks import check_integer
 from ..engine.jit import check_compiled, jit
+from ..engine.record import record_step
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 
 __all__ = ["Objective", "GRADIENT_SIGNATURE", "LOSS_SIGNATURE", "objective_epoch", "BUILT_IN", "bounds_checked"]
@@ -189,6 +190,9 @@ def objective_epoch(
     rows: np.ndarray,
     t: int,
     sign: float,
+    path: np.ndarray,
+    every: int,
+    first_step: int,
 ) -> tuple[float, int]:
     """Epoch ``epoch``: one pass over the rows in ``index`` order with a user's ``gradient``; returns
     ``(loss(params), t)``. ``sign`` multiplies every minibatch gradient (-1.0: the run maximizes)."""
@@ -210,5 +214,6 @@ def objective_epoch(
             lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
         apply_rule(code, user, params, grad, state, lr, hp, t)
+        record_step(path, every, t, first_step, params)
     end_epoch(code, user, params, state, hp, t)
     return loss(params, X, y), t
