@@ -58,14 +58,15 @@ SCENES: tuple[Scene, ...] = (
         "scaling",
         "Adaptive steps in a badly scaled valley",
         "Curvatures 1 and 1000. SGD must keep its rate below 2/1000 for the steep direction and then barely "
-        "moves along the flat one; RMSprop and Adam divide each coordinate's step by its own gradient size, so "
-        "both directions shrink together. Near the minimum RMSprop's steps (a rate times a normalized gradient) "
-        "rattle; Adam's momentum smooths them.",
+        "moves along the flat one: after 200 steps it has covered a third of the way (x from -1.8 to -1.23). "
+        "RMSprop and Adam, at one rate (0.01), divide each coordinate's step by its own gradient size and cover "
+        "99 % and 80 % of it. RMSprop's steps rattle: over the last 100 their lengths vary by 36 % of their "
+        "mean, Adam's by 18 %, its momentum averaging the steep direction's alternating gradients.",
         ("ravine", {"condition": 1000.0}),
         (
             ("SGD, lr 0.0019", "sgd", dict(learning_rate=0.0019, clip_value=None)),
             ("RMSprop, lr 0.01", "rmsprop", dict(learning_rate=0.01)),
-            ("Adam, lr 0.1", "adam", dict(learning_rate=0.1)),
+            ("Adam, lr 0.01", "adam", dict(learning_rate=0.01)),
         ),
         200,
         "value",
@@ -89,8 +90,10 @@ SCENES: tuple[Scene, ...] = (
         "bias_correction",
         "Adam's bias correction in the first steps",
         "m and v start at zero. Without correction v is tiny at first (0.001 g**2 after one step) while m is "
-        "0.1 g, so the first step is 0.1/sqrt(0.001) = 3.2 times the learning rate per coordinate and the early "
-        "steps overshoot; with correction each early step is about the learning rate, as intended.",
+        "0.1 g, so the first step moves a coordinate 0.1/sqrt(0.001) = 3.2 times the learning rate, and 6 of the "
+        "first 10 steps exceed it; with correction no early step does, as intended. (After 50 steps the "
+        "uncorrected run is nearer the minimum here, its oversized early steps having carried it further down "
+        "the valley: the correction sets the first steps' size, it does not promise a better destination.)",
         ("rosenbrock", {}),
         (
             ("Adam", "adam", dict(learning_rate=0.05)),

@@ -184,8 +184,8 @@ def scene_figure(scene: Any, runs: Sequence[tuple[str, Any]]) -> Figure:
     if scene.curve == "step":
         lr = runs[0][1].hyperparameters["learning_rate"]
         right.axhline(lr, color="grey", linestyle="--", linewidth=1, label=f"learning rate {lr:g}")
-        right.set_ylabel("length of the step")
-        right.set_title("How far each step goes")
+        right.set_ylabel("largest coordinate of the step, |dx_i|")
+        right.set_title("How far each step goes, per coordinate")
     elif scene.curve == "escape":
         right.set_yscale("log")
         right.set_ylabel("|y|, distance from the ridge line (log scale)")
@@ -205,6 +205,7 @@ def scene_figure(scene: Any, runs: Sequence[tuple[str, Any]]) -> Figure:
 
 
 def step_lengths(run: MinimizeResult) -> np.ndarray:
-    """Euclidean length of every step of ``run``."""
+    """How far every step of ``run`` moves its largest coordinate (``max_i |dx_i|``): per coordinate, as a
+    learning rate is."""
     assert run.path is not None
-    return np.linalg.norm(np.diff(run.path, axis=0), axis=1)
+    return np.abs(np.diff(run.path, axis=0)).max(axis=1)
