@@ -9,6 +9,7 @@ fastopt.reference, whose schedules and loops are written apart from the kernels.
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import subprocess
 import sys
@@ -313,11 +314,17 @@ def test_a_cached_rule_costs_a_new_process_no_compile(tmp_path):
         print(sum(stats.cache_misses.values()), time.perf_counter() - start)
         """
     )
-    for _ in range(2):  # the first run fills the rule's cache
-        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path)
-    misses, seconds = run.stdout.split()
-    assert misses == "0" and "compiling" not in run.stderr, run.stderr
-    assert float(seconds) < 1.0  # the rule's load and the first fit (the cached kernels load in ~10 ms)
+    # Without coverage's subprocess measurement (CI's coverage run), which slows a new process several-fold.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}
+    times = []
+    for attempt in range(4):  # the first run fills the rule's cache; the best of the others is timed
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path,
+                             env=env)  # fmt: skip
+        misses, seconds = run.stdout.split()
+        if attempt:
+            assert misses == "0" and "compiling" not in run.stderr, run.stderr
+            times.append(float(seconds))
+    assert min(times) < 1.0  # the rule's load and the first fit (the cached kernels load in ~10 ms)
 
 
 def _tiny_problem():

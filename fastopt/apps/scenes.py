@@ -35,7 +35,7 @@ class Scene:
     function: Any  # (name, constants)
     runs: tuple[tuple[str, str, dict[str, Any]], ...]  # (label, method, minimize arguments)
     steps: int
-    curve: str  # "value", "step" (the length of each step) or "escape" (|y|)
+    curve: str  # "value", "step" (each step's largest coordinate), "escape" (|y|) or "side" (x, which valley)
 
 
 SCENES: tuple[Scene, ...] = (
@@ -76,15 +76,17 @@ SCENES: tuple[Scene, ...] = (
         "Noise helps escape a local minimum",
         "Both start in the shallow right-hand valley with the same rate (0.05). Noiseless gradient descent "
         "stays there; SGD with gradient noise (standard deviation 3.5, a stand-in for minibatch noise) is "
-        "knocked over the ridge into the deeper left-hand valley and stays, since the deeper well is harder to "
-        "leave. Over seeds 0-99, 86 of 100 noisy runs end on the left after 400 steps (44 with noise 2.5).",
+        "knocked over the ridge into the deeper left-hand valley, which is harder to leave than the shallow one "
+        "was: the run drawn (seed 0) spends all of its last 200 steps there, and over seeds 0-19 the noisy runs "
+        "spend 85 % of their last 200 steps there on average, 15 of the 20 at least 80 % (noise still knocks "
+        "some back).",
         ("double_well", {}),
-        (
-            ("GD, no noise", "sgd", dict(learning_rate=0.05, clip_value=None)),
+        (  # the noisy run first, so that the noiseless path and its start are drawn over it
             ("SGD, noise 3.5", "sgd", dict(learning_rate=0.05, clip_value=None, noise=3.5, seed=0)),
+            ("GD, no noise", "sgd", dict(learning_rate=0.05, clip_value=None)),
         ),
         400,
-        "value",
+        "side",
     ),
     Scene(
         "bias_correction",

@@ -175,6 +175,9 @@ def scene_figure(scene: Any, runs: Sequence[tuple[str, Any]]) -> Figure:
         elif scene.curve == "escape":
             assert run.path is not None
             right.plot(np.arange(run.steps_run + 1), np.abs(run.path[:, 1]), color=color, label=label)
+        elif scene.curve == "side":
+            assert run.path is not None
+            right.plot(np.arange(run.steps_run + 1), run.path[:, 0], color=color, label=label, linewidth=1)
         else:
             excess = run.values - (f.minimum_value if np.isfinite(f.minimum_value) else 0.0)
             right.plot(np.arange(run.steps_run + 1), excess, color=color, label=label)
@@ -186,6 +189,10 @@ def scene_figure(scene: Any, runs: Sequence[tuple[str, Any]]) -> Figure:
         right.axhline(lr, color="grey", linestyle="--", linewidth=1, label=f"learning rate {lr:g}")
         right.set_ylabel("largest coordinate of the step, |dx_i|")
         right.set_title("How far each step goes, per coordinate")
+    elif scene.curve == "side":
+        right.axhline(0.0, color="grey", linestyle="--", linewidth=1, label="the ridge, x = 0")
+        right.set_ylabel("x (below 0: the deep valley)")
+        right.set_title("Which valley each step is in")
     elif scene.curve == "escape":
         right.set_yscale("log")
         right.set_ylabel("|y|, distance from the ridge line (log scale)")
