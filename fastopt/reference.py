@@ -62,9 +62,9 @@ def run_problem(problem: Problem) -> FitResult:
     """Run a validated problem with NumPy loops."""
     n = problem.X.shape[0]
     params = problem.init.copy()
-    state = methods.fresh_state(problem.method, problem.hyperparameters, params.shape[0])
+    state = methods.fresh_state(problem.method, problem.hyperparameters, _width(problem.method, params.shape[0]))
     if problem.start_state is not None:  # its cached rows are unused here: the NumPy steps compute powers
-        state[:] = problem.start_state[:, : params.shape[0]]
+        state[:] = problem.start_state[:, : state.shape[1]]
     hyper = dict(problem.hyperparameters)
     rule = methods.reference(problem.method)
     rng_state = problem.rng_state.copy()
@@ -107,6 +107,12 @@ def run_problem(problem: Problem) -> FitResult:
     return finish(problem, params, np.array(losses), epochs_run, t, status, path_array, state)
 
 
+def _width(method: methods.Method, n_params: int) -> int:
+    """Columns of the state here: one per parameter for the NumPy steps; a user's rule gets the kernels'
+    ``max(p, 2)`` of its contract (its compiled step may keep scalars in two columns)."""
+    return methods.state_width(n_params) if method.rule is not None else n_params
+
+
 def fit(x: Any, y: Any, method: Any = "adam", **options: Any) -> FitResult:
     """NumPy reference for :func:`fastopt.fit`: same arguments, same result, slower.
 
@@ -133,7 +139,7 @@ def minimize(function: Any, x0: Any = None, method: Any = "adam", **options: Any
     task = _minimize_module.prepare(**bound.arguments)  # minimize's parameters, by name
     f, n = task.function, task.function.dim
     x = task.x0.copy()
-    state = methods.fresh_state(task.method, task.hyperparameters, n)
+    state = methods.fresh_state(task.method, task.hyperparameters, _width(task.method, n))
     hyper = dict(task.hyperparameters)
     rule = methods.reference(task.method)
     rates = _Rates(task.schedule, task.method, task.hp)

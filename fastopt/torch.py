@@ -244,7 +244,7 @@ def optimizer_state_dict(state: Any, method: str, optimizer: Any) -> dict[str, A
 
 
 #: A torch.optim group's keys that choose an implementation, not the algorithm (and a scheduler's bookkeeping).
-_IMPLEMENTATION_KEYS = {"params", "foreach", "fused", "capturable", "differentiable", "initial_lr"}
+_IMPLEMENTATION_KEYS = {"params", "param_names", "foreach", "fused", "capturable", "differentiable", "initial_lr"}
 
 
 def _group_settings(group: dict[str, Any]) -> dict[str, Any]:

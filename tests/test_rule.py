@@ -408,3 +408,30 @@ def test_a_rule_cannot_be_made_of_a_method_with_a_pair_or_a_method_hyperparamete
     for method in ("rprop", "lookahead"):
         with pytest.raises(ValueError, match=r"not all numbers and flags; it cannot be a Rule"):
             fastopt.Rule.from_method(method)
+
+
+@numba.njit(error_model="numpy")
+def _counting_step(params, grad, state, lr, hp, t):
+    state[0, 1] += 1.0  # a scalar in the second column, which max(p, 2) guarantees even for one parameter
+    params[0] -= lr * grad[0] / state[0, 1]
+
+
+@numba.njit(error_model="numpy")
+def _one_gradient(params, X, y, rows, grad):
+    grad[0] = 2.0 * (params[0] - 3.0)
+    return 0.0
+
+
+@numba.njit(error_model="numpy")
+def _one_loss(params, X, y):
+    return (params[0] - 3.0) ** 2
+
+
+def test_a_rule_gets_two_state_columns_for_one_parameter_in_the_kernels_and_the_reference():
+    rule = fastopt.Rule("counting", _counting_step, {"learning_rate": 0.5}, state=("count",))
+    objective = fastopt.Objective(_one_gradient, _one_loss, n_params=1, init=[0.0])
+    options = dict(objective=objective, epochs=6, batch_size=4, seed=0, stopping_threshold=None)
+    compiled = fastopt.fit(np.zeros((8, 1)), np.zeros(8), rule, **options)
+    plain = fastopt.reference.fit(np.zeros((8, 1)), np.zeros(8), rule, **options)
+    np.testing.assert_allclose(compiled.params, plain.params, rtol=1e-14)
+    assert compiled.params[0] != 0.0

@@ -261,3 +261,8 @@ def test_the_porting_pages_example_runs():
         warnings.simplefilter("ignore")
         exec(compile(example, "docs/porting.md", "exec"), namespace)
     assert namespace["method"] == "adam" and namespace["optimizer"].state  # torch holds Adam's moments again
+
+
+def test_an_optimizer_over_named_parameters_ports_as_well():
+    optimizer = torch.optim.Adam(_net().named_parameters(), lr=0.01)  # its group holds the names too
+    assert fastopt.torch.method_of(optimizer) == fastopt.torch.method_of(torch.optim.Adam(_net().parameters(), lr=0.01))
