@@ -45,7 +45,7 @@ SCENES: tuple[Scene, ...] = (
         "Curvatures 1 and 100, the same learning rate (0.019, just under plain SGD's stability limit 2/100). "
         "SGD bounces between the steep walls and crawls along the gentle floor; momentum (0.7) keeps its velocity "
         "along the floor, where the gradients agree, and cancels it across the walls, where they alternate: "
-        "after 150 steps it is 8 orders of magnitude closer in value.",
+        "after 150 steps its value is 5e-11 against SGD's 5e-3, about 100 million times lower.",
         ("ravine", {"condition": 100.0}),
         (
             ("SGD", "sgd", dict(learning_rate=0.019, clip_value=None)),
@@ -108,9 +108,12 @@ SCENES: tuple[Scene, ...] = (
         "saddle",
         "Leaving a saddle point",
         "f = x**2 - y**2, starting 0.001 off the ridge line. Gradient descent first slides to the saddle and "
-        "lingers, since the gradient there is nearly zero; momentum builds speed along the escape direction and "
-        "Adam rescales the tiny gradient, so both leave far sooner; noise alone also pushes it off. Right: the "
-        "distance from the ridge line, |y|, which grows exponentially once a method is on its way.",
+        "lingers, since the gradient there is nearly zero: after 80 steps it is only 0.023 off the ridge line. "
+        "Momentum (0.9) builds speed along the escape direction and Adam rescales the tiny gradient: both pass "
+        "|y| = 1 before step 50. Noise alone (0.1) pushes gradient descent off faster too: at step 80 it is "
+        "farther from the ridge line than the noiseless run on at least 15 of 20 seeds (the drawn one, seed 0, "
+        "at 0.048). Right: the distance from the ridge line, |y|, which grows exponentially once a method is on "
+        "its way.",
         ("saddle", {}),
         (
             ("GD", "sgd", dict(learning_rate=0.02, clip_value=None)),

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..api.minimize import MinimizeResult
     from ..apps.gallery import Tuned
 
-__all__ = ["contours", "function_panels", "summary_heatmap", "animate_function", "describe", "step_lengths"]
+__all__ = ["contours", "exit_of", "function_panels", "summary_heatmap", "animate_function", "describe", "step_lengths"]
 
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
@@ -62,11 +62,36 @@ def contours(ax: Axes, f: TestFunction, resolution: int = 160) -> None:
     ax.grid(False)
 
 
-def _path(ax: Axes, path: np.ndarray | None, color: str, label: str | None = None) -> None:
+def _path(ax: Axes, path: np.ndarray | None, color: str, bounds: Any, label: str | None = None) -> str:
+    """Draw a path (clipped to the window ``bounds``); mark where it first leaves it. Returns a note of the exit."""
     assert path is not None, "the gallery's runs record their paths"
     ax.plot(path[:, 0], path[:, 1], color=color, linewidth=1.6, label=label, zorder=3)
     ax.plot(*path[0], marker="o", color=color, markersize=7, markeredgecolor="black", zorder=4)
-    ax.plot(*path[-1], marker="s", color=color, markersize=6, markeredgecolor="black", zorder=4)
+    ax.plot(*path[-1], marker="s", color=color, markersize=6, markeredgecolor="black", zorder=4, clip_on=True)
+    crossing = exit_of(path, bounds)
+    if crossing is None:
+        return ""
+    step, point, outside = crossing
+    ax.plot(*point, marker="X", color="white", markersize=11, markeredgecolor=color, markeredgewidth=2.0, zorder=6,
+            clip_on=False)  # fmt: skip
+    return f"\nleaves the frame at step {step} (X); {outside} of {len(path) - 1} steps outside"
+
+
+def exit_of(path: np.ndarray, bounds: Any) -> tuple[int, np.ndarray, int] | None:
+    """``(the first step outside the window, where its segment crosses the border, steps outside)``, or None.
+
+    ``path[k]`` is the point after step k (row 0 the start, inside the window).
+    """
+    low, high = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+    outside = np.any((path[:, :2] < low) | (path[:, :2] > high), axis=1)
+    if not outside.any():
+        return None
+    k = int(np.argmax(outside))
+    before, after = path[k - 1, :2], path[k, :2]
+    move = after - before
+    with np.errstate(divide="ignore", invalid="ignore"):  # the fraction of the segment inside, per coordinate
+        fraction = np.where(move > 0, (high - before) / move, np.where(move < 0, (low - before) / move, np.inf))
+    return k, before + min(1.0, float(fraction.min())) * move, int(outside.sum())
 
 
 def function_panels(tuned: Sequence[Tuned]) -> Figure:
@@ -78,15 +103,16 @@ def function_panels(tuned: Sequence[Tuned]) -> Figure:
     fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 4.0 * rows + 0.8), squeeze=False)
     for ax, t, color in zip(axes.flat, tuned, _COLORS, strict=False):
         contours(ax, f)
-        _path(ax, t.run.path, color)
+        left_frame = _path(ax, t.run.path, color, f.bounds)
         ax.set_title(f"{t.label}: {describe({**t.settings, 'clip_value': None})}\n"
-                     f"median excess {t.score:.2g} (best of {t.trials} settings)", fontsize=10)  # fmt: skip
+                     f"median excess {t.score:.2g} (best of {t.trials} settings){left_frame}", fontsize=10)  # fmt: skip
     for ax in list(axes.flat)[len(tuned) :]:
         ax.set_visible(False)
     fig.suptitle(
         f"{f.name}: each method's path with its tuned settings ({tuned[0].steps} steps; tuned by the median "
         f"final excess over {len(tuned[0].starts)} starts)\n"
-        "circle: start, square: end, star: minimum, cross: another stationary point. Shading: log10 of f - f(x*)",
+        "circle: start, square: end, star: minimum, cross: another stationary point, X: where a path leaves the "
+        "frame. Shading: log10 of f - f(x*)",
         fontsize=11,
     )
     fig.tight_layout()
@@ -168,8 +194,9 @@ def scene_figure(scene: Any, runs: Sequence[tuple[str, Any]]) -> Figure:
     f = runs[0][1].function
     fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 5.6), gridspec_kw={"width_ratios": [1.1, 1]})
     contours(left, f)
+    exits = False
     for (label, run), color in zip(runs, _COLORS, strict=False):
-        _path(left, run.path, color, label)
+        exits |= bool(_path(left, run.path, color, f.bounds, label))
         if scene.curve == "step":
             right.plot(np.arange(1, run.steps_run + 1), step_lengths(run), color=color, label=label, marker=".")
         elif scene.curve == "escape":
@@ -182,7 +209,7 @@ def scene_figure(scene: Any, runs: Sequence[tuple[str, Any]]) -> Figure:
             excess = run.values - (f.minimum_value if np.isfinite(f.minimum_value) else 0.0)
             right.plot(np.arange(run.steps_run + 1), excess, color=color, label=label)
     left.legend(loc="lower right", fontsize=8, framealpha=0.85)
-    left.set_title(f"{f.name}: paths (circle: start, square: end)")
+    left.set_title(f"{f.name}: paths (circle: start, square: end{', X: leaves the frame' if exits else ''})")
     right.set_xlabel("step")
     if scene.curve == "step":
         lr = runs[0][1].hyperparameters["learning_rate"]
