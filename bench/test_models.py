@@ -224,7 +224,7 @@ def test_where_the_mlp_epoch_goes(synthetic):
 
     X, y = (a.copy() for a in synthetic)
     X.flags.writeable = y.flags.writeable = False
-    spec = np.array([1, 0, 0, 0, FEATURES, 50, 1], dtype=np.int64)
+    spec = np.array([1, 0, 0, 0, 0, FEATURES, 50, 1], dtype=np.int64)
     capacity = 256
     work = np.empty(work_size(spec, capacity))
     params = fastopt.fit(X[:10], y[:10], "adam", model=MLP, epochs=0, seed=0).init.copy()

@@ -22,7 +22,7 @@ from .api.minimize import MinimizeResult, minimize
 from .api.optimize import fit
 from .api.result import ConvergenceWarning, FitResult
 from .api.sweep import sweep
-from .api.validation import UnscaledDataWarning
+from .api.unscaled import UnscaledDataWarning
 from .apps.compare import compare
 from .apps.gallery import gallery
 from .methods import METHODS

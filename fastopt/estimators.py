@@ -63,6 +63,7 @@ class _FastoptEstimator(BaseEstimator):
         n_iter_no_change: int = 10,
         random_state: int | None = None,
         hyperparameters: Mapping[str, Any] | None = None,
+        decay_biases: bool = True,
     ):
         self.method = method
         self.loss = loss
@@ -79,6 +80,7 @@ class _FastoptEstimator(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
         self.hyperparameters = hyperparameters
+        self.decay_biases = decay_biases
 
     # What the subclasses say.
     def _targets(self, y: Any, first_call: bool, classes: Any = None) -> np.ndarray:
@@ -112,6 +114,7 @@ class _FastoptEstimator(BaseEstimator):
             stopping_threshold=self.stopping_threshold, seed=seed, init=None, shuffle=True, schedule=schedule,
             hyperparameters=dict(self.hyperparameters or {}), model=model, loss=self._loss(),
             n_classes=len(self.classes_) if self._loss() == "cross_entropy" else None, standardize=self.standardize,
+            decay_biases=self.decay_biases,
         )  # fmt: skip
 
     def _early_stopping(self, n_rows: int) -> bool:
@@ -270,6 +273,8 @@ class FastoptRegressor(RegressorMixin, _FastoptEstimator):
         ``check_random_state`` reads it (a NumPy integer is an integer).
     hyperparameters : dict, optional
         The method's other hyperparameters (e.g. ``{"beta1": 0.8}``).
+    decay_biases : bool, default True
+        False keeps ``weight_decay`` off the biases (two parameter groups, as in PyTorch; see :func:`fastopt.fit`).
 
     Attributes
     ----------

@@ -11,7 +11,7 @@ permutations from the same generator as the kernel (:mod:`fastopt.engine.shuffle
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -22,6 +22,7 @@ from .api import minimize as _minimize_module
 from .api import optimize
 from .api.result import FitResult, finish
 from .api.validation import Problem, prepare
+from .engine.param_groups import NO_DECAY, is_bias
 from .engine.shuffle import gaussian
 from .engine.shuffle import shuffle as shuffle_in_place
 from .engine.status import DIVERGED, MAX_EPOCHS, STALLED
@@ -62,9 +63,7 @@ def run_problem(problem: Problem) -> FitResult:
     """Run a validated problem with NumPy loops."""
     n = problem.X.shape[0]
     params = problem.init.copy()
-    state = methods.fresh_state(problem.method, problem.hyperparameters, _width(problem.method, params.shape[0]))
-    if problem.start_state is not None:  # its cached rows are unused here: the NumPy steps compute powers
-        state[:] = problem.start_state[:, : state.shape[1]]
+    groups = _Groups(problem)
     hyper = dict(problem.hyperparameters)
     rule = methods.reference(problem.method)
     rng_state = problem.rng_state.copy()
@@ -79,17 +78,17 @@ def run_problem(problem: Problem) -> FitResult:
         for epoch in range(problem.epochs):
             if problem.shuffle:
                 shuffle_in_place(index, rng_state)
-            rule.begin_epoch(params, state, hyper, t)
+            groups.hook(rule.begin_epoch, params, hyper, t)
             for start in range(0, n, problem.batch_size):
                 grad = batch_gradient(problem, params, index[start : start + problem.batch_size])
                 if problem.maximize:
                     grad = -grad
                 lr = rates.at(epoch, t, hyper)
                 t += 1
-                rule.step(params, grad, state, lr, hyper, t)
+                groups.step(rule.step, params, grad, lr, hyper, t)
                 if steps and (t - problem.start_step) % every == 0:
                     path.append(params.copy())
-            rule.end_epoch(params, state, hyper, t)
+            groups.hook(rule.end_epoch, params, hyper, t)
             loss = mean_loss(problem, params, problem.X, problem.y)
             after_epoch(rates.schedule, loss)
             losses.append(loss)
@@ -104,7 +103,68 @@ def run_problem(problem: Problem) -> FitResult:
             previous = loss
     epochs_run = len(losses)
     path_array = np.array(path).reshape(-1, params.shape[0])
-    return finish(problem, params, np.array(losses), epochs_run, t, status, path_array, state)
+    return finish(problem, params, np.array(losses), epochs_run, t, status, path_array, groups.kernel_state())
+
+
+class _Groups:
+    """The parameter groups of a run: all parameters, or the weights and the biases (``decay_biases=False``,
+    the biases stepped with ``weight_decay`` 0), each with its own state, as torch.optim's param groups."""
+
+    def __init__(self, problem: Problem):
+        p = problem.init.shape[0]
+        bias = is_bias(problem.spec) if problem.spec[NO_DECAY] else np.zeros(p, dtype=bool)
+        self.parts = [np.flatnonzero(~bias), np.flatnonzero(bias)] if bias.any() else [np.arange(p)]
+        # Two groups: max(n, 2) columns each, as the kernels (see _padded).
+        widths = (
+            [_width(problem.method, p)] if len(self.parts) == 1 else [methods.state_width(len(q)) for q in self.parts]
+        )
+        self.states = [methods.fresh_state(problem.method, problem.hyperparameters, w) for w in widths]
+        if problem.start_state is not None:  # its cached rows are unused here: the NumPy steps compute powers
+            rows = problem.start_state.shape[0] // len(self.parts)
+            for g, state in enumerate(self.states):
+                state[:] = problem.start_state[g * rows : (g + 1) * rows, : state.shape[1]]
+
+    def step(self, step: Callable[..., None], params: np.ndarray, grad: np.ndarray, lr: float, hyper: Hyper,
+             t: int) -> None:  # fmt: skip
+        """``step(parameters, gradient, state, lr, hyperparameters, t)`` on each group, in place."""
+        for values, state, h, part in self._each(params, hyper):
+            step(values, _padded(grad, part, state), state, lr, h, t)
+
+    def hook(self, hook: Callable[..., None], params: np.ndarray, hyper: Hyper, t: int) -> None:
+        """An epoch hook ``hook(parameters, state, hyperparameters, t)`` on each group, in place."""
+        for values, state, h, _ in self._each(params, hyper):
+            hook(values, state, h, t)
+
+    def _each(self, params: np.ndarray, hyper: Hyper) -> Iterator[tuple[np.ndarray, np.ndarray, Hyper, Any]]:
+        if len(self.parts) == 1:
+            yield params, self.states[0], hyper, slice(None)
+            return
+        for g, (part, state) in enumerate(zip(self.parts, self.states, strict=True)):
+            values = _padded(params, part, state)
+            yield values, state, hyper if g == 0 else {**hyper, "weight_decay": 0.0}, part
+            params[part] = values[: len(part)]
+
+    def kernel_state(self) -> np.ndarray:
+        """The state in the kernels' layout (the groups' rows one after the other, each in its first columns)."""
+        if len(self.states) == 1:
+            return self.states[0]
+        width = max(len(self.parts[0]) + len(self.parts[1]), *(state.shape[1] for state in self.states))
+        out = np.zeros((sum(state.shape[0] for state in self.states), width))
+        rows = self.states[0].shape[0]
+        for g, state in enumerate(self.states):
+            out[g * rows : (g + 1) * rows, : state.shape[1]] = state
+        return out
+
+
+def _padded(values: np.ndarray, part: np.ndarray, state: np.ndarray) -> np.ndarray:
+    """``values[part]`` followed by zeros, as wide as the group's ``state``; ``values`` itself for one group.
+
+    A group may hold one parameter (the intercept), and some NumPy steps keep two scalars in one state row;
+    a zero parameter with a zero gradient changes no other (the rules are element-wise).
+    """
+    if isinstance(part, slice):
+        return values
+    return np.concatenate([values[part], np.zeros(state.shape[1] - len(part))])
 
 
 def _width(method: methods.Method, n_params: int) -> int:

@@ -183,9 +183,25 @@ def _check_pair(method: str, optimizer: Any) -> list[Any]:
         raise ValueError(f"optimizer state maps to torch for {', '.join(TORCH_STATE)} only, not {method!r}")
     if kind != TORCH_STATE[method]:
         raise ValueError(f"method {method!r} is torch.optim.{TORCH_STATE[method]}, but the optimizer is {kind}")
-    if len(optimizer.param_groups) != 1:
-        raise ValueError("the optimizer has several parameter groups; fastopt maps one group over all parameters")
-    return list(optimizer.param_groups[0]["params"])
+    if len(optimizer.param_groups) == 1:
+        return list(optimizer.param_groups[0]["params"])
+    pairs = _weights_and_biases(optimizer)
+    if pairs is None:
+        raise ValueError("the optimizer's parameter groups are not [weights, biases]; fastopt maps one group over "
+                         "all parameters, or two: every layer's weight, then every layer's bias")  # fmt: skip
+    return [p for pair in pairs for p in pair]
+
+
+def _weights_and_biases(optimizer: Any) -> list[tuple[Any, Any]] | None:
+    """``[(weight, bias) per layer]`` when the optimizer's two groups are the layers' weights and their biases,
+    in the same layer order (the recipe ``decay_biases=False`` reproduces), else None."""
+    if len(optimizer.param_groups) != 2:
+        return None
+    weights, biases = (list(g["params"]) for g in optimizer.param_groups)
+    if len(weights) != len(biases) or any(w.dim() != 2 or b.dim() != 1 or b.shape[0] != w.shape[0]
+                                          for w, b in zip(weights, biases, strict=True)):  # fmt: skip
+        return None
+    return list(zip(weights, biases, strict=True))
 
 
 def state_from_torch(optimizer: Any, method: str) -> dict[str, Any]:
@@ -221,7 +237,9 @@ def optimizer_state_dict(state: Any, method: str, optimizer: Any) -> dict[str, A
     torch = _torch()
     params = _check_pair(method, optimizer)
     result = optimizer.state_dict()
-    ids = result["param_groups"][0]["params"]
+    index = {id(p): pid for group, saved in zip(optimizer.param_groups, result["param_groups"], strict=True)
+             for p, pid in zip(group["params"], saved["params"], strict=True)}  # fmt: skip
+    ids = [index[id(p)] for p in params]
     names = _rows_torch_keeps(optimizer.param_groups[0])[method]
     step_dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32  # as torch does
     total = sum(p.numel() for p in params)
@@ -313,7 +331,8 @@ def method_of(optimizer: Any) -> tuple[str, dict[str, Any]]:
 
     ``fit(x, y, method, **hyperparameters)`` then runs torch's algorithm with
     torch's settings, its defaults included (``clip_value=None``: torch never
-    clips), and ``maximize=True`` among them when the optimizer maximizes.
+    clips), and ``maximize=True`` among them when the optimizer maximizes, ``decay_biases=False``
+    when its two parameter groups are every layer's weight and then their biases with ``weight_decay=0``.
     Every setting of the optimizer's parameter group is checked: the torch
     optimizer fastopt's method builds must have the very same settings, so a
     port cannot silently change the algorithm.
@@ -327,9 +346,14 @@ def method_of(optimizer: Any) -> tuple[str, dict[str, Any]]:
     torch = _torch()
     methods = importlib.import_module("fastopt.methods")
     groups = [_group_settings(g) for g in optimizer.param_groups]
-    if any(g != groups[0] for g in groups[1:]):
+    # The one recipe of two groups fastopt has: weights, then biases without weight decay.
+    no_bias_decay = (_weights_and_biases(optimizer) is not None and groups[1].get("weight_decay") == 0.0
+                     and groups[0].get("weight_decay", 0.0) != 0.0
+                     and groups[0] == {**groups[1], "weight_decay": groups[0]["weight_decay"]})  # fmt: skip
+    if not no_bias_decay and any(g != groups[0] for g in groups[1:]):
         raise ValueError("the optimizer's parameter groups have different settings; fastopt applies one setting "
-                         "to every parameter")  # fmt: skip
+                         "to every parameter, or leaves weight decay off the biases (decay_biases=False: a group "
+                         "of every layer's weight, then one of their biases with weight_decay=0)")  # fmt: skip
     given = groups[0]
     maximize = bool(given.pop("maximize", False))  # fit's option, for every method
     kind = type(optimizer).__name__
@@ -349,7 +373,8 @@ def method_of(optimizer: Any) -> tuple[str, dict[str, Any]]:
         built.pop("maximize", None)
         wrong = {k: v for k, v in given.items() if built.get(k) != v}
         if not wrong:
-            return row.name, {**hyperparameters, **({"maximize": True} if maximize else {})}
+            options = {**({"maximize": True} if maximize else {}), **({"decay_biases": False} if no_bias_decay else {})}
+            return row.name, {**hyperparameters, **options}
         differences.append((len(wrong), row.name, wrong))
     _, closest, wrong = min(differences)
     settings = ", ".join(f"{k}={v!r}" for k, v in wrong.items())

@@ -48,12 +48,14 @@ DEFAULT_OUT = REPO_ROOT / "tests" / "data" / "torch_models_golden.json"
 
 
 def case(name, method, *, seed, n, d, hidden, loss, batch_size, epochs, learning_rate, activation="relu",
-         n_classes=1, schedule=None, path_every=1, **hyperparameters):  # fmt: skip
+         n_classes=1, schedule=None, path_every=1, decay_biases=True, **hyperparameters):  # fmt: skip
+    """One golden case; ``decay_biases=False``: two param groups, the biases' with ``weight_decay=0``."""
     epochs_recorded = sorted({*range(0, epochs, path_every), epochs - 1})
     return dict(
         name=name, method=method, seed=seed, n=n, d=d, hidden=list(hidden), activation=activation, loss=loss,
         n_classes=n_classes, batch_size=batch_size, epochs=epochs, learning_rate=learning_rate,
         hyperparameters=all_hyperparameters(name, method, hyperparameters), schedule=schedule, path_epochs=epochs_recorded,
+        **({} if decay_biases else {"decay_biases": False}),
     )  # fmt: skip
 
 
@@ -121,6 +123,55 @@ CASES = [
     case("mse-mlp-relu-sgd-dampening-plateau", "sgd", seed=24, n=30, d=3, hidden=(6,), loss="squared_error",
          batch_size=5, epochs=12, learning_rate=0.02, momentum=0.9, dampening=0.1,
          schedule={"kind": "reduce_on_plateau", "patience": 0, "threshold": 0.1, "factor": 0.5}),
+    # Two param groups, [{"params": weights}, {"params": biases, "weight_decay": 0.0}]: fit(decay_biases=False)
+    case("groups-mse-mlp-relu-adamw", "adamw", seed=27, n=30, d=3, hidden=(6,), loss="squared_error", batch_size=6,
+         epochs=8, learning_rate=0.02, weight_decay=0.5, decay_biases=False),
+    case("groups-ce3-mlp-tanh-5-3-adam-amsgrad", "adam", seed=28, n=33, d=3, hidden=(5, 3), activation="tanh",
+         loss="cross_entropy", n_classes=3, batch_size=8, epochs=8, learning_rate=0.02, weight_decay=0.2,
+         amsgrad=True, decay_biases=False),
+    case("groups-mse-linear-sgd-momentum-clip", "sgd", seed=29, n=25, d=3, hidden=(), loss="squared_error",
+         batch_size=5, epochs=8, learning_rate=0.05, momentum=0.9, clip_value=0.5, weight_decay=0.3,
+         decay_biases=False),
+    case("groups-huber-mlp-relu-rmsprop-cosine", "rmsprop", seed=30, n=30, d=3, hidden=(6,), loss="huber",
+         batch_size=6, epochs=10, learning_rate=0.01, weight_decay=0.2, momentum=0.5, schedule=COSINE,
+         decay_biases=False),
+    case("groups-logloss-mlp-tanh-nadam-decoupled", "nadam", seed=31, n=30, d=3, hidden=(5,), activation="tanh",
+         loss="log_loss", n_classes=2, batch_size=6, epochs=8, learning_rate=0.02, weight_decay=0.3,
+         decoupled_weight_decay=True, decay_biases=False),
+    case("groups-mse-mlp-relu-radam", "radam", seed=32, n=30, d=3, hidden=(6,), loss="squared_error", batch_size=5,
+         epochs=8, learning_rate=0.02, weight_decay=0.3, decay_biases=False),
+    case("groups-mse-mlp-tanh-adagrad-lr-decay", "adagrad", seed=33, n=30, d=3, hidden=(5,), activation="tanh",
+         loss="squared_error", batch_size=6, epochs=8, learning_rate=0.05, weight_decay=0.3, lr_decay=0.01,
+         decay_biases=False),
+    case("groups-mse-mlp-tanh-momentum", "momentum", seed=44, n=30, d=3, hidden=(5,), activation="tanh",
+         loss="squared_error", batch_size=5, epochs=8, learning_rate=0.02, weight_decay=0.3, clip_value=None,
+         decay_biases=False),
+    case("groups-mse-mlp-relu-nesterov", "nesterov", seed=34, n=30, d=3, hidden=(6,), loss="squared_error",
+         batch_size=5, epochs=8, learning_rate=0.02, weight_decay=0.3, decay_biases=False),
+    case("groups-ce3-mlp-relu-adamax", "adamax", seed=35, n=33, d=3, hidden=(6,), loss="cross_entropy",
+         n_classes=3, batch_size=8, epochs=8, learning_rate=0.02, weight_decay=0.3, decay_biases=False),
+    case("groups-mse-mlp-tanh-asgd", "asgd", seed=36, n=30, d=3, hidden=(5,), activation="tanh",
+         loss="squared_error", batch_size=5, epochs=8, learning_rate=0.05, weight_decay=0.3, t0=10.0,
+         decay_biases=False),
+    case("groups-logloss-mlp-relu-adadelta", "adadelta", seed=37, n=30, d=3, hidden=(5,), loss="log_loss",
+         n_classes=2, batch_size=6, epochs=10, learning_rate=1.0, epsilon=1e-4, weight_decay=0.3,
+         decay_biases=False),
+    case("groups-ce3-mlp-tanh-lion", "lion", seed=38, n=33, d=3, hidden=(6,), activation="tanh",
+         loss="cross_entropy", n_classes=3, batch_size=8, epochs=8, learning_rate=0.003, weight_decay=1.0,
+         decay_biases=False),
+    case("groups-mse-mlp-relu-adamw-schedule-free", "adamw_schedule_free", seed=39, n=30, d=3, hidden=(6,),
+         loss="squared_error", batch_size=6, epochs=10, learning_rate=0.02, warmup_steps=5, weight_decay=0.3,
+         decay_biases=False),
+    case("groups-mse-mlp-tanh-sgd-schedule-free", "sgd_schedule_free", seed=40, n=30, d=3, hidden=(5,),
+         activation="tanh", loss="squared_error", batch_size=6, epochs=8, learning_rate=0.1, weight_decay=0.3,
+         decay_biases=False),
+    case("groups-ce3-mlp-tanh-adabelief", "adabelief", seed=41, n=33, d=3, hidden=(6,), activation="tanh",
+         loss="cross_entropy", n_classes=3, batch_size=8, epochs=10, learning_rate=0.01, weight_decay=0.3,
+         decay_biases=False),
+    case("groups-mse-mlp-tanh-yogi", "yogi", seed=42, n=30, d=3, hidden=(6,), activation="tanh",
+         loss="squared_error", batch_size=5, epochs=8, learning_rate=0.02, weight_decay=0.3, decay_biases=False),
+    case("groups-huber-mlp-relu-lookahead-adamw", "lookahead", seed=43, n=30, d=3, hidden=(5,), loss="huber",
+         batch_size=5, epochs=8, learning_rate=0.01, base="adamw", k=4, weight_decay=0.5, decay_biases=False),
 ]  # fmt: skip
 
 
@@ -174,7 +225,12 @@ def run_torch(spec, x_np, y_np, init_np, sizes):
     torch.nn.utils.vector_to_parameters(torch.tensor(init_np, dtype=torch.float64), model.parameters())
     params = list(model.parameters())
     hp = spec["hyperparameters"]
-    optimizer = make_optimizer(spec["method"], params, spec["learning_rate"], hp)
+    groups = params
+    if not spec.get("decay_biases", True):  # the recipe: no weight decay on biases
+        weights = [p for name, p in model.named_parameters() if not name.endswith("bias")]
+        biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
+        groups = [{"params": weights}, {"params": biases, "weight_decay": 0.0}]
+    optimizer = make_optimizer(spec["method"], groups, spec["learning_rate"], hp)
     scheduler = make_scheduler(optimizer, spec["schedule"], spec["learning_rate"])
     per_step, plateau = stepping(spec["schedule"])
     schedule_free = spec["method"] in SCHEDULE_FREE

@@ -53,7 +53,7 @@ def test_matches_torch(case, implementation):
         model=model_of(case["hidden"], case["activation"]), loss=case["loss"],
         learning_rate=case["learning_rate"], epochs=case["epochs"], batch_size=case["batch_size"],
         stopping_threshold=0, init=np.array(case["init"]), shuffle=False, record_path=True, schedule=schedule,
-        **case["hyperparameters"],
+        decay_biases=case.get("decay_biases", True), **case["hyperparameters"],
     )  # fmt: skip
     np.testing.assert_allclose(result.loss_history, case["loss_history"], rtol=1e-9, atol=1e-13)
     np.testing.assert_allclose(result.path[case["path_epochs"]], case["path"], rtol=1e-9, atol=1e-12)
@@ -65,6 +65,12 @@ def test_golden_file_covers_models_losses_and_methods():
     assert {c["method"] for c in cases} == set(fastopt.METHODS)
     assert {len(c["hidden"]) for c in cases} == {0, 1, 2, 3}
     assert {c["activation"] for c in cases if c["hidden"]} == {"relu", "tanh"}
+    # Two param groups (biases without weight decay) for every method with weight decay that torch or its
+    # reference package has (Rprop's is fastopt's own, checked against the NumPy reference).
+    grouped = {c["method"] for c in cases if c.get("decay_biases") is False}
+    decaying = {m.name for m in fastopt.methods.REGISTRY if "weight_decay" in m.defaults} - {"rprop"}
+    assert grouped >= decaying, decaying - grouped
+    assert all(c["hyperparameters"]["weight_decay"] > 0 for c in cases if c.get("decay_biases") is False)
     tutorial = cases[0]
     settings = (tutorial["d"], tutorial["hidden"], tutorial["method"], tutorial["learning_rate"])
     assert settings == (10, [50], "adam", 1e-3)
@@ -117,7 +123,7 @@ def test_gradients_match_finite_differences(model, loss):
     X.flags.writeable = False
     code = get_loss(loss).code
     arch = architecture(_model(model), 3, 3 if loss == "cross_entropy" else 1)
-    spec = np.array([1, code, arch.activation_code, 0, *arch.sizes], dtype=np.int64)
+    spec = np.array([1, code, arch.activation_code, 0, 0, *arch.sizes], dtype=np.int64)  # no maximize, one group
     params = arch.init(np.random.default_rng(0)) + 0.1
     index = np.arange(9, dtype=np.uint32)
     work = np.empty(work_size(spec, 9))

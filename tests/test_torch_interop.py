@@ -255,14 +255,68 @@ def test_the_porting_pages_example_runs():
     import re
 
     script = _porting_script()
-    (example,) = re.findall(r"```py\n(.+?)```", script.PAGE.read_text(), flags=re.DOTALL)
+    example, groups = re.findall(r"```py\n(.+?)```", script.PAGE.read_text(), flags=re.DOTALL)
     namespace: dict = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exec(compile(example, "docs/porting.md", "exec"), namespace)
     assert namespace["method"] == "adam" and namespace["optimizer"].state  # torch holds Adam's moments again
+    exec(compile(groups, "docs/porting.md", "exec"), namespace)  # on the example's network
+    assert namespace["method"] == "adamw" and namespace["hyperparameters"]["decay_biases"] is False
 
 
 def test_an_optimizer_over_named_parameters_ports_as_well():
     optimizer = torch.optim.Adam(_net().named_parameters(), lr=0.01)  # its group holds the names too
     assert fastopt.torch.method_of(optimizer) == fastopt.torch.method_of(torch.optim.Adam(_net().parameters(), lr=0.01))
+
+
+def _no_bias_decay(net, kind, **options):
+    """torch's recipe: every layer's weight in one group, the biases in another without weight decay."""
+    weights = [p for name, p in net.named_parameters() if not name.endswith("bias")]
+    biases = [p for name, p in net.named_parameters() if name.endswith("bias")]
+    return kind([{"params": weights}, {"params": biases, "weight_decay": 0.0}], **options)
+
+
+@pytest.mark.parametrize(("kind", "options"), [(torch.optim.AdamW, dict(lr=0.01, weight_decay=0.5)),
+                                               (torch.optim.SGD, dict(lr=0.01, momentum=0.9, weight_decay=0.5))])
+def test_two_groups_without_decay_on_the_biases_port_and_take_turns(data, kind, options):
+    """method_of reads the two groups as decay_biases=False; 5 torch steps, 5 fastopt epochs from torch's state,
+    5 torch steps again: the all-torch run to 1e-9 (full batches); and not the one-group run."""
+    X, y = data
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def torch_steps(net, optimizer, steps):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            nn.functional.mse_loss(net(Xt)[:, 0], yt).backward()
+            optimizer.step()
+
+    reference = _net(dtype=torch.float64)
+    torch_steps(reference, _no_bias_decay(reference, kind, **options), 15)
+    net = _net(dtype=torch.float64)
+    optimizer = _no_bias_decay(net, kind, **options)
+    name, hyperparameters = fastopt.torch.method_of(optimizer)
+    assert hyperparameters["decay_biases"] is False
+    torch_steps(net, optimizer, 5)
+    hyperparameters.pop("learning_rate")
+    result = fastopt.fit(X, y, name, model=net, optimizer_state=optimizer, learning_rate=0.01, epochs=5,
+                         batch_size=len(y), stopping_threshold=0, **hyperparameters)  # fmt: skip
+    result.load_into(net)
+    optimizer.load_state_dict(result.optimizer_state_dict(optimizer))
+    torch_steps(net, optimizer, 5)
+    expected = nn.utils.parameters_to_vector(reference.parameters()).detach().numpy()
+    np.testing.assert_allclose(nn.utils.parameters_to_vector(net.parameters()).detach().numpy(), expected,
+                               rtol=1e-9, atol=1e-12)  # fmt: skip
+    one_group = fastopt.fit(X, y, name, model=_net(dtype=torch.float64), learning_rate=0.01, epochs=15,
+                            batch_size=len(y), stopping_threshold=0, **{**hyperparameters, "decay_biases": True})
+    assert np.max(np.abs(one_group.params - expected)) > 1e-4
+
+
+def test_two_groups_of_other_parameters_are_refused():
+    net = _net(dtype=torch.float64)
+    first, second = list(net.parameters())[:2], list(net.parameters())[2:]  # by layer, not weights and biases
+    optimizer = torch.optim.AdamW([{"params": first}, {"params": second, "weight_decay": 0.0}], weight_decay=0.1)
+    with pytest.raises(ValueError, match=r"different settings.*decay_biases=False"):
+        fastopt.torch.method_of(optimizer)
+    with pytest.raises(ValueError, match=r"parameter groups are not \[weights, biases\]"):
+        fastopt.torch.state_from_torch(optimizer, "adamw")

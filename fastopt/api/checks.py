@@ -1,4 +1,4 @@
-"""Checks of single arguments (integers, reals, flags), shared by every entry point.
+"""Checks of single arguments (integers, reals, flags, arrays), shared by every entry point.
 
 Each returns the value in its plain Python type or raises ``TypeError`` (wrong
 type) or ``ValueError`` (out of range) with a message that names the argument.
@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.status import all_finite
 from ..methods import Interval
 
-__all__ = ["check_integer", "check_real", "check_flag"]
+__all__ = ["check_integer", "check_real", "check_flag", "check_array"]
 
 
 def check_integer(name: str, value: Any, minimum: int, maximum: int | None = 2**62) -> int:
@@ -49,3 +50,56 @@ def check_flag(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
     return bool(value)
+
+
+def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
+    """Return ``value`` as a finite float64 array with one of ``ndims`` dimensions."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array, got a {type(value).__name__}")
+    if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop the mask and keep the masked values
+        raise TypeError(
+            f"{name} is a masked array and fastopt does not honour masks: drop the masked rows first "
+            f"(e.g. keep = ~np.ma.getmaskarray({name}), then pass the .data[keep] rows of x and y)"
+        )
+    _check_table_columns(name, value)
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:  # ragged nested lists
+        raise ValueError(f"{name} could not be read as an array: {error}") from None
+    kind = array.dtype.kind
+    if kind == "b":
+        raise TypeError(f"{name} must be numeric, got booleans (convert them to 0/1 explicitly)")
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got complex numbers")
+    if kind not in "iuf":
+        raise TypeError(f"{name} must be numeric, got dtype {array.dtype}")
+    if array.ndim not in ndims:
+        shapes = " or ".join(f"{k}-D" for k in ndims)
+        raise ValueError(f"{name} must be {shapes}, got an array of shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); fit needs at least one row and one feature")
+    # Read-only views: the caller's array is never written, and every kernel
+    # sees one array type whether the caller passed a writable array, a
+    # read-only one or a pandas column (one compiled signature each).
+    array = np.ascontiguousarray(array, dtype=np.float64).view()
+    array.flags.writeable = False
+    # A compiled scan: np.isfinite would allocate a mask as large as the data.
+    if not all_finite(array.ravel()):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
+    return array
+
+
+def _check_table_columns(name: str, value: Any) -> None:
+    """Name the first column of a DataFrame (or anything with ``columns`` and ``dtypes``) that is not numeric."""
+    columns, dtypes = getattr(value, "columns", None), getattr(value, "dtypes", None)
+    if columns is None or dtypes is None or isinstance(value, np.ndarray):
+        return
+    for column, dtype in zip(columns, dtypes, strict=False):
+        kind = getattr(dtype, "kind", "O")
+        if kind == "b":
+            raise TypeError(f"column {column!r} of {name} holds booleans; convert it to 0/1 explicitly")
+        if kind not in "iuf":
+            raise TypeError(
+                f"column {column!r} of {name} is not numeric (dtype {dtype}); drop it or encode it as numbers"
+            )

@@ -27,11 +27,10 @@ from ..methods import NON_NEGATIVE, HyperValue, fresh_state, get_method, kernel_
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from ..methods.rule import RULE_TYPE, Rule
 from ..schedules import Schedule, kernel_schedule
-from .checks import check_flag, check_integer, check_real
+from .checks import check_array, check_flag, check_integer, check_real
 from .result import frozen
+from .unscaled import caller_stacklevel
 from .validation import (
-    caller_stacklevel,
-    check_array,
     check_schedule,
     kernel_hyperparameters,
     resolve_hyperparameters,

@@ -10,6 +10,7 @@ import numpy as np
 from ..engine.chunks import epoch_chunks
 from ..engine.kernels import fit_kernel
 from ..engine.linear import NO_MOMENTS, moments_for
+from ..engine.param_groups import NO_DECAY
 from ..engine.status import LINEAR_SQUARED, MAX_EPOCHS, STATUSES
 from ..methods import Rule, fresh_state, kernel_rule, state_width
 from ..models.objective import BUILT_IN, Objective
@@ -42,6 +43,7 @@ def fit(
     standardize: bool = False,
     optimizer_state: Any = None,
     maximize: bool = False,
+    decay_biases: bool = True,
     **hyperparameters: float | bool | None,
 ) -> FitResult:
     """Fit a model to ``y`` by minibatch gradient descent: by default ``f(X) = X @ w + b`` on the MSE.
@@ -137,6 +139,14 @@ def fit(
         loss is a quantity to maximize (a log-likelihood, a reward); with
         the built-in losses a run simply diverges. ``loss_history`` is the
         loss itself, and the stopping rule reads it unchanged.
+    decay_biases : bool, default True
+        False leaves the biases (and the linear model's intercept) out of
+        ``weight_decay``, as PyTorch's two parameter groups
+        ``[{"params": weights}, {"params": biases, "weight_decay": 0}]`` do:
+        the rule steps the weights and the biases as two groups, each with
+        its own state, the biases' with ``weight_decay=0``. For the built-in
+        models and every method with ``weight_decay``; with
+        ``weight_decay=0`` it changes nothing.
     **hyperparameters
         The method's other hyperparameters (each method's list and defaults
         are in ``fastopt.methods.get_method(name).defaults``):
@@ -204,6 +214,7 @@ def fit(
         standardize=standardize,
         optimizer_state=optimizer_state,
         maximize=maximize,
+        decay_biases=decay_biases,
     )
     return run_problem(problem)
 
@@ -298,5 +309,7 @@ def path_rows(problem: Problem, epochs: int) -> int:
 
 
 def new_state(problem: Problem) -> np.ndarray:
-    """The rule's fresh state, ``(rows, state_width(p))`` (see :func:`fastopt.methods.fresh_state`)."""
-    return fresh_state(problem.method, problem.hyperparameters, state_width(problem.init.shape[0]))
+    """The rule's fresh state, ``(rows, state_width(p))`` (see :func:`fastopt.methods.fresh_state`), the rows twice
+    for a run with two parameter groups (:mod:`fastopt.engine.param_groups`)."""
+    state = fresh_state(problem.method, problem.hyperparameters, state_width(problem.init.shape[0]))
+    return np.concatenate([state, state]) if problem.spec[NO_DECAY] else state

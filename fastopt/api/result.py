@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.param_groups import NO_DECAY, is_bias, merge_state
 from ..engine.status import DIVERGED, MAX_EPOCHS, STATUSES
 from ..methods import HyperValue, get_method
 from ..models.architectures import Architecture, forward, layer_views
@@ -21,7 +22,8 @@ from ..models.objective import Objective
 from ..models.scaling import Scaling
 from ..schedules import Schedule
 from ..torch import load_into, optimizer_state_dict, to_module
-from .validation import Problem, as_features, caller_stacklevel
+from .unscaled import caller_stacklevel
+from .validation import Problem, as_features
 
 __all__ = ["FitResult", "finish", "ConvergenceWarning"]
 
@@ -89,6 +91,9 @@ class FitResult:
     path_unit, record_every : str, int
         What a row of ``path`` follows (``"epochs"`` or ``"steps"``) and how
         many of those lie between two rows.
+    decay_biases : bool
+        False when the biases were a parameter group without weight decay
+        (``fit(..., decay_biases=False)``).
     schedule : Schedule or None
         The learning-rate schedule used (None: constant).
     model : Architecture or Objective
@@ -121,6 +126,7 @@ class FitResult:
     scaling: Scaling | None = None
     path_unit: str = "epochs"
     record_every: int = 1
+    decay_biases: bool = True
     #: The problem ``gradient_norm`` is computed from on first access, then the norm itself (NaN: none).
     _gradient: Problem | float = dataclasses.field(default=math.nan, repr=False)
     #: The rule's final state, (state rows, width) as the kernel keeps it; None where no run made it.
@@ -316,6 +322,8 @@ def finish(
             RuntimeWarning,
             stacklevel=caller_stacklevel(),
         )
+    if state is not None and problem.spec[NO_DECAY]:  # the user's layout: one row per state name
+        state = merge_state(state, is_bias(problem.spec))
     return FitResult(
         method=problem.method.name,
         hyperparameters=problem.hyperparameters,
@@ -335,6 +343,7 @@ def finish(
         path_unit=problem.path_unit,
         record_every=problem.record_every,
         _gradient=math.nan if status == DIVERGED else problem,
+        decay_biases=problem.decay_biases,
         _state=None if state is None else frozen(state),
     )
 

@@ -34,7 +34,8 @@ from ..models.objective import Objective
 from ..models.scaling import Scaling
 from .checks import check_flag
 from .cluster import check_client, run_on_dask
-from .validation import InvalidParameterError, Problem, check_data, column_names, prepare, warn_if_unscaled
+from .unscaled import column_names, warn_if_unscaled
+from .validation import InvalidParameterError, Problem, check_data, prepare
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,6 +55,7 @@ RUN_KEYS = (
     "model",
     "loss",
     "maximize",
+    "decay_biases",
 )
 _HYPERPARAMETERS = sorted({h.name for m in REGISTRY for h in m.hyperparameters} - set(RUN_KEYS))
 
@@ -322,6 +324,7 @@ def sweep(
             "schedule": None,
             "model": "linear",
             "maximize": False,
+            "decay_biases": True,
         }
         full["loss"] = "squared_error"
         full.update({**defaults, **config})
@@ -348,6 +351,7 @@ def sweep(
                 schedule=None if problem.schedule is None else repr(problem.schedule),
                 shuffle=problem.shuffle,
                 maximize=problem.maximize,
+                decay_biases=problem.decay_biases,
                 model="objective" if isinstance(problem.model, Objective) else problem.model.name,
                 loss="objective" if isinstance(problem.model, Objective) else problem.loss.name,
                 **problem.hyperparameters,
@@ -386,6 +390,7 @@ def sweep(
     table = pd.DataFrame(rows)
     order = ["method", "learning_rate", "batch_size", "epochs", "seed", "stopping_threshold", "schedule", "shuffle"]
     order += ["maximize"] if table["maximize"].any() else []  # a column only when some configuration ascends
+    order += [] if table["decay_biases"].all() else ["decay_biases"]  # or leaves the biases undecayed
     hyperparameters = _hyperparameters_of([q.method.rule for q in problems])
     order += ["model", "loss"] + [h for h in hyperparameters if h in table.columns]
     order += ["epochs_run", "n_steps", "status", train_column] + ([test_column] if x_test is not None else [])

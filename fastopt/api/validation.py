@@ -9,27 +9,27 @@ never modified.
 from __future__ import annotations
 
 import math
-import os
-import sys
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import FrameType, MappingProxyType
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from ..engine.param_groups import is_bias
 from ..engine.shuffle import new_state
-from ..engine.status import LINEAR_SQUARED, NETWORK, OBJECTIVE, all_finite
-from ..methods import METHODS, NON_NEGATIVE, Hyperparameter, HyperValue, Method, get_method, resume_state, state_width
+from ..engine.status import LINEAR_SQUARED, NETWORK, OBJECTIVE
+from ..methods import METHODS, NON_NEGATIVE, Hyperparameter, HyperValue, Method, get_method
 from ..methods.rule import USER, is_rule
 from ..models.architectures import Architecture, architecture
 from ..models.losses import SQUARED_ERROR, Loss, check_targets, get_loss
 from ..models.objective import Objective
-from ..models.scaling import Scaling, unscaled_columns
+from ..models.scaling import Scaling
 from ..schedules import Schedule
-from ..torch import architecture_of, is_module, is_optimizer, model_of, state_from_torch
-from .checks import check_flag, check_integer, check_real
+from ..torch import architecture_of, is_module, model_of
+from .checks import check_array, check_flag, check_integer, check_real
+from .optimizer_state import check_optimizer_state
+from .unscaled import column_names, warn_if_unscaled
 
 __all__ = ["Problem", "prepare", "check_data", "as_features", "InvalidParameterError"]
 
@@ -71,59 +71,7 @@ class Problem:
     path_unit: str = "epochs"  # "epochs" or "steps" (updates): what a path row follows
     record_every: int = 1  # one path row every this many epochs or updates
     maximize: bool = False  # ascend the loss: every minibatch gradient negated before the rule (spec[MAXIMIZE])
-
-
-def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
-    """Return ``value`` as a finite float64 array with one of ``ndims`` dimensions."""
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be a numeric array, got a {type(value).__name__}")
-    if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop the mask and keep the masked values
-        raise TypeError(
-            f"{name} is a masked array and fastopt does not honour masks: drop the masked rows first "
-            f"(e.g. keep = ~np.ma.getmaskarray({name}), then pass the .data[keep] rows of x and y)"
-        )
-    _check_table_columns(name, value)
-    try:
-        array = np.asarray(value)
-    except (ValueError, TypeError) as error:  # ragged nested lists
-        raise ValueError(f"{name} could not be read as an array: {error}") from None
-    kind = array.dtype.kind
-    if kind == "b":
-        raise TypeError(f"{name} must be numeric, got booleans (convert them to 0/1 explicitly)")
-    if kind == "c":
-        raise TypeError(f"{name} must be real, got complex numbers")
-    if kind not in "iuf":
-        raise TypeError(f"{name} must be numeric, got dtype {array.dtype}")
-    if array.ndim not in ndims:
-        shapes = " or ".join(f"{k}-D" for k in ndims)
-        raise ValueError(f"{name} must be {shapes}, got an array of shape {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty (shape {array.shape}); fit needs at least one row and one feature")
-    # Read-only views: the caller's array is never written, and every kernel
-    # sees one array type whether the caller passed a writable array, a
-    # read-only one or a pandas column (one compiled signature each).
-    array = np.ascontiguousarray(array, dtype=np.float64).view()
-    array.flags.writeable = False
-    # A compiled scan: np.isfinite would allocate a mask as large as the data.
-    if not all_finite(array.ravel()):
-        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
-    return array
-
-
-def _check_table_columns(name: str, value: Any) -> None:
-    """Name the first column of a DataFrame (or anything with ``columns`` and ``dtypes``) that is not numeric."""
-    columns, dtypes = getattr(value, "columns", None), getattr(value, "dtypes", None)
-    if columns is None or dtypes is None or isinstance(value, np.ndarray):
-        return
-    for column, dtype in zip(columns, dtypes, strict=False):
-        kind = getattr(dtype, "kind", "O")
-        if kind == "b":
-            raise TypeError(f"column {column!r} of {name} holds booleans; convert it to 0/1 explicitly")
-        if kind not in "iuf":
-            raise TypeError(
-                f"column {column!r} of {name} is not numeric (dtype {dtype}); drop it or encode it as numbers"
-            )
+    decay_biases: bool = True  # False: the biases are a parameter group without weight decay (spec[NO_DECAY])
 
 
 def as_features(x: Any, n_features: int | None = None, name: str = "x") -> np.ndarray:
@@ -259,6 +207,7 @@ def prepare(
     standardize: Any = False,
     optimizer_state: Any = None,
     maximize: Any = False,
+    decay_biases: Any = True,
     data_checked: bool = False,
 ) -> Problem:
     """Validate the arguments of ``fit`` and resolve defaults and seeds.
@@ -291,7 +240,9 @@ def prepare(
     seed = seed_value(seed)
     init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
     maximize = check_flag("maximize", maximize)
-    resolved, loss_row, spec, n_classes = _model(model, loss, objective, n_classes, X, Y, maximize)
+    decay_biases = check_flag("decay_biases", decay_biases)
+    no_decay = _no_decay(decay_biases, row, hyper)
+    resolved, loss_row, spec, n_classes = _model(model, loss, objective, n_classes, X, Y, maximize, no_decay)
     if module_sizes is not None and isinstance(resolved, Architecture) and module_sizes != resolved.sizes:
         raise ValueError(
             f"model: the module's layer sizes are {module_sizes}, but {X.shape[1]} feature(s) and "
@@ -326,7 +277,8 @@ def prepare(
         if scaling is not None:
             assert isinstance(resolved, Architecture)
             start = scaling.to_standardized(start, resolved.sizes)
-    start_state, start_step = check_optimizer_state(optimizer_state, row, hyper, start.shape[0], scaling)
+    bias = is_bias(spec) if no_decay else None
+    start_state, start_step = check_optimizer_state(optimizer_state, row, hyper, start.shape[0], scaling, bias)
     return Problem(
         X=X,
         y=Y,
@@ -352,39 +304,36 @@ def prepare(
         start_state=start_state,
         start_step=start_step,
         maximize=maximize,
+        decay_biases=decay_biases,
     )
 
 
-class UnscaledDataWarning(UserWarning):
-    """The data is far from standardized, so a first-order method with a fixed budget may stop short."""
-
-
-def column_names(x: Any, d: int) -> list[str]:
-    """The feature names of ``x``: a DataFrame's columns, a Series' name, else ``x[:, j]``."""
-    columns = getattr(x, "columns", None)
-    if columns is not None and len(columns) == d:
-        return [str(c) for c in columns]
-    name = getattr(x, "name", None)
-    if d == 1 and name is not None:
-        return [str(name)]
-    return ["x" if d == 1 else f"x[:, {j}]" for j in range(d)]
-
-
-def warn_if_unscaled(X: np.ndarray, y: np.ndarray | None, names: list[str], target: str = "y") -> None:
-    """One :class:`UnscaledDataWarning` naming the clearly unscaled columns, if any (``y``: regression targets)."""
-    found = unscaled_columns(X, y, names, target)
-    if found:
-        warnings.warn(
-            f"the data is far from standardized: {', '.join(found)}; with a fixed learning rate and epoch "
-            "budget the fit may stop far from the optimum. Pass standardize=True (the model comes back in "
-            "your units), or scale the data yourself",
-            UnscaledDataWarning,
-            stacklevel=caller_stacklevel(),
-        )
+def _no_decay(decay_biases: bool, row: Method, hyper: Mapping[str, HyperValue]) -> int:
+    """``spec[NO_DECAY]``: 0 (one parameter group), or 1 + the slot of ``weight_decay`` in ``hp`` for biases
+    without weight decay (:mod:`fastopt.engine.param_groups`)."""
+    if decay_biases:
+        return 0
+    if "weight_decay" not in hyper:
+        raise ValueError(f"decay_biases=False is for a method with weight_decay, and {row.name} has none")
+    if hyper["weight_decay"] == 0:
+        return 0  # two groups would step exactly as one
+    slot = 0
+    for name, value in hyper.items():
+        if name == "weight_decay":
+            break
+        slot += len(value) if isinstance(value, tuple) else 1
+    return slot + 1
 
 
 def _model(
-    model: Any, loss: Any, objective: Any, n_classes: Any, X: np.ndarray, y: np.ndarray, maximize: bool = False
+    model: Any,
+    loss: Any,
+    objective: Any,
+    n_classes: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    maximize: bool = False,
+    no_decay: int = 0,
 ) -> tuple[Architecture | Objective, Loss, np.ndarray, int]:
     """Resolve ``model``, ``loss`` and ``objective``: ``(model, loss row, kernel spec, classes)``."""
     if objective is not None:
@@ -394,56 +343,16 @@ def _model(
             raise ValueError("objective= replaces model= and loss=; pass one or the other")
         if n_classes is not None:
             raise ValueError("n_classes is for the built-in classification losses, not objective=")
-        return objective, get_loss("squared_error"), np.array([OBJECTIVE, 0, 0, maximize, 1, 1], dtype=np.int64), 1
+        if no_decay:
+            raise ValueError("decay_biases=False is for the built-in models, whose biases fastopt knows; "
+                             "an objective's parameters are one group")  # fmt: skip
+        spec = np.array([OBJECTIVE, 0, 0, maximize, 0, 1, 1], dtype=np.int64)
+        return objective, get_loss("squared_error"), spec, 1
     loss_row = get_loss(loss)
     classes = check_targets(loss_row, y, n_classes)
     arch = architecture(model, X.shape[1], loss_row.n_outputs(classes))
-    kind = LINEAR_SQUARED if arch.is_linear and loss_row.code == SQUARED_ERROR else NETWORK
-    spec = np.array([kind, loss_row.code, arch.activation_code, maximize, *arch.sizes], dtype=np.int64)
+    # The linear epoch is the line's hot loop, with one group: two groups take the network's epoch.
+    linear = arch.is_linear and loss_row.code == SQUARED_ERROR and not no_decay
+    spec = np.array([LINEAR_SQUARED if linear else NETWORK, loss_row.code, arch.activation_code, maximize, no_decay,
+                     *arch.sizes], dtype=np.int64)  # fmt: skip
     return arch, loss_row, spec, classes
-
-
-def check_optimizer_state(
-    value: Any, row: Method, hyper: Mapping[str, Any], n_params: int, scaling: Scaling | None
-) -> tuple[np.ndarray | None, int]:
-    """``optimizer_state`` as ``(the rule's state array, updates made)``; ``(None, 0)`` when not given.
-
-    ``value`` is a mapping (what :attr:`FitResult.optimizer_state` holds: one array of
-    ``n_params`` per state row named in the method's registry row, except its cached rows,
-    and ``"step"``, the updates made) or a ``torch.optim`` optimizer (see :mod:`fastopt.torch`).
-    """
-    if value is None:
-        return None, 0
-    if scaling is not None:
-        raise ValueError("optimizer_state is for standardize=False (the state would be in standardized units)")
-    if is_optimizer(value):
-        value = state_from_torch(value, row.name)
-    if not isinstance(value, Mapping):
-        raise TypeError(f"optimizer_state must be a mapping or a torch.optim optimizer, got {type(value).__name__}")
-    rows = [name for name in row.state_names if name not in row.cached_rows]
-    unknown = sorted(set(value) - {*rows, "step"})
-    if unknown:
-        raise ValueError(
-            f"optimizer_state has {', '.join(map(repr, unknown))}, which {row.name} does not keep; "
-            f"its state is: {', '.join(map(repr, [*rows, 'step']))}"
-        )
-    step = check_integer("optimizer_state['step']", value.get("step", 0), 0, maximum=None)
-    state = np.zeros((len(row.state_names), state_width(n_params)))
-    for name in rows:
-        if name in value:
-            array = check_array(f"optimizer_state[{name!r}]", value[name], (1,))
-            if array.shape != (n_params,):
-                raise ValueError(f"optimizer_state[{name!r}] must have shape ({n_params},), got {array.shape}")
-            state[row.state_names.index(name), :n_params] = array
-    resume_state(row, state, hyper, step)
-    return state, step
-
-
-def caller_stacklevel() -> int:
-    """Stack level of the first frame outside fastopt, so warnings point at the user's call."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # fastopt/, above fastopt/api/
-    frame: FrameType | None = sys._getframe(1)
-    level = 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from ..api.result import ConvergenceWarning
-from ..api.validation import UnscaledDataWarning
+from ..api.unscaled import UnscaledDataWarning
 from ..version import __version__
 from . import compare, fit, gallery, study, sweep
 

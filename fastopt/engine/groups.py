@@ -26,6 +26,7 @@ from ..schedules import kernel_schedule
 from .chunks import epoch_chunks
 from .kernels import sweep_kernel
 from .linear import moments_for, use_moments
+from .param_groups import NO_DECAY
 from .status import LINEAR_SQUARED, MAX_EPOCHS, RUNNING, STATUSES
 
 __all__ = ["Task", "make_tasks", "run_task", "Cancelled", "data_key", "moments_by_data"]
@@ -97,11 +98,15 @@ def run_task(
     hps = stacked([q.hp for q in problems])
     specs = stacked([q.spec for q in problems]).astype(np.int64)
     params = stacked([q.init for q in problems])
-    state_rows = max(1, max(len(q.method.state_names) for q in problems))
+    # Two parameter groups split a configuration's rows in halves (fastopt.engine.param_groups).
+    state_rows = max(1, max(len(q.method.state_names) * (2 if q.spec[NO_DECAY] else 1) for q in problems))
     states = np.zeros((K, state_rows * state_width(int(n_params.max()))))
     for k, q in enumerate(problems):  # configuration k's state: its first rows of width state_width(p_k)
-        fresh = fresh_state(q.method, q.hyperparameters, state_width(len(q.init)))
-        states[k, : fresh.size] = fresh.ravel()
+        width = state_width(len(q.init))
+        fresh = fresh_state(q.method, q.hyperparameters, width)
+        own = states[k, : state_rows * width].reshape(state_rows, width)
+        for first_row in (0, state_rows // 2) if q.spec[NO_DECAY] else (0,):
+            own[first_row : first_row + len(fresh)] = fresh
     gradient, loss = (first.model.gradient, first.model.loss) if isinstance(first.model, Objective) else BUILT_IN
     epochs = np.array([q.epochs for q in problems], dtype=np.int64)
     epochs_run = np.zeros(K, dtype=np.int64)

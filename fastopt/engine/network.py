@@ -2,14 +2,16 @@
 
 A model reaches the kernels as ``spec``, an int64 array::
 
-    spec = [kind, loss_code, activation, maximize, n_0, n_1, .., n_L]
+    spec = [kind, loss_code, activation, maximize, no_decay, n_0, n_1, .., n_L]
 
 with ``kind`` one of :data:`fastopt.engine.status.KINDS`, ``loss_code`` a row of
 :data:`fastopt.models.losses.REGISTRY`, ``activation`` an index into
 :data:`fastopt.models.ACTIVATIONS`, ``maximize`` 1 when the run ascends the loss
 (``fit(maximize=True)``: every minibatch gradient is negated before the rule,
-as torch.optim's ``maximize=True`` does; else 0) and ``n_0 .. n_L`` the layer
-sizes (input, hidden layers, outputs). Parameters are laid out as in
+as torch.optim's ``maximize=True`` does; else 0), ``no_decay`` 0, or 1 + the slot of
+``weight_decay`` in ``hp`` when the biases are a parameter group without weight decay
+(:mod:`fastopt.engine.param_groups`), and ``n_0 .. n_L`` the layer sizes (input,
+hidden layers, outputs). Parameters are laid out as in
 :mod:`fastopt.models` (per layer: weight ``(out, in)`` row-major, then bias).
 
 Layout of a batch: activations are stored unit by batch (``A[unit, row]``),
@@ -36,13 +38,14 @@ import numpy as np
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from ..models.losses import row_loss
 from .jit import jit
+from .param_groups import NO_DECAY, grouped_hook, grouped_update, make_groups
 from .record import record_step
 from .vector import NO_FLOOR, RELU_FLOOR, row_combination
 
-__all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER", "MAXIMIZE", "gradient_sign"]
+__all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER", "MAXIMIZE", "NO_DECAY", "gradient_sign"]
 
-#: ``spec[0:4]`` are kind, loss code, activation and maximize; the layer sizes follow.
-SPEC_HEADER = 4
+#: ``spec[0:5]`` are kind, loss code, activation, maximize and no_decay; the layer sizes follow.
+SPEC_HEADER = NO_DECAY + 1
 #: Where ``spec`` says whether the run maximizes.
 MAXIMIZE = 3
 
@@ -255,7 +258,12 @@ def network_epoch(
     """
     n = X.shape[0]
     per_step = schedule[0] != 0.0
-    begin_epoch(code, user, params, state, hp, t)
+    grouped = spec[NO_DECAY] != 0
+    groups = make_groups(spec, hp)
+    if grouped:
+        grouped_hook(True, code, user, params, state, hp, t, spec, groups)
+    else:
+        begin_epoch(code, user, params, state, hp, t)
     lr = rate_at(schedule, code, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -263,7 +271,13 @@ def network_epoch(
         if per_step:
             lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
-        apply_rule(code, user, params, grad, state, lr, hp, t)
+        if grouped:
+            grouped_update(code, user, params, grad, state, lr, hp, t, spec, groups)
+        else:
+            apply_rule(code, user, params, grad, state, lr, hp, t)
         record_step(path, every, t, first_step, params)
-    end_epoch(code, user, params, state, hp, t)
+    if grouped:
+        grouped_hook(False, code, user, params, state, hp, t, spec, groups)
+    else:
+        end_epoch(code, user, params, state, hp, t)
     return network_loss(X, y, spec, params, work, capacity, order), t
