@@ -272,7 +272,7 @@ def _group_settings(group: dict[str, Any]) -> dict[str, Any]:
         if key in _IMPLEMENTATION_KEYS:
             continue
         if isinstance(value, (tuple, list)):
-            value = tuple(float(v) for v in value)
+            value = tuple(v if v is None else float(v) for v in value)
         elif not isinstance(value, (bool, str, type(None))):
             value = float(value)
         settings[key] = value
@@ -345,6 +345,11 @@ def method_of(optimizer: Any) -> tuple[str, dict[str, Any]]:
         raise TypeError(f"optimizer must be a torch.optim optimizer, got {type(optimizer).__name__}")
     torch = _torch()
     methods = importlib.import_module("fastopt.methods")
+    kind = type(optimizer).__name__
+    candidates = [row for row in methods.REGISTRY if row.peer is not None and row.peer.split("(")[0] == kind]
+    if not candidates:
+        known = sorted({row.peer.split("(")[0] for row in methods.REGISTRY if row.peer is not None})
+        raise ValueError(f"torch.optim.{kind} has no fastopt equal; fastopt ports {', '.join(known)}")
     groups = [_group_settings(g) for g in optimizer.param_groups]
     # The one recipe of two groups fastopt has: weights, then biases without weight decay.
     no_bias_decay = (_weights_and_biases(optimizer) is not None and groups[1].get("weight_decay") == 0.0
@@ -356,11 +361,6 @@ def method_of(optimizer: Any) -> tuple[str, dict[str, Any]]:
                          "of every layer's weight, then one of their biases with weight_decay=0)")  # fmt: skip
     given = groups[0]
     maximize = bool(given.pop("maximize", False))  # fit's option, for every method
-    kind = type(optimizer).__name__
-    candidates = [row for row in methods.REGISTRY if row.peer is not None and row.peer.split("(")[0] == kind]
-    if not candidates:
-        known = sorted({row.peer.split("(")[0] for row in methods.REGISTRY if row.peer is not None})
-        raise ValueError(f"torch.optim.{kind} has no fastopt equal; fastopt ports {', '.join(known)}")
     differences = []
     for row in candidates:
         hyperparameters: dict[str, Any] = {h.name: h.default for h in row.hyperparameters}

@@ -221,6 +221,7 @@ def _compare_ported(data, kind, options, method):
         (lambda p: torch.optim.Adam(p, decoupled_weight_decay=True),
          r"Adam\(decoupled_weight_decay=True\): no fastopt method"),
         (lambda p: torch.optim.LBFGS(p), r"torch.optim.LBFGS has no fastopt equal; fastopt ports ASGD"),
+        (lambda p: torch.optim.Adafactor(p), r"torch.optim.Adafactor has no fastopt equal"),  # its lr is None
         (lambda p: torch.optim.SGD([{"params": p[:2]}, {"params": p[2:], "weight_decay": 0.1}], lr=0.1),
          r"parameter groups have different settings"),
     ],
