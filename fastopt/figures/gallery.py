@@ -66,13 +66,14 @@ def _path(ax: Axes, path: np.ndarray | None, color: str, bounds: Any, label: str
     """Draw a path (clipped to the window ``bounds``); mark where it first leaves it. Returns a note of the exit."""
     assert path is not None, "the gallery's runs record their paths"
     ax.plot(path[:, 0], path[:, 1], color=color, linewidth=1.6, label=label, zorder=3)
-    ax.plot(*path[0], marker="o", color=color, markersize=7, markeredgecolor="black", zorder=4)
-    ax.plot(*path[-1], marker="s", color=color, markersize=6, markeredgecolor="black", zorder=4, clip_on=True)
+    # Above the minima's markers: a run that starts or ends at one (noiseless GD in a valley) stays visible.
+    ax.plot(*path[0], marker="o", color=color, markersize=7, markeredgecolor="black", zorder=6)
+    ax.plot(*path[-1], marker="s", color=color, markersize=6, markeredgecolor="black", zorder=6)
     crossing = exit_of(path, bounds)
     if crossing is None:
         return ""
     step, point, outside = crossing
-    ax.plot(*point, marker="X", color="white", markersize=11, markeredgecolor=color, markeredgewidth=2.0, zorder=6,
+    ax.plot(*point, marker="X", color="white", markersize=11, markeredgecolor=color, markeredgewidth=2.0, zorder=7,
             clip_on=False)  # fmt: skip
     return f"\nleaves the frame at step {step} (X); {outside} of {len(path) - 1} steps outside"
 
@@ -233,8 +234,13 @@ def scene_figure(scene: Any, runs: Sequence[tuple[str, Any]]) -> Figure:
         right.set_title("Value")
     right.legend(fontsize=8)
     fig.suptitle(scene.title, fontsize=14, fontweight="bold")
-    fig.text(0.5, 0.015, textwrap.fill(scene.caption, 150), ha="center", va="bottom", fontsize=10)
-    fig.tight_layout(rect=(0, 0.09, 1, 0.95))
+    caption = textwrap.fill(scene.caption, 150)
+    # The figure grows by the caption's lines (about 0.17 in each at 10 pt), so that the axes keep their height
+    # and the x labels stay clear of it.
+    height = 5.6 + 0.17 * (caption.count("\n") + 1)
+    fig.set_size_inches(12.5, height)
+    fig.text(0.5, 0.1 / height, caption, ha="center", va="bottom", fontsize=10)
+    fig.tight_layout(rect=(0, (0.1 + 0.17 * (caption.count("\n") + 1)) / height, 1, 1 - 0.3 / height))
     return fig
 
 
