@@ -4,6 +4,7 @@ from __future__ import annotations
 import urllib.error
 
 import numpy as np
+import pandas as pd
 import pytest
 from bounds import gamma
 import seaborn
@@ -37,20 +38,26 @@ def no_network(monkeypatch):
     monkeypatch.setattr(seaborn.utils, "urlretrieve", refuse)
 
 
-def test_seaborn_cache_comes_first(monkeypatch, tmp_path, no_network):
+def test_the_plotnine_copy_is_seaborns_frame_without_importing_seaborn():
+    import subprocess
+    import sys
+
+    if datasets._plotnine_data_dir() is None:
+        pytest.skip("plotnine is not installed (pip install 'fastopt[data]')")
+    expected = seaborn.load_dataset("diamonds", data_home=str(datasets._plotnine_data_dir()))
+    pd.testing.assert_frame_equal(load_diamonds(), expected)
+    code = "import sys, fastopt.datasets as d; d.load_diamonds(); print('seaborn' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_seaborn_cache_without_the_plotnine_copy(monkeypatch, tmp_path, no_network):
     (tmp_path / "diamonds.csv").write_text(
         "carat,cut,color,clarity,depth,table,price,x,y,z\n0.5,Good,E,SI1,60.0,55.0,1000,5.0,5.0,3.0\n"
     )
     monkeypatch.setenv("SEABORN_DATA", str(tmp_path))
+    monkeypatch.setattr(datasets, "_plotnine_data_dir", lambda: None)
     frame = load_diamonds()
     assert frame.shape == (1, 10) and frame["price"].iloc[0] == 1000
-
-
-def test_plotnine_copy_is_used_offline(monkeypatch, tmp_path, no_network):
-    monkeypatch.setenv("SEABORN_DATA", str(tmp_path))  # an empty cache
-    if datasets._plotnine_data_dir() is None:
-        pytest.skip("plotnine is not installed (pip install 'fastopt[data]')")
-    assert load_diamonds().shape == (53_940, 10)
 
 
 def test_clear_error_when_no_source_is_available(monkeypatch, tmp_path, no_network):
