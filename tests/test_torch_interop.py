@@ -29,6 +29,14 @@ def _net(activation=nn.ReLU, dtype=torch.float32):
     return nn.Sequential(nn.Linear(10, 50), activation(), nn.Linear(50, 1)).to(dtype)
 
 
+def _torch_steps(net, optimizer, steps, Xt, yt):
+    """``steps`` full-batch torch steps of ``optimizer`` on the MSE of ``net``."""
+    for _ in range(steps):
+        optimizer.zero_grad()
+        nn.functional.mse_loss(net(Xt)[:, 0], yt).backward()
+        optimizer.step()
+
+
 def test_a_module_is_the_architecture_and_the_start(data):
     X, y = data
     net = _net(nn.Tanh)
@@ -124,17 +132,11 @@ def test_torch_and_fastopt_take_turns_on_one_run(data, kind):
     classes = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "rmsprop": torch.optim.RMSprop,
                "sgd": torch.optim.SGD, "adagrad": torch.optim.Adagrad}  # fmt: skip
 
-    def torch_steps(net, optimizer, steps):
-        for _ in range(steps):
-            optimizer.zero_grad()
-            nn.functional.mse_loss(net(Xt)[:, 0], yt).backward()
-            optimizer.step()
-
     reference = _net(dtype=torch.float64)
-    torch_steps(reference, classes[kind](reference.parameters(), lr=0.01, **options), 15)
+    _torch_steps(reference, classes[kind](reference.parameters(), lr=0.01, **options), 15, Xt, yt)
     net = _net(dtype=torch.float64)
     optimizer = classes[kind](net.parameters(), lr=0.01, **options)
-    torch_steps(net, optimizer, 5)
+    _torch_steps(net, optimizer, 5, Xt, yt)
     fast_options = {k: v for k, v in options.items() if k != "weight_decay"}
     if kind == "adamw":
         hyper["weight_decay"] = 0.1
@@ -143,7 +145,7 @@ def test_torch_and_fastopt_take_turns_on_one_run(data, kind):
     assert result.n_steps == (6 if kind == "sgd" else 10)  # torch's SGD counts no steps: its buffer counts one
     result.load_into(net)
     optimizer.load_state_dict(result.optimizer_state_dict(optimizer))
-    torch_steps(net, optimizer, 5)
+    _torch_steps(net, optimizer, 5, Xt, yt)
     np.testing.assert_allclose(nn.utils.parameters_to_vector(net.parameters()).detach().numpy(),
                                nn.utils.parameters_to_vector(reference.parameters()).detach().numpy(),
                                rtol=1e-9, atol=1e-12)  # fmt: skip
@@ -205,10 +207,7 @@ def _compare_ported(data, kind, options, method):
     optimizer = kind(net.parameters(), **options)
     name, hyperparameters = fastopt.torch.method_of(optimizer)
     assert name == method
-    for _ in range(15):
-        optimizer.zero_grad()
-        nn.functional.mse_loss(net(Xt)[:, 0], yt).backward()
-        optimizer.step()
+    _torch_steps(net, optimizer, 15, Xt, yt)
     result = fastopt.fit(X, y, name, model=_net(dtype=torch.float64), init=start, epochs=15, batch_size=len(y),
                          stopping_threshold=0, **hyperparameters)  # fmt: skip
     np.testing.assert_allclose(result.params, nn.utils.parameters_to_vector(net.parameters()).detach().numpy(),
@@ -286,25 +285,19 @@ def test_two_groups_without_decay_on_the_biases_port_and_take_turns(data, kind, 
     X, y = data
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
 
-    def torch_steps(net, optimizer, steps):
-        for _ in range(steps):
-            optimizer.zero_grad()
-            nn.functional.mse_loss(net(Xt)[:, 0], yt).backward()
-            optimizer.step()
-
     reference = _net(dtype=torch.float64)
-    torch_steps(reference, _no_bias_decay(reference, kind, **options), 15)
+    _torch_steps(reference, _no_bias_decay(reference, kind, **options), 15, Xt, yt)
     net = _net(dtype=torch.float64)
     optimizer = _no_bias_decay(net, kind, **options)
     name, hyperparameters = fastopt.torch.method_of(optimizer)
     assert hyperparameters["decay_biases"] is False
-    torch_steps(net, optimizer, 5)
+    _torch_steps(net, optimizer, 5, Xt, yt)
     hyperparameters.pop("learning_rate")
     result = fastopt.fit(X, y, name, model=net, optimizer_state=optimizer, learning_rate=0.01, epochs=5,
                          batch_size=len(y), stopping_threshold=0, **hyperparameters)  # fmt: skip
     result.load_into(net)
     optimizer.load_state_dict(result.optimizer_state_dict(optimizer))
-    torch_steps(net, optimizer, 5)
+    _torch_steps(net, optimizer, 5, Xt, yt)
     expected = nn.utils.parameters_to_vector(reference.parameters()).detach().numpy()
     np.testing.assert_allclose(nn.utils.parameters_to_vector(net.parameters()).detach().numpy(), expected,
                                rtol=1e-9, atol=1e-12)  # fmt: skip

@@ -38,7 +38,7 @@ import numpy as np
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from ..models.losses import row_loss
 from .jit import jit
-from .param_groups import NO_DECAY, grouped_hook, grouped_update, make_groups
+from .param_groups import BEGIN_EPOCH, END_EPOCH, NO_DECAY, STEP, grouped, make_groups
 from .record import record_step
 from .vector import NO_FLOOR, RELU_FLOOR, row_combination
 
@@ -258,10 +258,10 @@ def network_epoch(
     """
     n = X.shape[0]
     per_step = schedule[0] != 0.0
-    grouped = spec[NO_DECAY] != 0
+    two_groups = spec[NO_DECAY] != 0
     groups = make_groups(spec, hp)
-    if grouped:
-        grouped_hook(True, code, user, params, state, hp, t, spec, groups)
+    if two_groups:
+        grouped(BEGIN_EPOCH, code, user, params, grad, state, 0.0, hp, t, spec, groups)
     else:
         begin_epoch(code, user, params, state, hp, t)
     lr = rate_at(schedule, code, state, hp, epoch, t)
@@ -271,13 +271,13 @@ def network_epoch(
         if per_step:
             lr = rate_at(schedule, code, state, hp, epoch, t)
         t += 1
-        if grouped:
-            grouped_update(code, user, params, grad, state, lr, hp, t, spec, groups)
+        if two_groups:
+            grouped(STEP, code, user, params, grad, state, lr, hp, t, spec, groups)
         else:
             apply_rule(code, user, params, grad, state, lr, hp, t)
         record_step(path, every, t, first_step, params)
-    if grouped:
-        grouped_hook(False, code, user, params, state, hp, t, spec, groups)
+    if two_groups:
+        grouped(END_EPOCH, code, user, params, grad, state, 0.0, hp, t, spec, groups)
     else:
         end_epoch(code, user, params, state, hp, t)
     return network_loss(X, y, spec, params, work, capacity, order), t

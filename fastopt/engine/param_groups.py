@@ -27,7 +27,17 @@ import numpy as np
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch
 from .jit import jit
 
-__all__ = ["NO_DECAY", "is_bias", "make_groups", "grouped_update", "grouped_hook", "split_state", "merge_state"]
+__all__ = [
+    "NO_DECAY",
+    "STEP",
+    "BEGIN_EPOCH",
+    "END_EPOCH",
+    "is_bias",
+    "make_groups",
+    "grouped",
+    "split_state",
+    "merge_state",
+]
 
 #: Where ``spec`` holds 1 + the slot of ``weight_decay`` in ``hp`` for a run whose biases are not decayed, else 0.
 NO_DECAY = 4
@@ -88,8 +98,13 @@ def _biases_hp(spec: np.ndarray, hp: np.ndarray, own: np.ndarray) -> np.ndarray:
     return own
 
 
+#: What :func:`grouped` applies to each group: the rule's step, or the method's epoch hooks.
+STEP, BEGIN_EPOCH, END_EPOCH = 0, 1, 2
+
+
 @jit
-def grouped_update(
+def grouped(
+    which: int,
     code: int,
     user: Any,
     params: np.ndarray,
@@ -101,38 +116,19 @@ def grouped_update(
     spec: np.ndarray,
     groups: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    """:func:`~fastopt.methods.dispatch.apply_rule` on each group: the weights with ``hp``, the biases without decay."""
+    """On each group, the weights with ``hp`` and the biases without decay: the rule's step
+    (:func:`~fastopt.methods.dispatch.apply_rule`, ``which == STEP``) or the method's ``begin_epoch``
+    or ``end_epoch`` hook (``grad`` and ``lr`` unused there)."""
     weights, biases, p_buffer, g_buffer, own = groups
-    rows = state.shape[0] // 2
-    for group in range(2):
-        index = weights if group == 0 else biases
-        values = _gather(params, index, p_buffer)
-        apply_rule(code, user, values, _gather(grad, index, g_buffer), state[group * rows : (group + 1) * rows], lr,
-                   hp if group == 0 else _biases_hp(spec, hp, own), t)  # fmt: skip
-        _scatter(values, index, params)
-
-
-@jit
-def grouped_hook(
-    begin: bool,
-    code: int,
-    user: Any,
-    params: np.ndarray,
-    state: np.ndarray,
-    hp: np.ndarray,
-    t: int,
-    spec: np.ndarray,
-    groups: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-) -> None:
-    """The method's ``begin_epoch`` (``begin``) or ``end_epoch`` hook on each group, as :func:`grouped_update`."""
-    weights, biases, p_buffer, _, own = groups
     rows = state.shape[0] // 2
     for group in range(2):
         index = weights if group == 0 else biases
         values = _gather(params, index, p_buffer)
         own_state = state[group * rows : (group + 1) * rows]
         own_hp = hp if group == 0 else _biases_hp(spec, hp, own)
-        if begin:
+        if which == STEP:
+            apply_rule(code, user, values, _gather(grad, index, g_buffer), own_state, lr, own_hp, t)
+        elif which == BEGIN_EPOCH:
             begin_epoch(code, user, values, own_state, own_hp, t)
         else:
             end_epoch(code, user, values, own_state, own_hp, t)
