@@ -378,6 +378,12 @@ def _part_rate(code: int, a: np.ndarray, base: float, k: int, hp: np.ndarray, mo
 
 
 @jit
+def constant_rate(code: int, a: np.ndarray, base: float, k: int, hp: np.ndarray, momentum_at: int) -> float:
+    """:func:`_part_rate` of a run without a schedule, which is ``base`` (for kernels compiled without schedules)."""
+    return base
+
+
+@jit
 def learning_rate_at(schedule: np.ndarray, base: float, epoch: int, t: int, hp: np.ndarray) -> float:
     """Learning rate of the update after ``t`` updates, in ``epoch`` (from 0), for the encoded ``schedule``.
 

@@ -40,7 +40,10 @@ digest.update(mlp.params.tobytes())
 digest.update(fastopt.minimize("rosenbrock", [-1.0, 1.0], "adam", steps=300, learning_rate=0.01).path.tobytes())
 print(digest.hexdigest())
 if os.environ.get("NUMBA_CPU_NAME"):  # compiled in this process (cached code keeps no IR)
-    ir = "".join(fastopt.engine.kernels.fit_kernel.dispatcher.inspect_llvm().values())
+    from fastopt.engine.specialise import compiled_variants
+    whole = fastopt.engine.kernels.fit_kernel.dispatcher  # compiled too once a process compiled enough variants
+    kernels = [*compiled_variants(fastopt.engine.kernels.fit_kernel).values(), whole]
+    ir = "".join(text for kernel in kernels for text in kernel.inspect_llvm().values())
     flagged = re.findall(r"= f(?:add|sub|mul|div|neg|cmp) (?:fast|contract|reassoc|nnan|ninf|nsz|arcp|afn)\\b", ir)
     print(len(re.findall(r"= f(?:add|sub|mul|div) ", ir)), len(flagged))
 """

@@ -254,6 +254,7 @@ def test_objective_does_not_recompile_fastopt_in_a_new_process(tmp_path):
     script.write_text(
         "import numba, numpy as np, fastopt\n"
         "from fastopt.engine.kernels import fit_kernel\n"
+        "from fastopt.engine.specialise import compiled_variants\n"
         "@numba.njit\n"
         "def g(p, X, y, rows, grad):\n"
         "    grad[:] = p - 1.0\n"
@@ -262,7 +263,8 @@ def test_objective_does_not_recompile_fastopt_in_a_new_process(tmp_path):
         "def l(p, X, y):\n"
         "    return float(np.sum((p - 1.0) ** 2))\n"
         "r = fastopt.fit(np.zeros((10, 1)), np.zeros(10), 'sgd', objective=fastopt.Objective(g, l, 3), seed=0)\n"
-        "stats = fit_kernel.dispatcher.stats\n"
+        "(kernel,) = compiled_variants(fit_kernel).values()\n"
+        "stats = kernel.stats\n"
         "print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()), r.params.round(3).tolist())\n"
     )
     for _ in range(2):  # the first run may fill the cache
@@ -340,12 +342,14 @@ def test_one_compiled_signature_whatever_the_input_flavour():
     import pandas as pd
 
     from fastopt.engine import kernels, linear, network
+    from fastopt.engine.specialise import compiled_variants
 
     X, y = targets("squared_error", 300, seed=8)
     for model in ("linear", fastopt.MLP((3,))):
         fastopt.fit(X, y, "adam", model=model, epochs=20, seed=0)
-    dispatchers = [kernels.fit_kernel.dispatcher, linear.moments, linear.mse, linear.epoch_loss,
-                   network._forward, network.network_loss]  # fmt: skip
+    variants = compiled_variants(kernels.fit_kernel)
+    dispatchers = [*variants.values(), kernels.fit_kernel.dispatcher, linear.moments, linear.mse, linear.epoch_loss, network._forward,
+                   network.network_loss]  # fmt: skip
     before = [len(d.signatures) for d in dispatchers]
     read_only = X.copy()
     read_only.flags.writeable = False
@@ -354,3 +358,4 @@ def test_one_compiled_signature_whatever_the_input_flavour():
         for model in ("linear", fastopt.MLP((3,))):
             fastopt.fit(x_in, y_in, "adam", model=model, epochs=20, seed=0)
     assert [len(d.signatures) for d in dispatchers] == before
+    assert compiled_variants(kernels.fit_kernel).keys() == variants.keys()  # and no other variant

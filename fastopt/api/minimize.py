@@ -20,8 +20,10 @@ from numba import types
 
 from ..engine.chunks import epoch_chunks
 from ..engine.jit import one_signature
+from ..engine.record import store_row
 from ..engine.shuffle import gaussian, new_state
 from ..engine.status import DIVERGED, MAX_EPOCHS, all_finite
+from ..engine.variants import for_call
 from ..functions import GRADIENT_TYPE, VALUE_TYPE, TestFunction, get_function
 from ..methods import NON_NEGATIVE, HyperValue, fresh_state, get_method, kernel_rule, state_width
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
@@ -87,16 +89,17 @@ def minimize_kernel(
         if noise > 0.0:
             gaussian(grad, noise, rng_state)
         if grads.shape[0] > 0:
-            grads[t, :] = grad
+            store_row(grads, t, grad)
         lr = rate_at(schedule, code, state, hp, t, t)
         apply_rule(code, user, x, grad, state, lr, hp, t + 1)
         end_epoch(code, user, x, state, hp, t + 1)
         f = value(x, constants)
         values[t + 1] = f
         if path.shape[0] > 0:
-            path[t + 1, :] = x
+            store_row(path, t + 1, x)
         if states.shape[0] > 0:
-            states[t] = state
+            for row in range(state.shape[0]):
+                store_row(states[t], row, state[row])
         if not (math.isfinite(f) and all_finite(x)):
             return t + 1, DIVERGED
     return stop, MAX_EPOCHS
@@ -299,8 +302,9 @@ def run(task: Task) -> MinimizeResult:
     states = np.zeros((steps if task.record_state else 0, rows, state_width(n)))
     grads = np.zeros((steps if task.record_state else 0, n))
     done, status = 0, MAX_EPOCHS
+    kernel = for_call(minimize_kernel, kinds=(), codes=[task.method.code], scheduled=task.schedule is not None)
     for first, last in epoch_chunks(0, steps, 20 * n):
-        done, status = minimize_kernel(
+        done, status = kernel(
             f.value, f.gradient, f.constants, task.method.code, kernel_rule(task.method), task.hp, schedule, x, state,
             rng_state, task.noise,
             np.zeros(n), path, values, states, grads, first, last,

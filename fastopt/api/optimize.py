@@ -12,6 +12,7 @@ from ..engine.kernels import fit_kernel
 from ..engine.linear import NO_MOMENTS, moments_for
 from ..engine.param_groups import NO_DECAY
 from ..engine.status import LINEAR_SQUARED, MAX_EPOCHS, STATUSES
+from ..engine.variants import for_call
 from ..methods import Rule, fresh_state, kernel_rule, state_width
 from ..models.objective import BUILT_IN, Objective
 from ..schedules import Schedule, kernel_schedule
@@ -272,7 +273,11 @@ class Run:
         model = problem.model
         gradient, loss = (model.gradient, model.loss) if isinstance(model, Objective) else BUILT_IN
         for start, chunk_stop in epoch_chunks(self.epochs_done, stop, X.shape[0] * params.shape[0]):
-            self.epochs_done, self.n_steps, self.status = fit_kernel(
+            kernel = for_call(
+                fit_kernel, kinds=[problem.spec[0]], codes=[problem.method.code],
+                two_groups=bool(problem.spec[NO_DECAY]), scheduled=problem.schedule is not None,
+            )  # fmt: skip
+            self.epochs_done, self.n_steps, self.status = kernel(
                 X, y, problem.spec, gradient, loss, M, M_abs, problem.method.code, kernel_rule(problem.method),
                 problem.hp, self.schedule, params, self.state, self.index, self.rng_state, problem.batch_size,
                 problem.threshold, problem.shuffle, self.loss_history, self.path, start, chunk_stop, self.n_steps,

@@ -230,10 +230,10 @@ def compare(
         runs.append((linear_method, "linear", f"Linear model, {get_method(linear_method).title}"))
 
     # Compile (or load from cache) outside the timings: a fit of a few rows for
-    # as many epochs takes the same code paths as the timed runs, the loss
-    # moments included (which a one-epoch fit would not compile).
-    for fit_model in dict.fromkeys(run_model for _, run_model, _ in runs):
-        fit(split.x_train[:64], split.y_train[:64], methods[0], epochs=epochs, stopping_threshold=0, seed=seed,
+    # as many epochs takes the same code paths as the timed run, each method's
+    # compiled rule and the loss moments included (which a one-epoch fit would not compile).
+    for method, fit_model, _ in runs:
+        fit(split.x_train[:64], split.y_train[:64], method, epochs=epochs, stopping_threshold=0, seed=seed,
             model=fit_model)  # fmt: skip
 
     rows: list[dict[str, Any]] = []

@@ -28,6 +28,7 @@ from .kernels import sweep_kernel
 from .linear import moments_for, use_moments
 from .param_groups import NO_DECAY
 from .status import LINEAR_SQUARED, MAX_EPOCHS, RUNNING, STATUSES
+from .variants import for_call
 
 __all__ = ["Task", "make_tasks", "run_task", "Cancelled", "data_key", "moments_by_data"]
 
@@ -123,12 +124,16 @@ def run_task(
     batch_sizes = np.array([q.batch_size for q in problems], dtype=np.int64)
     thresholds = np.array([q.threshold for q in problems])
     histories = []  # one (K, chunk) block per chunk: memory follows the epochs actually run
+    kernel = for_call(
+        sweep_kernel, kinds=specs[:, 0], codes=codes, two_groups=bool(specs[:, NO_DECAY].any()),
+        scheduled=any(q.schedule is not None for q in problems),
+    )  # fmt: skip
     start = time.perf_counter()
     for first_epoch, last_epoch in epoch_chunks(0, int(epochs.max()), X.shape[0] * int(n_params.sum())):
         if should_stop is not None and should_stop():
             raise Cancelled
         history = np.full((K, last_epoch - first_epoch if keep_history else 0), np.nan)
-        active = sweep_kernel(
+        active = kernel(
             X, y, specs, spec_lengths, n_params, gradient, loss, M, M_abs, moments, codes, user, hps, schedules,
             params, states, index, rng_state, batch_sizes, thresholds, epochs, first.shuffle, history,
             epochs_run, steps, statuses, last_loss, first_epoch, last_epoch,

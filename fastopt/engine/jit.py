@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 from numba.core.caching import IndexDataCacheFile
 
-__all__ = ["jit", "one_signature", "check_compiled", "NOTICE_AFTER"]
+__all__ = ["jit", "one_signature", "load_once", "check_compiled", "NOTICE_AFTER"]
 
 #: Seconds a driver's first load may take before fastopt says that it is compiling (a cache hit takes < 0.5 s).
 NOTICE_AFTER = 2.0
@@ -97,23 +97,30 @@ def one_signature(signature: Any) -> Callable[[Callable[..., Any]], Any]:
             if dispatcher._can_compile:
                 with lock:
                     if dispatcher._can_compile:
-                        # Loaded from the cache this takes well under a second; compiling takes half a
-                        # minute, which a user should not mistake for a hang.
-                        notice = threading.Timer(NOTICE_AFTER, _compiling_notice, (f.__name__,))
-                        notice.daemon = True
-                        notice.start()
-                        try:
-                            dispatcher.compile(signature)
-                        finally:
-                            notice.cancel()
-                        dispatcher.disable_compile()
+                        load_once(dispatcher, signature, f.__name__)
             return dispatcher(*args)
 
         call.dispatcher = dispatcher  # type: ignore[attr-defined]
         call.py_func = f  # type: ignore[attr-defined]
+        call.signature = signature  # type: ignore[attr-defined]
         return call
 
     return decorate
+
+
+def load_once(dispatcher: Any, signature: Any, name: str) -> Any:
+    """Compile ``dispatcher`` for ``signature`` (or load it from the cache), then for nothing else; return it."""
+    # Loaded from the cache this takes well under a second; compiling takes seconds, which a user should not
+    # mistake for a hang.
+    notice = threading.Timer(NOTICE_AFTER, _compiling_notice, (name,))
+    notice.daemon = True
+    notice.start()
+    try:
+        dispatcher.compile(signature)
+    finally:
+        notice.cancel()
+    dispatcher.disable_compile()
+    return dispatcher
 
 
 def check_compiled(name: str, function: Any, signature: Any, text: str, arguments: str = "") -> None:

@@ -33,6 +33,7 @@ from ..schedules import after_epoch
 from .jit import jit, one_signature
 from .linear import linear_epoch
 from .network import gradient_sign, network_epoch, work_size
+from .record import store_row
 from .shuffle import shuffle
 from .status import DIVERGED, LINEAR_SQUARED, MAX_EPOCHS, NETWORK, OBJECTIVE, RUNNING, STALLED, all_finite
 
@@ -234,7 +235,7 @@ def fit_kernel(
         after_epoch(schedule, loss_value)
         loss_history[epoch] = loss_value
         if record_epochs and (epoch + 1) % path_every == 0:
-            path[(epoch + 1) // path_every - 1, :] = params
+            store_row(path, (epoch + 1) // path_every - 1, params)
         status = epoch_status(loss_value, params, previous, threshold)
         if status != RUNNING:
             return epoch + 1, t, status

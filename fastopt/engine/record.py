@@ -6,7 +6,7 @@ import numpy as np
 
 from .jit import jit
 
-__all__ = ["record_step"]
+__all__ = ["record_step", "store_row"]
 
 
 @jit(inline="always")  # in the epochs' loops: a call per batch would cost the line's hot loop
@@ -16,4 +16,12 @@ def record_step(path: np.ndarray, every: int, t: int, first_step: int, params: n
     if every > 0:
         done = t - first_step
         if done % every == 0:
-            path[done // every - 1, :] = params
+            store_row(path, done // every - 1, params)
+
+
+@jit
+def store_row(path: np.ndarray, row: int, params: np.ndarray) -> None:
+    """``path[row, :] = params``, written as a loop: Numba's slice assignment compiles a shape-mismatch message
+    (string formatting, about 2.5 s of a first compile) that this copy, of equal lengths, never needs."""
+    for i in range(params.shape[0]):
+        path[row, i] = params[i]

@@ -1,0 +1,131 @@
+"""The drivers' variants: each call compiles the pieces it uses (fastopt.engine.variants, .specialise)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastopt
+from fastopt import schedules
+from fastopt.engine import kernels, linear, network, param_groups
+from fastopt.engine.specialise import absent, absent_epoch, compiled_variants
+from fastopt.engine.status import LINEAR_SQUARED, NETWORK, OBJECTIVE
+from fastopt.engine.variants import left_out
+from fastopt.methods import LOOKAHEAD_OFFSET, ORDER, lookahead
+from fastopt.methods.rule import USER
+from fastopt.models import objective
+
+PIECES = ("rule", "begin_epoch", "end_epoch")
+
+
+def pieces(module):
+    return [getattr(module, piece) for piece in PIECES if hasattr(module, piece)]
+
+
+@pytest.mark.parametrize("code", range(len(ORDER)))
+def test_a_variant_keeps_every_piece_of_its_method_and_leaves_out_the_others(code):
+    name, leave_out = left_out([LINEAR_SQUARED], [code], False, False)
+    assert name == f"line_{ORDER[code].__name__.rsplit('.', 1)[-1]}"
+    kept = pieces(ORDER[code])
+    assert kept and not any(piece in leave_out for piece in kept)  # shared pieces (schedule-free's hooks) too
+    for other, module in enumerate(ORDER):
+        if other != code:
+            assert all(piece in leave_out for piece in pieces(module) if piece not in kept)
+    assert all(piece in leave_out for piece in pieces(lookahead))
+    wrapped_name, wrapped = left_out([LINEAR_SQUARED], [code + LOOKAHEAD_OFFSET], False, False)
+    assert wrapped_name == name + "_lookahead" and not any(piece in wrapped for piece in pieces(lookahead))
+
+
+def test_a_variant_keeps_the_kinds_groups_and_schedules_it_is_asked_for():
+    adam = [m.__name__ for m in ORDER].index("fastopt.methods.adam")
+    name, leave_out = left_out([LINEAR_SQUARED], [adam], False, False)
+    assert leave_out[network.network_epoch] is absent_epoch and leave_out[objective.objective_epoch] is absent_epoch
+    assert linear.linear_epoch not in leave_out and leave_out[kernels.other_epoch] is absent_epoch
+    assert leave_out[param_groups.grouped] is absent and leave_out[schedules._part_rate] is schedules.constant_rate
+    name, leave_out = left_out([NETWORK], [adam], True, True)
+    assert name == "network_adam_groups_scheduled"
+    for kept in (network.network_epoch, kernels.other_epoch, param_groups.grouped, schedules._part_rate):
+        assert kept not in leave_out
+    assert linear.linear_epoch in leave_out and objective.objective_epoch in leave_out
+    name, leave_out = left_out([OBJECTIVE, NETWORK], [USER], False, True)
+    assert name == "network_objective_user_scheduled" and all(p in leave_out for m in ORDER for p in pieces(m))
+
+
+def test_a_sweep_over_many_methods_gets_a_short_name():
+    name, _ = left_out([LINEAR_SQUARED, NETWORK], range(len(ORDER)), True, True)
+    assert name.startswith("many_") and len(name) < 30
+    assert name != left_out([LINEAR_SQUARED, NETWORK], range(len(ORDER) - 1), True, True)[0]
+
+
+def test_the_constant_rate_is_what_the_schedules_give_a_run_without_one():
+    method = fastopt.methods.get_method("adam")
+    encoded = schedules.kernel_schedule(None, method, 0.01)
+    hp = np.array([0.01, 0.9, 0.999, 1e-8, 0.0, 0.0])
+    for epoch, t in [(0, 0), (3, 50), (999, 10**6)]:
+        assert schedules.learning_rate_at(encoded, 0.01, epoch, t, hp) == 0.01
+
+
+@pytest.mark.jit
+def test_fits_and_sweeps_use_the_variants_of_their_calls(monkeypatch):
+    from fastopt.engine import specialise
+
+    monkeypatch.setattr(specialise, "_variants", {})
+    monkeypatch.setattr(specialise, "_compiled", {})  # as in a new process
+    x = np.linspace(-1, 1, 64)
+    fastopt.fit(x, 2 * x + 1, "nadam", epochs=3, seed=0)
+    fastopt.fit(x, 2 * x + 1, "nadam", epochs=3, seed=0, schedule=schedules.step(1, 0.5))
+    assert {"line_nadam", "line_nadam_scheduled"} <= compiled_variants(kernels.fit_kernel).keys()
+    table = fastopt.sweep(x, 2 * x + 1, {"method": ["nadam", "lion"], "seed": [0]}, epochs=3, progress=False)
+    assert {"line_lion", "line_nadam"} <= compiled_variants(kernels.sweep_kernel).keys()  # a task per method
+    alone = fastopt.fit(x, 2 * x + 1, "lion", epochs=3, seed=0)
+    row = table[table["method"] == "lion"].iloc[0]
+    assert np.array_equal(row["params"], alone.params)  # two variants, the same run bit for bit
+
+
+@pytest.mark.jit
+@pytest.mark.parametrize(
+    "method, options",
+    [("adam", {}), ("adamw_schedule_free", {}), ("lookahead", {"base": "sgd"}), ("asgd", {"schedule": "step"}),
+     ("adamw", {"model": "mlp", "decay_biases": False})],
+)  # fmt: skip
+def test_a_variant_computes_the_bits_of_the_whole_driver(monkeypatch, method, options):
+    """Each variant is the whole driver's code with pieces left out: the same run, bit for bit."""
+    from fastopt.engine import specialise
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=200)
+    kwargs = dict(epochs=12, batch_size=16, seed=4, stopping_threshold=0)
+    if options.get("model") == "mlp":
+        kwargs.update(model=fastopt.MLP((5,)), decay_biases=options["decay_biases"], weight_decay=0.1)
+    if "schedule" in options:
+        kwargs.update(schedule=schedules.step(3, 0.5))
+    if "base" in options:
+        kwargs.update(base=options["base"])
+    runs = []
+    for limit in (len(ORDER) ** 2, 0):  # a variant, then the whole driver (compiled or loaded once per install)
+        monkeypatch.setattr(specialise, "MAX_COMPILED_VARIANTS", limit)
+        monkeypatch.setattr(specialise, "_variants", {})
+        monkeypatch.setattr(specialise, "_compiled", {})
+        runs.append(fastopt.fit(X, y, method, **kwargs))
+    assert np.array_equal(runs[0].params, runs[1].params)
+    assert np.array_equal(runs[0].loss_history, runs[1].loss_history)
+    assert np.array_equal(runs[0]._state, runs[1]._state)
+
+
+@pytest.mark.jit
+def test_minimize_and_sweep_variants_compute_the_bits_of_the_whole_drivers(monkeypatch):
+    from fastopt.engine import specialise
+
+    x = np.linspace(-2, 2, 120)
+    y = np.sin(x)
+    grid = {"method": ["rmsprop", "yogi"], "learning_rate": [0.01, 0.03], "seed": [5]}
+    results = []
+    for limit in (len(ORDER) ** 2, 0):
+        monkeypatch.setattr(specialise, "MAX_COMPILED_VARIANTS", limit)
+        monkeypatch.setattr(specialise, "_variants", {})
+        monkeypatch.setattr(specialise, "_compiled", {})
+        table = fastopt.sweep(x, y, grid, epochs=8, batch_size=8, stopping_threshold=0, progress=False)
+        path = fastopt.minimize("beale", [1.0, 1.0], "nadam", steps=200, learning_rate=0.01).path
+        results.append((np.stack(table["params"].to_list()), path))
+    assert np.array_equal(results[0][0], results[1][0]) and np.array_equal(results[0][1], results[1][1])
