@@ -13,7 +13,9 @@ model's ``spec`` (see :mod:`fastopt.engine.network`), never per batch:
 
 The drivers are compiled for one explicit signature each (:func:`fastopt.engine.jit.one_signature`):
 the user's functions arrive as first-class function values, so every new
-process loads the drivers from Numba's cache whatever the model. No Python
+process loads the drivers from Numba's cache whatever the model. A call
+runs a variant of its driver that leaves out the models and rules it cannot
+reach (:mod:`fastopt.engine.variants`), compiled in seconds. No Python
 runs per epoch or per batch, and nothing is allocated after a driver starts.
 Numba options are in :mod:`fastopt.engine.jit`.
 """

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import threading
 import types as pytypes
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numba
@@ -66,11 +66,8 @@ def variant(driver: Any, name: str, leave_out: Mapping[Any, Any]) -> Callable[..
         if found is None:
             if _compiled.get(id(driver), 0) >= MAX_COMPILED_VARIANTS:
                 return driver
-            copies: dict[int, Any] = {}
-            reaches: dict[int, bool] = {}
-            py_func, namespace = _copy(driver.py_func, name)
-            _redirect(driver.py_func, namespace, name, leave_out, copies, reaches)
-            found = load_once(jit(py_func), driver.signature, driver.py_func.__name__)
+            copy = _Copier(name, leave_out).copy(driver.py_func)
+            found = load_once(jit(copy), driver.signature, driver.py_func.__name__)
             if sum(found.stats.cache_misses.values()):
                 _compiled[id(driver)] = _compiled.get(id(driver), 0) + 1
             _variants[key] = found
@@ -87,108 +84,88 @@ def _is_ours(obj: Any) -> bool:
     return isinstance(obj, numba.core.registry.CPUDispatcher) and obj.py_func.__module__.startswith("fastopt")
 
 
-def _names(code: pytypes.CodeType) -> Iterable[str]:
-    yield from code.co_names
+def _names(code: pytypes.CodeType) -> set[str]:
+    """Every global or attribute name ``code`` (and the code nested in it) loads."""
+    names = set(code.co_names)
     for const in code.co_consts:
         if isinstance(const, pytypes.CodeType):
-            yield from _names(const)
+            names |= _names(const)
+    return names
 
 
-def _reaches(function: Any, leave_out: Mapping[Any, Any], reaches: dict[int, bool]) -> bool:
-    """Whether ``function`` (a Python function) calls, directly or not, something in ``leave_out``."""
-    key = id(function)
-    if key in reaches:
-        return reaches[key]
-    reaches[key] = False  # recursion guard
-    found = False
-    names = set(_names(function.__code__))
-    for name in names:
-        obj = function.__globals__.get(name)
-        if obj is None:
-            continue
-        if _leaves(obj, leave_out) or (_is_ours(obj) and _reaches(obj.py_func, leave_out, reaches)):
-            found = True
-        elif isinstance(obj, pytypes.ModuleType) and obj.__name__.startswith("fastopt"):
-            for attribute in names:
-                member = getattr(obj, attribute, None)
-                if member is not None and (
-                    _leaves(member, leave_out) or (_is_ours(member) and _reaches(member.py_func, leave_out, reaches))
-                ):
-                    found = True
-    reaches[key] = found
-    return found
+class _Copier:
+    """Copies of the functions of one variant: each once, pointing at the stand-ins and at each other."""
 
+    def __init__(self, name: str, leave_out: Mapping[Any, Any]) -> None:
+        self.name, self.leave_out = name, leave_out
+        self.copies: dict[int, Any] = {}
+        self.reaching: dict[int, bool] = {}
 
-def _leaves(obj: Any, leave_out: Mapping[Any, Any]) -> bool:
-    try:
-        return obj in leave_out
-    except TypeError:  # unhashable
-        return False
+    def copy(self, function: Any) -> Any:
+        """A copy of the Python ``function``, named for the variant, whose globals lead to the stand-ins."""
+        copy, namespace = self._new(function)
+        self._redirect(function, namespace)
+        return copy
 
+    def _new(self, function: Any) -> tuple[Any, dict[str, Any]]:
+        namespace = dict(function.__globals__)
+        copy = pytypes.FunctionType(
+            function.__code__, namespace, function.__name__, function.__defaults__, function.__closure__
+        )
+        copy.__qualname__ = f"{function.__qualname__}.{self.name}"
+        copy.__module__, copy.__doc__, copy.__kwdefaults__ = (
+            function.__module__,
+            function.__doc__,
+            function.__kwdefaults__,
+        )
+        return copy, namespace
 
-def _copy(function: Any, name: str) -> tuple[Any, dict[str, Any]]:
-    """A copy of the Python ``function``, named for the variant, with its own globals (returned to fill in)."""
-    namespace = dict(function.__globals__)
-    copy = pytypes.FunctionType(
-        function.__code__, namespace, function.__name__, function.__defaults__, function.__closure__
-    )
-    copy.__qualname__ = f"{function.__qualname__}.{name}"
-    copy.__module__ = function.__module__
-    copy.__doc__ = function.__doc__
-    copy.__kwdefaults__ = function.__kwdefaults__
-    return copy, namespace
-
-
-def _redirect(
-    function: Any,
-    namespace: dict[str, Any],
-    name: str,
-    leave_out: Mapping[Any, Any],
-    copies: dict[int, Any],
-    reaches: dict[int, bool],
-) -> None:
-    """Point ``namespace`` (a copy's globals) at the stand-ins and at copies of the functions that reach them."""
-    names = set(_names(function.__code__))
-    for global_name in names:
-        obj = namespace.get(global_name)
-        if obj is None:
-            continue
-        if _leaves(obj, leave_out):
-            namespace[global_name] = leave_out[obj]
-        elif _is_ours(obj) and _reaches(obj.py_func, leave_out, reaches):
-            namespace[global_name] = _copied_dispatcher(obj, name, leave_out, copies, reaches)
-        elif isinstance(obj, pytypes.ModuleType) and _reaches_through(obj, names, leave_out, reaches):
-            module = pytypes.ModuleType(obj.__name__, obj.__doc__)
-            module.__dict__.update(obj.__dict__)
-            for attribute in names:
-                member = getattr(obj, attribute, None)
-                if member is None:
-                    continue
-                if _leaves(member, leave_out):
-                    setattr(module, attribute, leave_out[member])
-                elif _is_ours(member) and _reaches(member.py_func, leave_out, reaches):
-                    setattr(module, attribute, _copied_dispatcher(member, name, leave_out, copies, reaches))
-            namespace[global_name] = module
-
-
-def _reaches_through(module: Any, names: set[str], leave_out: Mapping[Any, Any], reaches: dict[int, bool]) -> bool:
-    if not module.__name__.startswith("fastopt"):
-        return False
-    for attribute in names:
-        member = getattr(module, attribute, None)
-        if member is not None and (
-            _leaves(member, leave_out) or (_is_ours(member) and _reaches(member.py_func, leave_out, reaches))
-        ):
+    def _changed(self, obj: Any, names: set[str]) -> bool:
+        """Whether ``obj``, a global of a function that loads ``names``, leads to something left out."""
+        if self._left_out(obj):
             return True
-    return False
+        if _is_ours(obj):
+            return self._reaches(obj.py_func)
+        if isinstance(obj, pytypes.ModuleType) and obj.__name__.startswith("fastopt"):
+            return any(self._changed(getattr(obj, name), set()) for name in names if hasattr(obj, name))
+        return False
 
+    def _replacement(self, obj: Any, names: set[str]) -> Any:
+        if self._left_out(obj):
+            return self.leave_out[obj]
+        if _is_ours(obj):
+            key = id(obj)
+            if key not in self.copies:
+                copy, namespace = self._new(obj.py_func)
+                self.copies[key] = jit(copy, inline=obj.targetoptions.get("inline", "never"))
+                self._redirect(obj.py_func, namespace)  # after registering: a callee may lead back here
+            return self.copies[key]
+        module = pytypes.ModuleType(obj.__name__, obj.__doc__)  # a module whose members lead to the stand-ins
+        module.__dict__.update(obj.__dict__)
+        for name in names:
+            if hasattr(obj, name) and self._changed(getattr(obj, name), set()):
+                setattr(module, name, self._replacement(getattr(obj, name), set()))
+        return module
 
-def _copied_dispatcher(
-    dispatcher: Any, name: str, leave_out: Mapping[Any, Any], copies: dict[int, Any], reaches: dict[int, bool]
-) -> Any:
-    key = id(dispatcher)
-    if key not in copies:
-        copy, namespace = _copy(dispatcher.py_func, name)
-        copies[key] = jit(copy, inline=dispatcher.targetoptions.get("inline", "never"))
-        _redirect(dispatcher.py_func, namespace, name, leave_out, copies, reaches)
-    return copies[key]
+    def _redirect(self, function: Any, namespace: dict[str, Any]) -> None:
+        names = _names(function.__code__)
+        for name in names:
+            if name in namespace and self._changed(namespace[name], names):
+                namespace[name] = self._replacement(namespace[name], names)
+
+    def _reaches(self, function: Any) -> bool:
+        """Whether the Python ``function`` calls, directly or not, something left out."""
+        key = id(function)
+        if key not in self.reaching:
+            self.reaching[key] = False  # a function that calls itself
+            names = _names(function.__code__)
+            self.reaching[key] = any(
+                self._changed(function.__globals__[name], names) for name in names if name in function.__globals__
+            )
+        return self.reaching[key]
+
+    def _left_out(self, obj: Any) -> bool:
+        try:
+            return obj in self.leave_out
+        except TypeError:  # unhashable
+            return False
