@@ -10,6 +10,7 @@ groups or the schedules. Each variant is cached on disk under its own name
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from typing import Any
@@ -48,7 +49,14 @@ def left_out(
     kinds: Iterable[int], codes: Iterable[int], two_groups: bool, scheduled: bool
 ) -> tuple[str, dict[Any, Any]]:
     """``(name, {piece: stand-in})``: the variant's name and the compiled pieces such a call never reaches."""
-    kinds, codes = sorted({int(k) for k in kinds}), sorted({int(c) for c in codes})
+    return _left_out(tuple(sorted({int(k) for k in kinds})), tuple(sorted({int(c) for c in codes})),
+                     bool(two_groups), bool(scheduled))  # fmt: skip
+
+
+@functools.cache  # 80 us to work out, which a short fit would pay for every chunk of its epochs
+def _left_out(
+    kinds: tuple[int, ...], codes: tuple[int, ...], two_groups: bool, scheduled: bool
+) -> tuple[str, dict[Any, Any]]:
     rules = {code % LOOKAHEAD_OFFSET for code in codes}
     wrapped = any(code >= LOOKAHEAD_OFFSET for code in codes)
     epochs = {LINEAR_SQUARED: linear.linear_epoch, NETWORK: network.network_epoch, OBJECTIVE: objective.objective_epoch}
