@@ -7,7 +7,7 @@ the driver is a copy of its Python function, and of every function it calls
 that reaches a left-out piece, whose globals name a no-op instead of each
 model epoch and rule the call does not use. The copies keep the source's
 code object, so their results are those of the full driver, bit for bit;
-each copy gets its own qualified name (``fit_kernel.line.adam``), which is
+each copy gets its own qualified name (``fit_kernel.line_adam``), which is
 what Numba's on-disk cache keys a function's files on, so every variant is
 compiled once per install and loaded from the cache afterwards.
 """
