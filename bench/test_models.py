@@ -240,7 +240,7 @@ def test_where_the_mlp_epoch_goes(synthetic):
 
     forward = timed(lambda: [_forward(X, index, s, s + BATCH, spec, params, work, capacity)
                              for s in range(0, ROWS, BATCH)])  # fmt: skip
-    both = timed(lambda: [_batch_gradient(X, y, index, s, s + BATCH, spec, params, grad, work, capacity)
+    both = timed(lambda: [_batch_gradient(X, y, index, s, s + BATCH, spec, params, grad, work, capacity, 1.0)
                           for s in range(0, ROWS, BATCH)])  # fmt: skip
     update = timed(lambda: [apply_rule(5, NO_RULE, params, grad, state, 0.0, hp, k + 1) for k in range(ROWS // BATCH)])
     loss = timed(lambda: network_loss(X, y, spec, params, work, capacity, index))

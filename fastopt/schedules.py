@@ -282,22 +282,27 @@ def momentum_index(schedule: Schedule | None, method: Method) -> int:
     )
 
 
-#: Layout of the kernel's schedule array: [per step?, momentum index, parts, milestones..., parts...]
-_HEAD = 3
+#: Slot of the kernel's schedule array that is 1.0 when ``one_cycle`` cycles the beta1 of a rule keeping
+#: ``beta1**t`` as a running product in ``state[2, 0]``, which the kernels then recompute with the new beta1.
+BETA1_POWER = 3
+#: Layout of the kernel's schedule array: [per step?, momentum index, parts, beta1 power?, milestones..., parts...]
+_HEAD = 4
 _LR, _BEST, _BAD, _COOLING = 7, 8, 9, 10  # reduce_on_plateau's state, after its seven arguments
 
 
 def kernel_schedule(schedule: Schedule | None, method: Method, learning_rate: float) -> np.ndarray:
     """The kernel's float64 encoding of ``schedule`` for a run of ``method`` at base rate ``learning_rate``.
 
-    ``[per_step, momentum index (-1: none), n parts, n - 1 milestones, then per part: code and N_ARGS
-    numbers]``. A run keeps its array for its whole length: ``reduce_on_plateau`` keeps its state there.
+    ``[per_step, momentum index (-1: none), n parts, beta1 power (see :data:`BETA1_POWER`), n - 1
+    milestones, then per part: code and N_ARGS numbers]``. A run keeps its array for its whole length:
+    ``reduce_on_plateau`` keeps its state there.
     """
     parts = (schedule,) if schedule is None or not schedule.parts else schedule.parts
     out = np.zeros(_HEAD + len(parts) - 1 + len(parts) * _PART)
     out[0] = schedule is not None and schedule.per == "step"
     out[1] = momentum_index(schedule, method)
     out[2] = len(parts)
+    out[BETA1_POWER] = out[1] >= 0 and method.keeps_beta1_power
     if schedule is not None and schedule.milestones:
         out[_HEAD : _HEAD + len(parts) - 1] = schedule.milestones
     for j, part in enumerate(parts):
@@ -378,8 +383,9 @@ def _part_rate(code: int, a: np.ndarray, base: float, k: int, hp: np.ndarray, mo
 
 
 @jit
-def constant_rate(code: int, a: np.ndarray, base: float, k: int, hp: np.ndarray, momentum_at: int) -> float:
-    """:func:`_part_rate` of a run without a schedule, which is ``base`` (for kernels compiled without schedules)."""
+def constant_rate(schedule: np.ndarray, base: float, epoch: int, t: int, hp: np.ndarray) -> float:
+    """:func:`learning_rate_at` of a run without a schedule, which is ``base`` (for kernels compiled without
+    schedules, :mod:`fastopt.engine.variants`)."""
     return base
 
 

@@ -41,8 +41,13 @@ digest.update(fastopt.minimize("rosenbrock", [-1.0, 1.0], "adam", steps=300, lea
 print(digest.hexdigest())
 if os.environ.get("NUMBA_CPU_NAME"):  # compiled in this process (cached code keeps no IR)
     from fastopt.engine.specialise import compiled_variants
-    whole = fastopt.engine.kernels.fit_kernel.dispatcher  # compiled too once a process compiled enough variants
-    kernels = [*compiled_variants(fastopt.engine.kernels.fit_kernel).values(), whole]
+    from fastopt.engine.kernels import EPOCHS, fit_kernel
+    from fastopt.api.minimize import minimize_kernel
+    # the driver, every epoch and minimize's driver compiled (each whole, too, once a process compiled enough
+    # variants), and the rules the networks and minimize call by address
+    kernels = [fit_kernel.dispatcher, minimize_kernel.dispatcher, *(m.rule for m in fastopt.methods.ORDER)]
+    kernels += [v for f in [*EPOCHS.values(), minimize_kernel] for v in [*compiled_variants(f).values(), f]]
+    kernels = [k.dispatcher if hasattr(k, "dispatcher") else k for k in kernels]
     ir = "".join(text for kernel in kernels for text in kernel.inspect_llvm().values())
     flagged = re.findall(r"= f(?:add|sub|mul|div|neg|cmp) (?:fast|contract|reassoc|nnan|ninf|nsz|arcp|afn)\\b", ir)
     print(len(re.findall(r"= f(?:add|sub|mul|div) ", ir)), len(flagged))

@@ -1,4 +1,5 @@
-"""The drivers' variants: each call compiles the pieces it uses (fastopt.engine.variants, .specialise)."""
+"""The pieces a call compiles: the epoch of its model with its rule, the drivers' variants (fastopt.engine.variants,
+.specialise)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import pytest
 import fastopt
 from fastopt import schedules
 from fastopt.engine import kernels, linear, network, param_groups
-from fastopt.engine.specialise import absent, absent_epoch, compiled_variants
+from fastopt.engine.specialise import absent, absent_count, absent_epoch, compiled_variants
 from fastopt.engine.status import LINEAR_SQUARED, NETWORK, OBJECTIVE
 from fastopt.engine.variants import left_out
-from fastopt.methods import LOOKAHEAD_OFFSET, ORDER, lookahead
+from fastopt.methods import LOOKAHEAD_OFFSET, ORDER, dispatch, lookahead
 from fastopt.methods.rule import USER
 from fastopt.models import objective
 
@@ -24,7 +25,7 @@ def pieces(module):
 
 @pytest.mark.parametrize("code", range(len(ORDER)))
 def test_a_variant_keeps_every_piece_of_its_method_and_leaves_out_the_others(code):
-    name, leave_out = left_out([LINEAR_SQUARED], [code], False, False)
+    name, leave_out = left_out([LINEAR_SQUARED], [code], False, False, False)
     assert name == f"line_{ORDER[code].__name__.rsplit('.', 1)[-1]}"
     kept = pieces(ORDER[code])
     assert kept and not any(piece in leave_out for piece in kept)  # shared pieces (schedule-free's hooks) too
@@ -32,29 +33,43 @@ def test_a_variant_keeps_every_piece_of_its_method_and_leaves_out_the_others(cod
         if other != code:
             assert all(piece in leave_out for piece in pieces(module) if piece not in kept)
     assert all(piece in leave_out for piece in pieces(lookahead))
-    wrapped_name, wrapped = left_out([LINEAR_SQUARED], [code + LOOKAHEAD_OFFSET], False, False)
+    # one rule: called where the dispatch was, and its hooks, or none where it has none
+    assert leave_out[dispatch.update] is dispatch.update_one and leave_out[dispatch.the_rule] is ORDER[code].rule
+    for hook in ("begin_epoch", "end_epoch"):
+        own = getattr(ORDER[code], hook, None)
+        if own is None:
+            assert leave_out[getattr(dispatch, hook)] is absent
+        else:
+            assert leave_out[getattr(dispatch, hook)] is getattr(dispatch, hook + "_one")
+            assert leave_out[getattr(dispatch, "the_" + hook)] is own
+    wrapped_name, wrapped = left_out([LINEAR_SQUARED], [code + LOOKAHEAD_OFFSET], False, False, False)
     assert wrapped_name == name + "_lookahead" and not any(piece in wrapped for piece in pieces(lookahead))
+    assert wrapped[dispatch.begin_epoch] is dispatch.begin_epoch_one  # Lookahead's begin_epoch runs first
 
 
-def test_a_variant_keeps_the_kinds_groups_and_schedules_it_is_asked_for():
+def test_a_variant_keeps_the_kinds_groups_schedules_and_paths_it_is_asked_for():
     adam = [m.__name__ for m in ORDER].index("fastopt.methods.adam")
-    name, leave_out = left_out([LINEAR_SQUARED], [adam], False, False)
+    name, leave_out = left_out([LINEAR_SQUARED], [adam], False, False, False)
     assert leave_out[network.network_epoch] is absent_epoch and leave_out[objective.objective_epoch] is absent_epoch
-    assert linear.linear_epoch not in leave_out and leave_out[kernels.other_epoch] is absent_epoch
-    assert leave_out[param_groups.grouped] is absent and leave_out[schedules._part_rate] is schedules.constant_rate
-    name, leave_out = left_out([NETWORK], [adam], True, True)
-    assert name == "network_adam_groups_scheduled"
-    for kept in (network.network_epoch, kernels.other_epoch, param_groups.grouped, schedules._part_rate):
+    assert linear.linear_epoch not in leave_out and leave_out[linear.recorded_batches] is absent_count
+    assert leave_out[param_groups.grouped] is absent
+    assert leave_out[schedules.learning_rate_at] is schedules.constant_rate
+    name, leave_out = left_out([NETWORK], [adam], True, True, True)
+    assert name == "network_adam_groups_scheduled_steps"
+    for kept in (network.network_epoch, param_groups.grouped, schedules.learning_rate_at, linear.recorded_batches):
         assert kept not in leave_out
     assert linear.linear_epoch in leave_out and objective.objective_epoch in leave_out
-    name, leave_out = left_out([OBJECTIVE, NETWORK], [USER], False, True)
+    name, leave_out = left_out([OBJECTIVE, NETWORK], [USER], False, True, False)
     assert name == "network_objective_user_scheduled" and all(p in leave_out for m in ORDER for p in pieces(m))
+    assert leave_out[dispatch.the_rule] is absent  # a user's step arrives in ``user``
+    name, leave_out = left_out([LINEAR_SQUARED], [adam, USER], False, False, False)
+    assert dispatch.update not in leave_out  # two rules: the dispatch on the code stays
 
 
 def test_a_sweep_over_many_methods_gets_a_short_name():
-    name, _ = left_out([LINEAR_SQUARED, NETWORK], range(len(ORDER)), True, True)
+    name, _ = left_out([LINEAR_SQUARED, NETWORK], range(len(ORDER)), True, True, False)
     assert name.startswith("many_") and len(name) < 30
-    assert name != left_out([LINEAR_SQUARED, NETWORK], range(len(ORDER) - 1), True, True)[0]
+    assert name != left_out([LINEAR_SQUARED, NETWORK], range(len(ORDER) - 1), True, True, False)[0]
 
 
 def test_the_constant_rate_is_what_the_schedules_give_a_run_without_one():
@@ -63,10 +78,12 @@ def test_the_constant_rate_is_what_the_schedules_give_a_run_without_one():
     hp = np.array([0.01, 0.9, 0.999, 1e-8, 0.0, 0.0])
     for epoch, t in [(0, 0), (3, 50), (999, 10**6)]:
         assert schedules.learning_rate_at(encoded, 0.01, epoch, t, hp) == 0.01
+        assert schedules.constant_rate(encoded, 0.01, epoch, t, hp) == 0.01
 
 
 @pytest.mark.jit
 def test_fits_and_sweeps_use_the_variants_of_their_calls(monkeypatch):
+    from fastopt.api.minimize import minimize_kernel
     from fastopt.engine import specialise
 
     monkeypatch.setattr(specialise, "_variants", {})
@@ -74,12 +91,24 @@ def test_fits_and_sweeps_use_the_variants_of_their_calls(monkeypatch):
     x = np.linspace(-1, 1, 64)
     fastopt.fit(x, 2 * x + 1, "nadam", epochs=3, seed=0)
     fastopt.fit(x, 2 * x + 1, "nadam", epochs=3, seed=0, schedule=schedules.step(1, 0.5))
-    assert {"line_nadam", "line_nadam_scheduled"} <= compiled_variants(kernels.fit_kernel).keys()
+    fastopt.fit(x, 2 * x + 1, "nadam", epochs=3, seed=0, record_path="steps")
+    assert compiled_variants(linear.linear_epoch).keys() == {"nadam", "nadam_scheduled", "nadam_steps"}
     table = fastopt.sweep(x, 2 * x + 1, {"method": ["nadam", "lion"], "seed": [0]}, epochs=3, progress=False)
     assert {"line_lion", "line_nadam"} <= compiled_variants(kernels.sweep_kernel).keys()  # a task per method
     alone = fastopt.fit(x, 2 * x + 1, "lion", epochs=3, seed=0)
     row = table[table["method"] == "lion"].iloc[0]
     assert np.array_equal(row["params"], alone.params)  # two variants, the same run bit for bit
+    # A network, an objective and minimize call every method's step by address: one epoch (driver) for all.
+    X = np.column_stack([x, x**2])
+    networks = {m: fastopt.fit(X, x, m, model=fastopt.MLP((3,)), epochs=3, seed=0) for m in ("nadam", "yogi")}
+    fastopt.minimize("beale", [1.0, 1.0], "nadam", steps=20)
+    fastopt.minimize("beale", [1.0, 1.0], "lookahead", steps=20)
+    assert compiled_variants(network.network_epoch).keys() == {"user"}
+    assert compiled_variants(minimize_kernel).keys() == {"user", "user_lookahead"}
+    grid = {"method": ["nadam", "yogi"], "model": [fastopt.MLP((3,))], "seed": [0]}
+    swept = fastopt.sweep(X, x, grid, epochs=3, progress=False)
+    for method, run in networks.items():  # the sweep inlines each rule: the same bits
+        assert np.array_equal(swept[swept["method"] == method].iloc[0]["params"], run.params)
 
 
 @pytest.mark.jit

@@ -25,7 +25,7 @@ from ..engine.shuffle import gaussian, new_state
 from ..engine.status import DIVERGED, MAX_EPOCHS, all_finite
 from ..engine.variants import for_call
 from ..functions import GRADIENT_TYPE, VALUE_TYPE, TestFunction, get_function
-from ..methods import NON_NEGATIVE, HyperValue, fresh_state, get_method, kernel_rule, state_width
+from ..methods import NON_NEGATIVE, HyperValue, by_address, fresh_state, get_method, state_width
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from ..methods.rule import RULE_TYPE, Rule
 from ..schedules import Schedule, kernel_schedule
@@ -90,7 +90,7 @@ def minimize_kernel(
             gaussian(grad, noise, rng_state)
         if grads.shape[0] > 0:
             store_row(grads, t, grad)
-        lr = rate_at(schedule, code, state, hp, t, t)
+        lr = rate_at(schedule, state, hp, t, t)
         apply_rule(code, user, x, grad, state, lr, hp, t + 1)
         end_epoch(code, user, x, state, hp, t + 1)
         f = value(x, constants)
@@ -302,11 +302,11 @@ def run(task: Task) -> MinimizeResult:
     states = np.zeros((steps if task.record_state else 0, rows, state_width(n)))
     grads = np.zeros((steps if task.record_state else 0, n))
     done, status = 0, MAX_EPOCHS
-    kernel = for_call(minimize_kernel, kinds=(), codes=[task.method.code], scheduled=task.schedule is not None)
+    code, rule = by_address(task.method)  # one kernel for every method, each rule compiled apart
+    kernel = for_call(minimize_kernel, kinds=(), codes=[code], scheduled=task.schedule is not None)
     for first, last in epoch_chunks(0, steps, 20 * n):
         done, status = kernel(
-            f.value, f.gradient, f.constants, task.method.code, kernel_rule(task.method), task.hp, schedule, x, state,
-            rng_state, task.noise,
+            f.value, f.gradient, f.constants, code, rule, task.hp, schedule, x, state, rng_state, task.noise,
             np.zeros(n), path, values, states, grads, first, last,
         )  # fmt: skip
         if status == DIVERGED:

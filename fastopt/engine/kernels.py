@@ -1,8 +1,8 @@
 """The compiled drivers: shuffle, epochs, stopping rule, divergence, for every model.
 
 :func:`fit_kernel` runs one fit, :func:`sweep_kernel` many that share a
-permutation stream. Both choose the epoch function once per epoch from the
-model's ``spec`` (see :mod:`fastopt.engine.network`), never per batch:
+permutation stream. Each epoch is one call of the model's epoch function
+(:data:`EPOCHS`, one signature for all: :data:`EPOCH_SIGNATURE`):
 
 - ``LINEAR_SQUARED``: the linear model with the squared error,
   :func:`fastopt.engine.linear.linear_epoch`, the library's hot loop, untouched by
@@ -11,13 +11,16 @@ model's ``spec`` (see :mod:`fastopt.engine.network`), never per batch:
 - ``OBJECTIVE``: a user's :class:`~fastopt.models.objective.Objective`,
   :func:`fastopt.models.objective.objective_epoch`.
 
-The drivers are compiled for one explicit signature each (:func:`fastopt.engine.jit.one_signature`):
-the user's functions arrive as first-class function values, so every new
-process loads the drivers from Numba's cache whatever the model. A call
-runs a variant of its driver that leaves out the models and rules it cannot
-reach (:mod:`fastopt.engine.variants`), compiled in seconds. No Python
-runs per epoch or per batch, and nothing is allocated after a driver starts.
-Numba options are in :mod:`fastopt.engine.jit`.
+:func:`fit_kernel` receives the epoch as a first-class function and calls it
+by address: the driver is compiled once for every model and rule, and the
+epoch apart from it for the call's rule (:func:`fastopt.engine.variants.epoch_for_call`).
+:func:`sweep_kernel` calls the epochs directly and is compiled as a variant
+for the kinds and rules of a sweep (:func:`fastopt.engine.variants.for_call`).
+The drivers are compiled for one explicit signature each
+(:func:`fastopt.engine.jit.one_signature`): the user's functions arrive as
+first-class function values, so every new process loads them from Numba's
+cache whatever the model. No Python runs per epoch or per batch, and nothing
+is allocated after a driver starts. Numba options are in :mod:`fastopt.engine.jit`.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from .record import store_row
 from .shuffle import shuffle
 from .status import DIVERGED, LINEAR_SQUARED, MAX_EPOCHS, NETWORK, OBJECTIVE, RUNNING, STALLED, all_finite
 
-__all__ = ["epoch_status", "fit_kernel", "sweep_kernel", "other_epoch"]
+__all__ = ["epoch_status", "fit_kernel", "sweep_kernel", "EPOCH_SIGNATURE", "EPOCH_TYPE", "EPOCHS"]
 
 
 @jit
@@ -58,64 +61,29 @@ def scratch_rows(spec: np.ndarray, n_rows: int, batch_size: int) -> int:
     return max(min(batch_size, n_rows), min(n_rows, 256)) if spec[0] == NETWORK else 0
 
 
-@jit
-def other_epoch(
-    X: np.ndarray,
-    y: np.ndarray,
-    spec: np.ndarray,
-    gradient: Any,
-    loss: Any,
-    code: int,
-    user: Any,
-    hp: np.ndarray,
-    schedule: np.ndarray,
-    epoch: int,
-    params: np.ndarray,
-    state: np.ndarray,
-    index: np.ndarray,
-    batch_size: int,
-    grad: np.ndarray,
-    work: np.ndarray,
-    capacity: int,
-    order: np.ndarray,
-    rows: np.ndarray,
-    t: int,
-    path: np.ndarray,
-    every: int,
-    first_step: int,
-) -> tuple[float, int]:
-    """One epoch of a network or an objective (``spec[0]``); returns ``(training loss afterwards, t)``.
-
-    The drivers call :func:`fastopt.engine.linear.linear_epoch` themselves for the
-    linear squared-error model: reached through this function, LLVM
-    optimised its loop less well (23 -> 31 us per epoch on the benchmark).
-    ``work`` is a network's scratch for ``capacity`` rows, ``order`` is
-    ``arange(n)`` (uint32) for a network's epoch loss, ``rows`` int64 scratch
-    of at least ``batch_size`` entries for an objective's batches; ``path``, ``every`` and
-    ``first_step`` record the parameters after updates (see :func:`fastopt.engine.record.record_step`).
-    """
-    if spec[0] == NETWORK:
-        return network_epoch(
-            X, y, spec, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, work, capacity,
-            order, t, path, every, first_step,
-        )  # fmt: skip
-    return objective_epoch(
-        X, y, gradient, loss, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, rows, t,
-        gradient_sign(spec), path, every, first_step,
-    )  # fmt: skip
-
-
 _X = types.Array(types.float64, 2, "C", readonly=True)
 _Y = types.Array(types.float64, 1, "C", readonly=True)
 _F1, _F2, _F3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, ::1]
 _I1, _U32, _U64 = types.int64[::1], types.uint32[::1], types.uint64[::1]
 _I, _F, _B = types.int64, types.float64, types.boolean
 
+#: ``epoch(X, y, spec, gradient, loss, M, M_abs, code, user, hp, schedule, epoch, params, state, index,
+#: batch_size, grad, work, capacity, order, rows, t, sign, path, every, first_step) -> (loss, t)``: one epoch
+#: of a model kind (:func:`fastopt.engine.linear.linear_epoch`, :func:`fastopt.engine.network.network_epoch`,
+#: :func:`fastopt.models.objective.objective_epoch`), each argument described with :func:`fit_kernel`'s.
+EPOCH_SIGNATURE = types.Tuple((_F, _I))(
+    _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, _I, RULE_TYPE, _F1, _F1, _I, _F1, _F2, _U32, _I, _F1, _F1, _I,
+    _U32, _I1, _I, _F, _F2, _I, _I,
+)  # fmt: skip
+EPOCH_TYPE = types.FunctionType(EPOCH_SIGNATURE)
+#: Each model kind's epoch, by ``spec[0]``.
+EPOCHS = {LINEAR_SQUARED: linear_epoch, NETWORK: network_epoch, OBJECTIVE: objective_epoch}
+
 
 @one_signature(
     types.UniTuple(_I, 3)(
         _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, _I, RULE_TYPE, _F1, _F1, _F1, _F2, _U32, _U64,
-        _I, _F, _B, _F1, _F2, _I, _I, _I, _I, _B, _I,
+        _I, _F, _B, _F1, _F2, _I, _I, _I, _I, _B, _I, EPOCH_TYPE,
     )
 )  # fmt: skip
 def fit_kernel(
@@ -145,6 +113,7 @@ def fit_kernel(
     path_every: int,
     path_steps: bool,
     first_step: int,
+    run_epoch: Any,
 ) -> tuple[int, int, int]:
     """Run epochs ``start_epoch .. stop_epoch - 1`` of minibatch training in place.
 
@@ -203,6 +172,10 @@ def fit_kernel(
         Updates made before ``start_epoch``.
     path_every, path_steps, first_step : int, bool, int
         How ``path`` is filled (above); ``first_step`` is the run's update count at its start.
+    run_epoch : first-class function of :data:`EPOCH_SIGNATURE`
+        The model kind's epoch, compiled for the call's rule (:func:`fastopt.engine.variants.epoch_for_call`).
+        The driver calls it by address, once per epoch: compiled and cached apart from it, so a driver
+        serves every model and rule.
 
     Returns
     -------
@@ -220,20 +193,15 @@ def fit_kernel(
     step_path = path if path_steps else np.empty((0, params.shape[0]))
     every = path_every if path_steps else 0
     previous = loss_history[start_epoch - 1] if start_epoch > 0 else np.inf
+    sign = gradient_sign(spec)
     hp = hp.copy()  # one_cycle writes the momentum it cycles into it
     for epoch in range(start_epoch, stop_epoch):
         if shuffle_rows:
             shuffle(index, rng_state)
-        if spec[0] == LINEAR_SQUARED:
-            loss_value, t = linear_epoch(
-                X, y, M, M_abs, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, t,
-                gradient_sign(spec), step_path, every, first_step,
-            )  # fmt: skip
-        else:
-            loss_value, t = other_epoch(
-                X, y, spec, gradient, loss, code, user, hp, schedule, epoch, params, state, index, batch_size, grad,
-                work, capacity, order, rows, t, step_path, every, first_step,
-            )  # fmt: skip
+        loss_value, t = run_epoch(
+            X, y, spec, gradient, loss, M, M_abs, code, user, hp, schedule, epoch, params, state, index, batch_size,
+            grad, work, capacity, order, rows, t, sign, step_path, every, first_step,
+        )  # fmt: skip
         after_epoch(schedule, loss_value)
         loss_history[epoch] = loss_value
         if record_epochs and (epoch + 1) % path_every == 0:
@@ -363,16 +331,26 @@ def sweep_kernel(
             width = max(p, MIN_STATE_WIDTH)
             own_state = states[k, : state_rows * width].reshape((state_rows, width))
             spec = specs[k, : spec_lengths[k]]
+            m, m_abs = (M, M_abs) if use_moments[k] else (no_moments, no_moments)
+            # A branch per model kind, each a call the variant keeps or leaves out: reached through one
+            # function, the line's epoch optimised less well (23 -> 31 us per epoch on the benchmark).
             if spec[0] == LINEAR_SQUARED:
-                m, m_abs = (M, M_abs) if use_moments[k] else (no_moments, no_moments)
                 loss_value, t = linear_epoch(
-                    X, y, m, m_abs, codes[k], user, hps[k], schedules[k], epoch, own_params, own_state, index,
-                    batch_sizes[k], grad[:p], steps[k], gradient_sign(spec), no_path, 0, 0,
+                    X, y, spec, gradient, loss, m, m_abs, codes[k], user, hps[k], schedules[k], epoch, own_params,
+                    own_state, index, batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k],
+                    gradient_sign(spec), no_path, 0, 0,
+                )  # fmt: skip
+            elif spec[0] == NETWORK:
+                loss_value, t = network_epoch(
+                    X, y, spec, gradient, loss, m, m_abs, codes[k], user, hps[k], schedules[k], epoch, own_params,
+                    own_state, index, batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k],
+                    gradient_sign(spec), no_path, 0, 0,
                 )  # fmt: skip
             else:
-                loss_value, t = other_epoch(
-                    X, y, spec, gradient, loss, codes[k], user, hps[k], schedules[k], epoch, own_params, own_state,
-                    index, batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k], no_path, 0, 0,
+                loss_value, t = objective_epoch(
+                    X, y, spec, gradient, loss, m, m_abs, codes[k], user, hps[k], schedules[k], epoch, own_params,
+                    own_state, index, batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k],
+                    gradient_sign(spec), no_path, 0, 0,
                 )  # fmt: skip
             after_epoch(schedules[k], loss_value)
             steps[k] = t

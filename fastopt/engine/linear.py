@@ -34,6 +34,7 @@ __all__ = [
     "LOSS_RTOL",
     "batch_gradient",
     "linear_epoch",
+    "recorded_batches",
     "mse",
     "moments",
     "epoch_loss",
@@ -260,7 +261,7 @@ def _batches(
     one_feature = X.shape[1] == 1
     per_step = schedule[0] != 0.0
     rule = code % LOOKAHEAD
-    lr = rate_at(schedule, code, state, hp, epoch, t)
+    lr = rate_at(schedule, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         if one_feature:
@@ -268,7 +269,7 @@ def _batches(
         else:
             batch_gradient(X, y, index, start, stop, params, grad, sign)
         if per_step:
-            lr = rate_at(schedule, code, state, hp, epoch, t)
+            lr = rate_at(schedule, state, hp, epoch, t)
         t += 1
         # update is inline="always" and its branches are literal (generated): LLVM inlines each rule here.
         # Through a compiled call (apply_rule) this loop measured 12.4 -> 19.6 us per epoch.
@@ -277,12 +278,10 @@ def _batches(
     return t
 
 
-@jit
-def linear_epoch(
+@jit(inline="always")
+def recorded_batches(
     X: np.ndarray,
     y: np.ndarray,
-    M: np.ndarray,
-    M_abs: np.ndarray,
     code: int,
     user: Any,
     hp: np.ndarray,
@@ -298,24 +297,62 @@ def linear_epoch(
     path: np.ndarray,
     every: int,
     first_step: int,
+) -> int:
+    """:func:`_batches` recording the parameters after every ``every``-th update; a variant of a call that records
+    no path leaves it out (:mod:`fastopt.engine.variants`)."""
+    return _batches(X, y, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, t, sign, path,
+                    every, first_step)  # fmt: skip
+
+
+@jit
+def linear_epoch(
+    X: np.ndarray,
+    y: np.ndarray,
+    spec: np.ndarray,
+    gradient: Any,
+    loss: Any,
+    M: np.ndarray,
+    M_abs: np.ndarray,
+    code: int,
+    user: Any,
+    hp: np.ndarray,
+    schedule: np.ndarray,
+    epoch: int,
+    params: np.ndarray,
+    state: np.ndarray,
+    index: np.ndarray,
+    batch_size: int,
+    grad: np.ndarray,
+    work: np.ndarray,
+    capacity: int,
+    order: np.ndarray,
+    rows: np.ndarray,
+    t: int,
+    sign: float,
+    path: np.ndarray,
+    every: int,
+    first_step: int,
 ) -> tuple[float, int]:
     """Epoch ``epoch`` of the linear squared-error model over the rows in ``index`` order; returns ``(loss, t)``.
 
     One update per batch, at the rate ``schedule`` gives (see
     :func:`fastopt.schedules.learning_rate_at`); ``grad`` is scratch space
     of the parameters' size; ``t`` counts updates made before this epoch;
-    the loss is the training MSE afterwards. This is the library's hot loop
+    the loss is the training MSE afterwards, from the moments ``M``, ``M_abs``
+    when they have rows (:func:`epoch_loss`). This is the library's hot loop
     (about 150 ns a batch): it takes no model or loss code, the kernels
     choose it once per epoch. ``user`` is a user's rule (:data:`fastopt.methods.rule.RULE_TYPE`);
     ``sign`` multiplies every minibatch gradient (-1.0: the run maximizes); ``path``, ``every`` and
     ``first_step`` record the parameters after every ``every``-th update (:func:`~fastopt.engine.record.record_step`).
+    The arguments are those of every model's epoch (:data:`fastopt.engine.kernels.EPOCH_SIGNATURE`): ``spec``,
+    ``gradient``, ``loss``, ``work``, ``capacity``, ``order`` and ``rows`` are the other models'.
     """
     begin_epoch(code, user, params, state, hp, t)
     # The batches' loop twice, the second with a literal 0 for ``every``: there LLVM drops the recording,
     # whose stores it cannot prove apart from the parameters (in the loop it cost every method 11 %).
     if every > 0:
-        t = _batches(X, y, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, t, sign, path,
-                     every, first_step)  # fmt: skip
+        t = recorded_batches(X, y, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, t,
+                              sign, path, every, first_step)  # fmt: skip
     else:
         t = _batches(X, y, code, user, hp, schedule, epoch, params, state, index, batch_size, grad, t, sign, path,
                      0, first_step)  # fmt: skip

@@ -137,8 +137,9 @@ def _batch_gradient(
     grad: np.ndarray,
     work: np.ndarray,
     capacity: int,
+    sign: float,
 ) -> float:
-    """Mean loss over rows ``index[start:stop]``; its gradient w.r.t. ``params`` into ``grad``.
+    """Mean loss over rows ``index[start:stop]``; its gradient w.r.t. ``params``, times ``sign``, into ``grad``.
 
     The backward pass keeps each layer's deltas batch by unit (``dZT[row, unit]``),
     as the weight gradient along the outputs and the backward pass to the inputs
@@ -158,7 +159,7 @@ def _batch_gradient(
     n_out = spec[spec.shape[0] - 1]
     Z = _view(work, layer_offset, n_out, B)
     dZ = _view(work, delta, B, n_out).T  # row_loss writes dZ[unit, row]: batch by unit in memory
-    scale = gradient_sign(spec) / B  # maximize: every delta, and so the gradient, negated exactly
+    scale = sign / B  # maximize (sign -1): every delta, and so the gradient, negated exactly
     total = 0.0
     for b in range(B):
         total += row_loss(spec[1], Z, dZ, b, y[index[start + b]], scale)
@@ -232,6 +233,10 @@ def network_epoch(
     X: np.ndarray,
     y: np.ndarray,
     spec: np.ndarray,
+    gradient: Any,
+    loss: Any,
+    M: np.ndarray,
+    M_abs: np.ndarray,
     code: int,
     user: Any,
     hp: np.ndarray,
@@ -245,7 +250,9 @@ def network_epoch(
     work: np.ndarray,
     capacity: int,
     order: np.ndarray,
+    rows: np.ndarray,
     t: int,
+    sign: float,
     path: np.ndarray,
     every: int,
     first_step: int,
@@ -253,8 +260,10 @@ def network_epoch(
     """Epoch ``epoch``: one pass over the rows in ``index`` order, one update per batch; returns ``(loss, t)``.
 
     ``work`` holds :func:`work_size` ``(spec, capacity)`` floats, ``capacity
-    >= min(batch_size, n)``; the loss is the mean training loss afterwards.
-    The rate comes from ``schedule`` (see :func:`fastopt.schedules.learning_rate_at`).
+    >= min(batch_size, n)``, ``order`` is ``arange(n)`` for the epoch loss, which is the mean training loss
+    afterwards. The rate comes from ``schedule`` (see :func:`fastopt.schedules.learning_rate_at`). The
+    arguments are those of every model's epoch (:data:`fastopt.engine.kernels.EPOCH_SIGNATURE`): ``gradient``,
+    ``loss``, ``M``, ``M_abs`` and ``rows`` are the other models'; ``sign`` is :func:`gradient_sign`.
     """
     n = X.shape[0]
     per_step = schedule[0] != 0.0
@@ -264,12 +273,12 @@ def network_epoch(
         grouped(BEGIN_EPOCH, code, user, params, grad, state, 0.0, hp, t, spec, groups)
     else:
         begin_epoch(code, user, params, state, hp, t)
-    lr = rate_at(schedule, code, state, hp, epoch, t)
+    lr = rate_at(schedule, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        _batch_gradient(X, y, index, start, stop, spec, params, grad, work, capacity)
+        _batch_gradient(X, y, index, start, stop, spec, params, grad, work, capacity, sign)
         if per_step:
-            lr = rate_at(schedule, code, state, hp, epoch, t)
+            lr = rate_at(schedule, state, hp, epoch, t)
         t += 1
         if two_groups:
             grouped(STEP, code, user, params, grad, state, lr, hp, t, spec, groups)

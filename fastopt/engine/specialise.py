@@ -24,7 +24,7 @@ import numba
 
 from .jit import jit, load_once
 
-__all__ = ["absent", "absent_epoch", "variant", "compiled_variants", "MAX_COMPILED_VARIANTS"]
+__all__ = ["absent", "absent_epoch", "absent_count", "variant", "compiled_variants", "MAX_COMPILED_VARIANTS"]
 
 
 @jit
@@ -39,6 +39,12 @@ def absent_epoch(*args: Any) -> tuple[float, int]:
     return math.nan, 0
 
 
+@jit
+def absent_count(*args: Any) -> int:
+    """Stands in for a loop over batches that a variant leaves out, which returns the updates made (never called)."""
+    return 0
+
+
 #: Variants of one driver a process compiles (not loaded from the cache) before it uses the whole driver:
 #: a run over many methods (a study, the test suite) compiles the whole driver once (about a minute) instead
 #: of a variant (seconds) per method. The whole driver runs the same code, so the results are the same.
@@ -49,29 +55,38 @@ _variants: dict[tuple[int, str], Any] = {}
 _compiled: dict[int, int] = {}
 
 
-def variant(driver: Any, name: str, leave_out: Mapping[Any, Any]) -> Callable[..., Any]:
-    """``driver`` (a :func:`~fastopt.engine.jit.one_signature` kernel) with every function in ``leave_out``
-    replaced by its value, compiled for the driver's signature; the whole ``driver`` once this process has
-    compiled :data:`MAX_COMPILED_VARIANTS` of its variants.
+def variant(function: Any, signature: Any, name: str, leave_out: Mapping[Any, Any]) -> Callable[..., Any]:
+    """``function`` (a compiled function) with every function in ``leave_out`` replaced by its value, compiled
+    for ``signature``; the whole ``function`` once this process has compiled :data:`MAX_COMPILED_VARIANTS` of
+    its variants.
 
     ``name`` names the variant (it becomes part of the cache files' names);
     ``leave_out`` maps compiled functions (found by identity, as globals or
-    as attributes of modules the functions use) to their stand-ins.
+    as attributes of modules the functions use) to their stand-ins. A stand-in that leads to something
+    left out (a function written for variants, calling a placeholder the variant names) is copied too.
     """
     if getattr(numba.config, "DISABLE_JIT", False):
-        return driver
-    key = (id(driver), name)
+        return function
+    key = (id(function), name)
     with _lock:
         found = _variants.get(key)
         if found is None:
-            if _compiled.get(id(driver), 0) >= MAX_COMPILED_VARIANTS:
-                return driver
-            copy = _Copier(name, leave_out).copy(driver.py_func)
-            found = load_once(jit(copy), driver.signature, driver.py_func.__name__)
+            if _compiled.get(id(function), 0) >= MAX_COMPILED_VARIANTS:
+                return _whole(function, signature)
+            copy = _Copier(name, leave_out).copy(function.py_func)
+            found = load_once(jit(copy), signature, function.py_func.__name__)
             if sum(found.stats.cache_misses.values()):
-                _compiled[id(driver)] = _compiled.get(id(driver), 0) + 1
+                _compiled[id(function)] = _compiled.get(id(function), 0) + 1
             _variants[key] = found
     return found
+
+
+def _whole(function: Any, signature: Any) -> Any:
+    """``function`` itself, compiled for ``signature`` (a driver of :func:`~fastopt.engine.jit.one_signature` is)."""
+    if hasattr(function, "dispatcher"):
+        return function
+    function.compile(signature)
+    return function
 
 
 def compiled_variants(driver: Any) -> dict[str, Any]:
@@ -132,7 +147,10 @@ class _Copier:
 
     def _replacement(self, obj: Any, names: set[str]) -> Any:
         if self._left_out(obj):
-            return self.leave_out[obj]
+            stand_in = self.leave_out[obj]
+            if _is_ours(stand_in) and not self._left_out(stand_in) and self._reaches(stand_in.py_func):
+                return self._replacement(stand_in, set())
+            return stand_in
         if _is_ours(obj):
             key = id(obj)
             if key not in self.copies:

@@ -1,11 +1,15 @@
-"""The pieces a call's driver keeps: its model kinds, update rules, parameter groups and schedules.
+"""The pieces a call compiles: its model's epoch with its rule, and the drivers' variants.
 
-:func:`for_call` names every compiled piece a call cannot reach and has
-:func:`fastopt.engine.specialise.variant` compile the driver without them:
-a linear fit with Adam compiles the line's epoch and Adam's rule, not the
-network, the objective, the 17 other rules, Lookahead, the two parameter
-groups or the schedules. Each variant is cached on disk under its own name
-(``fit_kernel.line_adam``), so a new process loads it in milliseconds.
+A fit runs :func:`fastopt.engine.kernels.fit_kernel`, compiled once for
+every model and rule, which calls the model's epoch by address;
+:func:`epoch_for_call` gives that epoch compiled for the call's rule only
+(``linear_epoch.adam``). A sweep or ``minimize`` runs a variant of its
+driver (:func:`for_call`). Both are copies made by
+:func:`fastopt.engine.specialise.variant` that leave out every compiled
+piece the call cannot reach: the other model kinds, the other rules and
+their hooks, Lookahead, the two parameter groups, the schedules, the
+recording of a path. Each is cached on disk under its own name, so a new
+process loads it in milliseconds.
 """
 
 from __future__ import annotations
@@ -16,20 +20,35 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import schedules
-from ..methods import LOOKAHEAD_OFFSET, ORDER, lookahead
+from ..methods import LOOKAHEAD_OFFSET, ORDER, dispatch, lookahead
 from ..methods.rule import USER
 from ..models import objective
-from . import kernels, linear, network, param_groups
-from .specialise import absent, absent_epoch, variant
+from . import linear, network, param_groups
+from .kernels import EPOCH_SIGNATURE, EPOCHS
+from .specialise import absent, absent_count, absent_epoch, variant
 from .status import LINEAR_SQUARED, NETWORK, OBJECTIVE
 
-__all__ = ["for_call", "left_out"]
+__all__ = ["epoch_for_call", "for_call", "left_out"]
 
 _KIND_NAMES = {LINEAR_SQUARED: "line", NETWORK: "network", OBJECTIVE: "objective"}
 #: A method file's compiled pieces, each left out when no configuration of a call uses the method.
 _PIECES = ("rule", "begin_epoch", "end_epoch")
 #: Longest variant name kept as it is; longer ones (a sweep over many methods) become a digest.
 _LONGEST_NAME = 48
+
+
+def epoch_for_call(
+    kind: int, code: int, *, two_groups: bool = False, scheduled: bool = True, records_steps: bool = True
+) -> Any:
+    """The epoch of model ``kind`` (``spec[0]``) compiled for the rule with ``code`` only, for
+    :func:`fastopt.engine.kernels.fit_kernel` (:data:`~fastopt.engine.kernels.EPOCH_SIGNATURE`).
+
+    ``two_groups``: the biases are a group of their own (``decay_biases=False``); ``scheduled``: the run has a
+    learning-rate schedule; ``records_steps``: it records the parameters after updates (``record_path="steps"``).
+    It compiles on first use (seconds), then loads from Numba's cache.
+    """
+    name, leave_out = left_out([kind], [code], two_groups, scheduled, records_steps)
+    return variant(EPOCHS[kind], EPOCH_SIGNATURE, name.split("_", 1)[1], leave_out)
 
 
 def for_call(
@@ -42,27 +61,25 @@ def for_call(
     learning-rate schedule. A variant compiles on first use (seconds), then
     loads from Numba's cache.
     """
-    return variant(driver, *left_out(kinds, codes, two_groups, scheduled))
+    return variant(driver, driver.signature, *left_out(kinds, codes, two_groups, scheduled, False))
 
 
 def left_out(
-    kinds: Iterable[int], codes: Iterable[int], two_groups: bool, scheduled: bool
+    kinds: Iterable[int], codes: Iterable[int], two_groups: bool, scheduled: bool, records_steps: bool
 ) -> tuple[str, dict[Any, Any]]:
     """``(name, {piece: stand-in})``: the variant's name and the compiled pieces such a call never reaches."""
     return _left_out(tuple(sorted({int(k) for k in kinds})), tuple(sorted({int(c) for c in codes})),
-                     bool(two_groups), bool(scheduled))  # fmt: skip
+                     bool(two_groups), bool(scheduled), bool(records_steps))  # fmt: skip
 
 
 @functools.cache  # 80 us to work out, which a short fit would pay for every chunk of its epochs
 def _left_out(
-    kinds: tuple[int, ...], codes: tuple[int, ...], two_groups: bool, scheduled: bool
+    kinds: tuple[int, ...], codes: tuple[int, ...], two_groups: bool, scheduled: bool, records_steps: bool
 ) -> tuple[str, dict[Any, Any]]:
     rules = {code % LOOKAHEAD_OFFSET for code in codes}
     wrapped = any(code >= LOOKAHEAD_OFFSET for code in codes)
     epochs = {LINEAR_SQUARED: linear.linear_epoch, NETWORK: network.network_epoch, OBJECTIVE: objective.objective_epoch}
     leave_out: dict[Any, Any] = {epoch: absent_epoch for kind, epoch in epochs.items() if kind not in kinds}
-    if NETWORK not in kinds and OBJECTIVE not in kinds:
-        leave_out[kernels.other_epoch] = absent_epoch
     kept = [module for code, module in enumerate(ORDER) if code in rules] + ([lookahead] if wrapped else [])
     needed = {id(getattr(module, piece)) for module in kept for piece in _PIECES if hasattr(module, piece)}
     for module in (*ORDER, lookahead):
@@ -70,14 +87,40 @@ def _left_out(
             # Methods share pieces (AdamW schedule-free's hooks are SGD schedule-free's): keep what a kept one uses.
             if hasattr(module, piece) and id(getattr(module, piece)) not in needed:
                 leave_out[getattr(module, piece)] = absent
+    if len(rules) == 1:
+        leave_out.update(_one_rule(rules.pop(), wrapped))
     if not two_groups:
         leave_out.update({param_groups.grouped: absent, param_groups.make_groups: absent})
     if not scheduled:
-        leave_out.update({schedules._part_rate: schedules.constant_rate, schedules.after_epoch: absent})
+        leave_out.update({schedules.learning_rate_at: schedules.constant_rate, schedules.after_epoch: absent})
+    if not records_steps:
+        leave_out[linear.recorded_batches] = absent_count
     names = [_KIND_NAMES[k] for k in kinds]
-    names += ["user" if rule == USER else ORDER[rule].__name__.rsplit(".", 1)[-1] for rule in sorted(rules)]
-    names += ["lookahead"] * wrapped + ["groups"] * two_groups + ["scheduled"] * scheduled
+    names += ["user" if rule == USER else ORDER[rule].__name__.rsplit(".", 1)[-1] for rule in sorted({
+        code % LOOKAHEAD_OFFSET for code in codes})]  # fmt: skip
+    names += ["lookahead"] * wrapped + ["groups"] * two_groups + ["scheduled"] * scheduled + ["steps"] * records_steps
     name = "_".join(names)
     if len(name) > _LONGEST_NAME:
         name = "many_" + hashlib.sha256(name.encode()).hexdigest()[:16]
     return name, leave_out
+
+
+def _one_rule(rule: int, wrapped: bool) -> dict[Any, Any]:
+    """A call with one rule: its step and hooks called where the dispatch on the code was
+    (:func:`fastopt.methods.dispatch.update_one`, ...), a hook it lacks not called at all."""
+    module = None if rule == USER else ORDER[rule]
+    leave_out: dict[Any, Any] = {
+        dispatch.update: dispatch.update_one,
+        dispatch.the_rule: absent if module is None else module.rule,
+    }
+    for name, hook, one, placeholder in (
+        ("begin_epoch", dispatch.begin_epoch, dispatch.begin_epoch_one, dispatch.the_begin_epoch),
+        ("end_epoch", dispatch.end_epoch, dispatch.end_epoch_one, dispatch.the_end_epoch),
+    ):
+        own = getattr(module, name, None)
+        runs_lookahead = wrapped and name == "begin_epoch"
+        if module is not None and own is None and not runs_lookahead:
+            leave_out[hook] = absent
+        else:
+            leave_out.update({hook: one, placeholder: absent if own is None else own})
+    return leave_out

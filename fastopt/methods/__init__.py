@@ -47,7 +47,7 @@ from . import (
     yogi,
 )
 from .rows import NON_NEGATIVE, POSITIVE, UNIT, Exceptions, Hyperparameter, HyperValue, Interval, Method
-from .rule import NO_RULE, Rule, hyperparameter_values
+from .rule import NO_RULE, USER, Rule, hyperparameter_values, no_hook
 
 __all__ = [
     "HyperValue",
@@ -73,6 +73,7 @@ __all__ = [
     "TORCH_OPTIMIZERS",
     "Rule",
     "kernel_rule",
+    "by_address",
 ]
 
 #: The built-in methods' files, in code order: the tutorial's four first. Append new methods at the end
@@ -185,6 +186,23 @@ def _base(method: Method) -> Method:
 def kernel_rule(method: Method) -> tuple[int, Any, Any, Any]:
     """What the kernels receive as the rule of ``method``: a user's step and hooks, or :data:`NO_RULE`."""
     return NO_RULE if method.rule is None else method.rule.kernel
+
+
+def by_address(method: Method) -> tuple[int, tuple[int, Any, Any, Any]]:
+    """``(code, rule)`` for kernels that call ``method``'s step by address, as a user's rule's.
+
+    A built-in's compiled ``rule`` and hooks arrive as a user's do (code
+    ``USER``, Lookahead's ``LOOKAHEAD_OFFSET + USER``), with the same
+    results bit for bit: kernels whose batches cost microseconds (networks,
+    objectives, ``minimize``) then compile one epoch for every method, and
+    a method once, apart from it.
+    """
+    if method.rule is not None:
+        return method.code, method.rule.kernel
+    base = _base(method)
+    module = ORDER[base.code]
+    hooks = (getattr(module, hook, None) or no_hook for hook in ("begin_epoch", "end_epoch"))
+    return USER + (LOOKAHEAD_OFFSET if method.code >= LOOKAHEAD_OFFSET else 0), (base.n_numbers, module.rule, *hooks)
 
 
 def _rule_reference(rule: Rule) -> Reference:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.jit import jit
-from ..schedules import learning_rate_at
+from ..schedules import BETA1_POWER, learning_rate_at
 from . import (
     adabelief,
     adadelta,
@@ -41,13 +41,25 @@ from . import (
 )
 from .rule import USER
 
-__all__ = ["LOOKAHEAD", "N_HYPERPARAMETERS", "update", "apply_rule", "begin_epoch", "end_epoch", "rate_at"]
+__all__ = [
+    "LOOKAHEAD",
+    "N_HYPERPARAMETERS",
+    "update",
+    "apply_rule",
+    "begin_epoch",
+    "end_epoch",
+    "rate_at",
+    "update_one",
+    "begin_epoch_one",
+    "end_epoch_one",
+    "the_rule",
+    "the_begin_epoch",
+    "the_end_epoch",
+]
 
 LOOKAHEAD = lookahead.OFFSET
 #: Numbers in ``hp`` of each rule, by code: Lookahead's k and alpha follow them.
 N_HYPERPARAMETERS = np.array([5, 4, 6, 7, 4, 5, 6, 5, 7, 6, 4, 6, 4, 5, 8, 6, 8, 6], dtype=np.int64)
-#: Rules that keep beta1**t as a running product in ``state[2, 0]``.
-BETA1_POWER_RULES = (3, 6, 7, 9, 14, 17)
 
 
 @jit(inline="always")
@@ -105,6 +117,35 @@ def update(
         yogi.rule(params, grad, state, lr, hp, t)
     elif rule == USER:
         user[1](params, grad, state, lr, hp, t)
+    pull_back(code, rule, user, params, state, hp, t)
+
+
+@jit(inline="always")
+def update_one(
+    code: int,
+    rule: int,
+    user: Any,
+    params: np.ndarray,
+    grad: np.ndarray,
+    state: np.ndarray,
+    lr: float,
+    hp: np.ndarray,
+    t: int,
+) -> None:
+    """:func:`update` in a variant that keeps one rule (:mod:`fastopt.engine.variants`): no dispatch.
+
+    The variant names the rule in place of :func:`the_rule`.
+    """
+    if rule == USER:
+        user[1](params, grad, state, lr, hp, t)
+    else:
+        the_rule(params, grad, state, lr, hp, t)
+    pull_back(code, rule, user, params, state, hp, t)
+
+
+@jit(inline="always")
+def pull_back(code: int, rule: int, user: Any, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+    """Lookahead's pull-back after its base rule's update (codes ``LOOKAHEAD + c``)."""
     if code >= LOOKAHEAD:
         n = N_HYPERPARAMETERS[rule] if rule < N_HYPERPARAMETERS.shape[0] else user[0]
         lookahead.rule(params, state, hp, t, n)
@@ -146,15 +187,53 @@ def end_epoch(code: int, user: Any, params: np.ndarray, state: np.ndarray, hp: n
         user[3](params, state, hp, t)
 
 
+@jit
+def begin_epoch_one(code: int, user: Any, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+    """:func:`begin_epoch` in a variant that keeps one rule, whose hook the variant names in place of
+    :func:`the_begin_epoch`, Lookahead's first."""
+    if code >= LOOKAHEAD:
+        lookahead.begin_epoch(params, state, hp, t)
+    if code % LOOKAHEAD == USER:
+        user[2](params, state, hp, t)
+    else:
+        the_begin_epoch(params, state, hp, t)
+
+
+@jit
+def end_epoch_one(code: int, user: Any, params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+    """:func:`end_epoch` in a variant that keeps one rule, whose hook the variant names in place of
+    :func:`the_end_epoch`."""
+    if code % LOOKAHEAD == USER:
+        user[3](params, state, hp, t)
+    else:
+        the_end_epoch(params, state, hp, t)
+
+
+@jit
+def the_rule(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int) -> None:
+    """Stands for the rule a variant keeps (never called: every variant names a rule in its place)."""
+
+
+@jit
+def the_begin_epoch(params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+    """Stands for the ``begin_epoch`` hook a variant keeps (never called)."""
+
+
+@jit
+def the_end_epoch(params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+    """Stands for the ``end_epoch`` hook a variant keeps (never called)."""
+
+
 @jit(inline="always")
-def rate_at(schedule: np.ndarray, code: int, state: np.ndarray, hp: np.ndarray, epoch: int, t: int) -> float:
+def rate_at(schedule: np.ndarray, state: np.ndarray, hp: np.ndarray, epoch: int, t: int) -> float:
     """The learning rate of the update after ``t`` updates, in ``epoch``; also applies ``one_cycle``'s momentum.
 
     When the schedule cycles momentum it writes the new beta1 (or momentum)
     into ``hp``; the rules that keep ``beta1**t`` as a running product get
-    it recomputed with the new beta1, as PyTorch computes it each step.
+    it recomputed with the new beta1, as PyTorch computes it each step
+    (``schedule[BETA1_POWER]``, see :func:`fastopt.schedules.kernel_schedule`).
     """
     lr = learning_rate_at(schedule, hp[0], epoch, t, hp)
-    if schedule[1] >= 0.0 and t > 0 and (code % LOOKAHEAD) in BETA1_POWER_RULES:
+    if schedule[BETA1_POWER] != 0.0 and t > 0:
         state[2, 0] = hp[1] ** t
     return lr

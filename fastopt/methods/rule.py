@@ -48,6 +48,7 @@ __all__ = [
     "HOOK_SIGNATURE",
     "RULE_TYPE",
     "NO_RULE",
+    "no_hook",
     "is_rule",
     "digest_code",
 ]
@@ -85,13 +86,13 @@ def _no_step(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float,
 
 
 @jit
-def _no_hook(params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
+def no_hook(params: np.ndarray, state: np.ndarray, hp: np.ndarray, t: int) -> None:
     """A hook that does nothing: a rule's default ``begin_epoch`` and ``end_epoch``."""
     return None
 
 
 #: What the kernels receive as the rule for a built-in method.
-NO_RULE = (0, _no_step, _no_hook, _no_hook)
+NO_RULE = (0, _no_step, no_hook, no_hook)
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,8 +185,8 @@ class Rule:
             rule=self,
         )
         object.__setattr__(self, "_row", row)
-        object.__setattr__(self, "_kernel", (row.n_numbers, self.step, self.begin_epoch or _no_hook,
-                                             self.end_epoch or _no_hook))  # fmt: skip
+        object.__setattr__(self, "_kernel", (row.n_numbers, self.step, self.begin_epoch or no_hook,
+                                             self.end_epoch or no_hook))  # fmt: skip
 
     @classmethod
     def from_method(cls, method: str, name: str | None = None) -> Rule:

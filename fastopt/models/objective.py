@@ -175,8 +175,11 @@ BUILT_IN = (_no_gradient, _no_loss)
 def objective_epoch(
     X: np.ndarray,
     y: np.ndarray,
+    spec: np.ndarray,
     gradient: Any,
     loss: Any,
+    M: np.ndarray,
+    M_abs: np.ndarray,
     code: int,
     user: Any,
     hp: np.ndarray,
@@ -187,6 +190,9 @@ def objective_epoch(
     index: np.ndarray,
     batch_size: int,
     grad: np.ndarray,
+    work: np.ndarray,
+    capacity: int,
+    order: np.ndarray,
     rows: np.ndarray,
     t: int,
     sign: float,
@@ -195,11 +201,14 @@ def objective_epoch(
     first_step: int,
 ) -> tuple[float, int]:
     """Epoch ``epoch``: one pass over the rows in ``index`` order with a user's ``gradient``; returns
-    ``(loss(params), t)``. ``sign`` multiplies every minibatch gradient (-1.0: the run maximizes)."""
+    ``(loss(params), t)``. ``rows`` is int64 scratch of at least ``batch_size`` entries; ``sign`` multiplies
+    every minibatch gradient (-1.0: the run maximizes). The arguments are those of every model's epoch
+    (``fastopt.engine.kernels.EPOCH_SIGNATURE``): ``spec``, ``M``, ``M_abs``, ``work``, ``capacity`` and
+    ``order`` are the built-in models'."""
     n = X.shape[0]
     per_step = schedule[0] != 0.0
     begin_epoch(code, user, params, state, hp, t)
-    lr = rate_at(schedule, code, state, hp, epoch, t)
+    lr = rate_at(schedule, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         batch = rows[: stop - start]
@@ -211,7 +220,7 @@ def objective_epoch(
             for i in range(grad.shape[0]):
                 grad[i] = -grad[i]
         if per_step:
-            lr = rate_at(schedule, code, state, hp, epoch, t)
+            lr = rate_at(schedule, state, hp, epoch, t)
         t += 1
         apply_rule(code, user, params, grad, state, lr, hp, t)
         record_step(path, every, t, first_step, params)
