@@ -218,7 +218,7 @@ def test_first_use_of_the_mlp_in_a_new_process(benchmark):
 
 def test_where_the_mlp_epoch_goes(synthetic):
     """Not timed by pytest-benchmark: splits one epoch into its parts and prints them."""
-    from fastopt.engine.network import _batch_gradient, _forward, network_loss, work_size
+    from fastopt.engine.network import network_gradient, _forward, network_loss, work_size
     from fastopt.methods.dispatch import apply_rule
     from fastopt.methods.rule import NO_RULE
 
@@ -240,7 +240,7 @@ def test_where_the_mlp_epoch_goes(synthetic):
 
     forward = timed(lambda: [_forward(X, index, s, s + BATCH, spec, params, work, capacity)
                              for s in range(0, ROWS, BATCH)])  # fmt: skip
-    both = timed(lambda: [_batch_gradient(X, y, index, s, s + BATCH, spec, params, grad, work, capacity, 1.0)
+    both = timed(lambda: [network_gradient(X, y, index, s, s + BATCH, spec, params, grad, work, capacity, 1.0)
                           for s in range(0, ROWS, BATCH)])  # fmt: skip
     update = timed(lambda: [apply_rule(5, NO_RULE, params, grad, state, 0.0, hp, k + 1) for k in range(ROWS // BATCH)])
     loss = timed(lambda: network_loss(X, y, spec, params, work, capacity, index))

@@ -382,7 +382,7 @@ def _part_rate(code: int, a: np.ndarray, base: float, k: int, hp: np.ndarray, mo
     return base
 
 
-@jit
+@jit(inline="always")
 def constant_rate(schedule: np.ndarray, base: float, epoch: int, t: int, hp: np.ndarray) -> float:
     """:func:`learning_rate_at` of a run without a schedule, which is ``base`` (for kernels compiled without
     schedules, :mod:`fastopt.engine.variants`)."""
@@ -408,7 +408,7 @@ def learning_rate_at(schedule: np.ndarray, base: float, epoch: int, t: int, hp: 
                       np.int64(schedule[1]))  # fmt: skip
 
 
-@jit
+@jit(inline="always")  # once per epoch in a driver: inlined, one compiled function fewer
 def after_epoch(schedule: np.ndarray, loss: float) -> None:
     """Step a stateful schedule with the epoch's training loss (``reduce_on_plateau``); others ignore it."""
     at = _HEAD + np.int64(schedule[2]) - 1

@@ -215,7 +215,8 @@ def test_command_line_end_to_end(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["Method", "Runtime", "(s)"]
     assert lines[1].startswith("SGD") and lines[2].startswith("RMSprop") and lines[3].startswith("Closed-form OLS")
-    assert result.stderr == ""  # no progress bars when the output is not a terminal
+    # no progress bars when the output is not a terminal (a piece compiled for first use is announced)
+    assert [line for line in result.stderr.splitlines() if not line.startswith("fastopt: compiling ")] == []
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)
 
 

@@ -117,7 +117,7 @@ def test_runs_are_bit_for_bit_repeatable():
 @pytest.mark.parametrize("loss", LOSSES)
 @pytest.mark.parametrize("model", list(MODELS))
 def test_gradients_match_finite_differences(model, loss):
-    from fastopt.engine.network import _batch_gradient, network_loss, work_size
+    from fastopt.engine.network import network_gradient, network_loss, work_size
 
     X, y = targets(loss, 9, seed=5)
     X.flags.writeable = False
@@ -128,7 +128,7 @@ def test_gradients_match_finite_differences(model, loss):
     index = np.arange(9, dtype=np.uint32)
     work = np.empty(work_size(spec, 9))
     grad = np.empty_like(params)
-    _batch_gradient(X, y, index, 0, 9, spec, params, grad, work, 9, 1.0)
+    network_gradient(X, y, index, 0, 9, spec, params, grad, work, 9, 1.0)
 
     def mean_loss(p):
         return network_loss(X, y, spec, p, work, 9, index)

@@ -133,7 +133,7 @@ def test_cache_folder_can_move_and_a_corrupted_cache_is_recompiled(tmp_path):
     """NUMBA_CACHE_DIR relocates the cache (read-only installs); garbage in it does not break a fit."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
     first, notice = fit_in_new_process(env)
-    assert "fastopt: compiling fit_kernel for first use" in notice  # an empty cache: a compile, announced
+    assert "fastopt: compiling linear_epoch for first use" in notice  # an empty cache: a compile, announced
     cached = [p for p in tmp_path.rglob("*") if p.suffix in (".nbi", ".nbc")]
     assert cached, "Numba wrote no cache files to NUMBA_CACHE_DIR"
     again, notice = fit_in_new_process(env)

@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 
 from ..engine.chunks import epoch_chunks
-from ..engine.kernels import fit_kernel
+from ..engine.kernels import fit_kernel, model_functions, scratch
 from ..engine.linear import NO_MOMENTS, moments_for
 from ..engine.param_groups import NO_DECAY
 from ..engine.status import LINEAR_SQUARED, MAX_EPOCHS, STATUSES
 from ..engine.variants import epoch_for_call
 from ..methods import Rule, by_address, fresh_state, kernel_rule, state_width
-from ..models.objective import BUILT_IN, Objective
+from ..models.objective import Objective
 from ..schedules import Schedule, kernel_schedule
 from .result import FitResult, finish
 from .validation import Problem, prepare
@@ -271,8 +271,7 @@ class Run:
         kind = problem.spec[0]
         linear = kind == LINEAR_SQUARED
         M, M_abs = moments_for(X, y, [epochs]) if linear else (NO_MOMENTS, NO_MOMENTS)
-        model = problem.model
-        gradient, loss = (model.gradient, model.loss) if isinstance(model, Objective) else BUILT_IN
+        functions = model_functions([kind], problem.model)
         # The line inlines its rule into its batches' loop, which costs about 150 ns; a network's or an
         # objective's batch costs microseconds, a call by address nothing measurable, and their epoch is
         # then compiled once for every method.
@@ -281,12 +280,13 @@ class Run:
             kind, code, two_groups=bool(problem.spec[NO_DECAY]), scheduled=problem.schedule is not None,
             records_steps=problem.record_path and problem.path_unit == "steps",
         )  # fmt: skip
+        work = scratch([problem.spec], X.shape[0], [problem.batch_size], params.shape[0])
         for start, chunk_stop in epoch_chunks(self.epochs_done, stop, X.shape[0] * params.shape[0]):
             self.epochs_done, self.n_steps, self.status = fit_kernel(
-                X, y, problem.spec, gradient, loss, M, M_abs, code, rule, problem.hp, self.schedule, params,
+                X, y, problem.spec, *functions, M, M_abs, code, rule, problem.hp.copy(), self.schedule, params,
                 self.state, self.index, self.rng_state, problem.batch_size, problem.threshold, problem.shuffle,
                 self.loss_history, self.path, start, chunk_stop, self.n_steps, problem.record_every,
-                problem.path_unit == "steps", problem.start_step, run_epoch,
+                problem.path_unit == "steps", problem.start_step, run_epoch, *work,
             )  # fmt: skip
             if progress is not None:
                 progress(self.epochs_done)

@@ -21,10 +21,9 @@ import numpy as np
 from ..api.validation import Problem
 from ..methods import fresh_state, kernel_rule, state_width
 from ..methods.rule import NO_RULE
-from ..models.objective import BUILT_IN, Objective
 from ..schedules import kernel_schedule
 from .chunks import epoch_chunks
-from .kernels import sweep_kernel
+from .kernels import model_functions, scratch, sweep_kernel
 from .linear import moments_for, use_moments
 from .param_groups import NO_DECAY
 from .status import LINEAR_SQUARED, MAX_EPOCHS, RUNNING, STATUSES
@@ -108,7 +107,7 @@ def run_task(
         own = states[k, : state_rows * width].reshape(state_rows, width)
         for first_row in (0, state_rows // 2) if q.spec[NO_DECAY] else (0,):
             own[first_row : first_row + len(fresh)] = fresh
-    gradient, loss = (first.model.gradient, first.model.loss) if isinstance(first.model, Objective) else BUILT_IN
+    functions = model_functions(specs[:, 0], first.model)
     epochs = np.array([q.epochs for q in problems], dtype=np.int64)
     epochs_run = np.zeros(K, dtype=np.int64)
     steps = np.zeros(K, dtype=np.int64)
@@ -123,6 +122,7 @@ def run_task(
     index, rng_state = np.arange(X.shape[0], dtype=np.uint32), first.rng_state.copy()
     batch_sizes = np.array([q.batch_size for q in problems], dtype=np.int64)
     thresholds = np.array([q.threshold for q in problems])
+    work = scratch([q.spec for q in problems], X.shape[0], [q.batch_size for q in problems], int(n_params.max()))
     histories = []  # one (K, chunk) block per chunk: memory follows the epochs actually run
     kernel = for_call(
         sweep_kernel, kinds=specs[:, 0], codes=codes, two_groups=bool(specs[:, NO_DECAY].any()),
@@ -134,9 +134,9 @@ def run_task(
             raise Cancelled
         history = np.full((K, last_epoch - first_epoch if keep_history else 0), np.nan)
         active = kernel(
-            X, y, specs, spec_lengths, n_params, gradient, loss, M, M_abs, moments, codes, user, hps, schedules,
+            X, y, specs, spec_lengths, n_params, *functions, M, M_abs, moments, codes, user, hps, schedules,
             params, states, index, rng_state, batch_sizes, thresholds, epochs, first.shuffle, history,
-            epochs_run, steps, statuses, last_loss, first_epoch, last_epoch,
+            epochs_run, steps, statuses, last_loss, first_epoch, last_epoch, *work,
         )  # fmt: skip
         histories.append(history)
         if active == 0:

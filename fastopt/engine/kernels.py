@@ -26,6 +26,7 @@ is allocated after a driver starts. Numba options are in :mod:`fastopt.engine.ji
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,8 +34,9 @@ from numba import types
 
 from ..methods import MIN_STATE_WIDTH
 from ..methods.rule import RULE_TYPE
-from ..models.objective import GRADIENT_TYPE, LOSS_TYPE, objective_epoch
+from ..models.objective import BUILT_IN, GRADIENT_TYPE, LOSS_TYPE, Objective, objective_epoch
 from ..schedules import after_epoch
+from . import network
 from .jit import jit, one_signature
 from .linear import linear_epoch
 from .network import gradient_sign, network_epoch, work_size
@@ -42,10 +44,19 @@ from .record import store_row
 from .shuffle import shuffle
 from .status import DIVERGED, LINEAR_SQUARED, MAX_EPOCHS, NETWORK, OBJECTIVE, RUNNING, STALLED, all_finite
 
-__all__ = ["epoch_status", "fit_kernel", "sweep_kernel", "EPOCH_SIGNATURE", "EPOCH_TYPE", "EPOCHS"]
+__all__ = [
+    "epoch_status",
+    "fit_kernel",
+    "sweep_kernel",
+    "scratch",
+    "model_functions",
+    "EPOCH_SIGNATURE",
+    "EPOCH_TYPE",
+    "EPOCHS",
+]
 
 
-@jit
+@jit(inline="always")  # once per epoch: inlined, one compiled function fewer
 def epoch_status(loss: float, params: np.ndarray, previous: float, threshold: float) -> int:
     """``DIVERGED`` if the loss or a parameter is not finite, ``STALLED`` by the stopping rule, else ``RUNNING``."""
     if not (math.isfinite(loss) and all_finite(params)):
@@ -55,10 +66,32 @@ def epoch_status(loss: float, params: np.ndarray, previous: float, threshold: fl
     return RUNNING
 
 
-@jit
-def scratch_rows(spec: np.ndarray, n_rows: int, batch_size: int) -> int:
-    """Rows of scratch a network's batches need: the batch, and at least 256 for the epoch loss."""
-    return max(min(batch_size, n_rows), min(n_rows, 256)) if spec[0] == NETWORK else 0
+def model_functions(kinds: Iterable[int], model: Any) -> tuple[Any, Any, Any, Any]:
+    """``(gradient, loss, net_gradient, net_loss)``, the drivers' compiled functions of a call's ``model`` (of
+    ``kinds``, ``spec[0]`` values): a user's :class:`~fastopt.models.objective.Objective`'s and a network's, or
+    stand-ins (never called) for the models the call does not run."""
+    objective = (model.gradient, model.loss) if isinstance(model, Objective) else BUILT_IN
+    return (*objective, *(network.FUNCTIONS if NETWORK in set(kinds) else network.NO_FUNCTIONS))
+
+
+def scratch(
+    specs: Sequence[np.ndarray], n_rows: int, batch_sizes: Sequence[int], n_params: int
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+    """``(grad, work, capacity, order, rows)``: the scratch the epochs of models ``specs`` (with their
+    ``batch_sizes``) need on ``n_rows`` rows, allocated once per call of a driver (:data:`EPOCH_SIGNATURE`).
+
+    ``grad`` has ``n_params`` entries; a network's ``work`` holds ``capacity`` rows, its batch and at least
+    256 for the epoch loss, of its largest layout (:func:`fastopt.engine.network.work_size`), ``order`` is
+    ``arange(n_rows)`` for its epoch loss; an objective's ``rows`` holds a batch's row numbers.
+    """
+    networks = [spec for spec in specs if spec[0] == NETWORK]
+    network_batches = [b for spec, b in zip(specs, batch_sizes, strict=True) if spec[0] == NETWORK]
+    objective_batches = [b for spec, b in zip(specs, batch_sizes, strict=True) if spec[0] == OBJECTIVE]
+    capacity = max((max(min(b, n_rows), min(n_rows, 256)) for b in network_batches), default=0)
+    work = np.empty(max((work_size(spec, capacity) for spec in networks), default=0))
+    order = np.arange(n_rows if networks else 0, dtype=np.uint32)
+    rows = np.empty(min(n_rows, max(objective_batches, default=0)), dtype=np.int64)
+    return np.empty(n_params), work, capacity, order, rows
 
 
 _X = types.Array(types.float64, 2, "C", readonly=True)
@@ -67,13 +100,14 @@ _F1, _F2, _F3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, :
 _I1, _U32, _U64 = types.int64[::1], types.uint32[::1], types.uint64[::1]
 _I, _F, _B = types.int64, types.float64, types.boolean
 
-#: ``epoch(X, y, spec, gradient, loss, M, M_abs, code, user, hp, schedule, epoch, params, state, index,
-#: batch_size, grad, work, capacity, order, rows, t, sign, path, every, first_step) -> (loss, t)``: one epoch
-#: of a model kind (:func:`fastopt.engine.linear.linear_epoch`, :func:`fastopt.engine.network.network_epoch`,
-#: :func:`fastopt.models.objective.objective_epoch`), each argument described with :func:`fit_kernel`'s.
+#: ``epoch(X, y, spec, gradient, loss, net_gradient, net_loss, M, M_abs, code, user, hp, schedule, epoch,
+#: params, state, index, batch_size, grad, work, capacity, order, rows, t, sign, path, every, first_step)
+#: -> (loss, t)``: one epoch of a model kind (:func:`fastopt.engine.linear.linear_epoch`,
+#: :func:`fastopt.engine.network.network_epoch`, :func:`fastopt.models.objective.objective_epoch`), each argument
+#: described with :func:`fit_kernel`'s.
 EPOCH_SIGNATURE = types.Tuple((_F, _I))(
-    _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, _I, RULE_TYPE, _F1, _F1, _I, _F1, _F2, _U32, _I, _F1, _F1, _I,
-    _U32, _I1, _I, _F, _F2, _I, _I,
+    _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, network.GRADIENT_TYPE, network.LOSS_TYPE, _F2, _F2, _I, RULE_TYPE, _F1,
+    _F1, _I, _F1, _F2, _U32, _I, _F1, _F1, _I, _U32, _I1, _I, _F, _F2, _I, _I,
 )  # fmt: skip
 EPOCH_TYPE = types.FunctionType(EPOCH_SIGNATURE)
 #: Each model kind's epoch, by ``spec[0]``.
@@ -82,8 +116,9 @@ EPOCHS = {LINEAR_SQUARED: linear_epoch, NETWORK: network_epoch, OBJECTIVE: objec
 
 @one_signature(
     types.UniTuple(_I, 3)(
-        _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, _I, RULE_TYPE, _F1, _F1, _F1, _F2, _U32, _U64,
-        _I, _F, _B, _F1, _F2, _I, _I, _I, _I, _B, _I, EPOCH_TYPE,
+        _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, network.GRADIENT_TYPE, network.LOSS_TYPE, _F2, _F2, _I, RULE_TYPE,
+        _F1, _F1, _F1, _F2, _U32, _U64,
+        _I, _F, _B, _F1, _F2, _I, _I, _I, _I, _B, _I, EPOCH_TYPE, _F1, _F1, _I, _U32, _I1,
     )
 )  # fmt: skip
 def fit_kernel(
@@ -92,6 +127,8 @@ def fit_kernel(
     spec: np.ndarray,
     gradient: Any,
     loss: Any,
+    net_gradient: Any,
+    net_loss: Any,
     M: np.ndarray,
     M_abs: np.ndarray,
     code: int,
@@ -114,6 +151,11 @@ def fit_kernel(
     path_steps: bool,
     first_step: int,
     run_epoch: Any,
+    grad: np.ndarray,
+    work: np.ndarray,
+    capacity: int,
+    order: np.ndarray,
+    rows: np.ndarray,
 ) -> tuple[int, int, int]:
     """Run epochs ``start_epoch .. stop_epoch - 1`` of minibatch training in place.
 
@@ -131,6 +173,9 @@ def fit_kernel(
     gradient, loss : first-class functions
         A user's :class:`~fastopt.models.objective.Objective` (``kind == OBJECTIVE``),
         else :data:`fastopt.models.objective.BUILT_IN`.
+    net_gradient, net_loss : first-class functions
+        A network's (``kind == NETWORK``), :data:`fastopt.engine.network.FUNCTIONS`, else
+        :data:`~fastopt.engine.network.NO_FUNCTIONS`: its epoch calls them by address.
     M, M_abs : float64[d + 2, d + 2] or float64[0, 0]
         Moments for the linear model's epoch loss (see :mod:`fastopt.engine.linear`);
         empty arrays make every epoch loss a direct pass over the rows.
@@ -140,7 +185,8 @@ def fit_kernel(
         A user's :class:`~fastopt.methods.rule.Rule` (``code % LOOKAHEAD == USER``),
         else :data:`fastopt.methods.rule.NO_RULE` (see :data:`~fastopt.methods.rule.RULE_TYPE`).
     hp : float64[h]
-        Hyperparameters in registry order; ``hp[0]`` is the base learning rate.
+        Hyperparameters in registry order; ``hp[0]`` is the base learning rate. A copy: ``one_cycle``
+        writes the momentum it cycles into it.
     schedule : float64[s]
         Learning-rate schedule, :func:`fastopt.schedules.kernel_schedule`'s
         encoding; updated in place by a stateful schedule (reduce_on_plateau).
@@ -176,6 +222,8 @@ def fit_kernel(
         The model kind's epoch, compiled for the call's rule (:func:`fastopt.engine.variants.epoch_for_call`).
         The driver calls it by address, once per epoch: compiled and cached apart from it, so a driver
         serves every model and rule.
+    grad, work, capacity, order, rows
+        The epochs' scratch, :func:`scratch`'s.
 
     Returns
     -------
@@ -183,24 +231,17 @@ def fit_kernel(
         Epochs completed over the whole run, updates made, and an index into
         :data:`~fastopt.engine.status.STATUSES` (``MAX_EPOCHS`` when ``stop_epoch`` was reached).
     """
-    n = X.shape[0]
-    grad = np.empty_like(params)
-    capacity = scratch_rows(spec, n, batch_size)
-    work = np.empty(work_size(spec, capacity) if capacity > 0 else 0)
-    order = np.arange(n if spec[0] == NETWORK else 0, dtype=np.uint32)
-    rows = np.empty(min(n, batch_size) if spec[0] == OBJECTIVE else 0, dtype=np.int64)
     record_epochs = path.shape[0] > 0 and not path_steps
-    step_path = path if path_steps else np.empty((0, params.shape[0]))
+    step_path = path if path_steps else path[:0]
     every = path_every if path_steps else 0
     previous = loss_history[start_epoch - 1] if start_epoch > 0 else np.inf
     sign = gradient_sign(spec)
-    hp = hp.copy()  # one_cycle writes the momentum it cycles into it
     for epoch in range(start_epoch, stop_epoch):
         if shuffle_rows:
             shuffle(index, rng_state)
         loss_value, t = run_epoch(
-            X, y, spec, gradient, loss, M, M_abs, code, user, hp, schedule, epoch, params, state, index, batch_size,
-            grad, work, capacity, order, rows, t, sign, step_path, every, first_step,
+            X, y, spec, gradient, loss, net_gradient, net_loss, M, M_abs, code, user, hp, schedule, epoch, params,
+            state, index, batch_size, grad, work, capacity, order, rows, t, sign, step_path, every, first_step,
         )  # fmt: skip
         after_epoch(schedule, loss_value)
         loss_history[epoch] = loss_value
@@ -215,9 +256,10 @@ def fit_kernel(
 
 @one_signature(
     _I(
-        _X, _Y, types.int64[:, ::1], _I1, _I1, GRADIENT_TYPE, LOSS_TYPE, _F2, _F2, types.boolean[::1], _I1, RULE_TYPE,
+        _X, _Y, types.int64[:, ::1], _I1, _I1, GRADIENT_TYPE, LOSS_TYPE, network.GRADIENT_TYPE, network.LOSS_TYPE,
+        _F2, _F2, types.boolean[::1], _I1, RULE_TYPE,
         _F2,
-        _F2, _F2, _F2, _U32, _U64, _I1, _F1, _I1, _B, _F2, _I1, _I1, _I1, _F1, _I, _I,
+        _F2, _F2, _F2, _U32, _U64, _I1, _F1, _I1, _B, _F2, _I1, _I1, _I1, _F1, _I, _I, _F1, _F1, _I, _U32, _I1,
     )
 )  # fmt: skip
 def sweep_kernel(
@@ -228,6 +270,8 @@ def sweep_kernel(
     n_params: np.ndarray,
     gradient: Any,
     loss: Any,
+    net_gradient: Any,
+    net_loss: Any,
     M: np.ndarray,
     M_abs: np.ndarray,
     use_moments: np.ndarray,
@@ -250,6 +294,11 @@ def sweep_kernel(
     last_loss: np.ndarray,
     start_epoch: int,
     stop_epoch: int,
+    grad: np.ndarray,
+    work: np.ndarray,
+    capacity: int,
+    order: np.ndarray,
+    rows: np.ndarray,
 ) -> int:
     """Run epochs ``start_epoch .. stop_epoch - 1`` of K configurations that share one permutation stream.
 
@@ -285,6 +334,8 @@ def sweep_kernel(
     start_epoch, stop_epoch : int
         As for :func:`fit_kernel`: a sweep may be split into consecutive
         calls (for Ctrl-C and progress) with the same result.
+    grad, work, capacity, order, rows
+        The epochs' scratch, :func:`scratch`'s for all the configurations (``grad`` of the longest parameters).
 
     Returns
     -------
@@ -292,18 +343,6 @@ def sweep_kernel(
         Configurations still running.
     """
     K = codes.shape[0]
-    n = X.shape[0]
-    capacity = 0
-    for k in range(K):
-        capacity = max(capacity, scratch_rows(specs[k], n, batch_sizes[k]))
-    largest_work = 0
-    for k in range(K):
-        if specs[k, 0] == NETWORK:
-            largest_work = max(largest_work, work_size(specs[k, : spec_lengths[k]], capacity))
-    work = np.empty(largest_work)
-    order = np.arange(n, dtype=np.uint32)
-    rows = np.empty(n, dtype=np.int64)
-    grad = np.empty(params.shape[1])
     state_rows = states.shape[1] // max(params.shape[1], MIN_STATE_WIDTH)
     no_moments = np.empty((0, 0))
     no_path = np.empty((0, 0))  # a sweep records no paths
@@ -336,21 +375,21 @@ def sweep_kernel(
             # function, the line's epoch optimised less well (23 -> 31 us per epoch on the benchmark).
             if spec[0] == LINEAR_SQUARED:
                 loss_value, t = linear_epoch(
-                    X, y, spec, gradient, loss, m, m_abs, codes[k], user, hps[k], schedules[k], epoch, own_params,
-                    own_state, index, batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k],
-                    gradient_sign(spec), no_path, 0, 0,
+                    X, y, spec, gradient, loss, net_gradient, net_loss, m, m_abs, codes[k], user, hps[k],
+                    schedules[k], epoch, own_params, own_state, index, batch_sizes[k], grad[:p], work, capacity,
+                    order, rows, steps[k], gradient_sign(spec), no_path, 0, 0,
                 )  # fmt: skip
             elif spec[0] == NETWORK:
                 loss_value, t = network_epoch(
-                    X, y, spec, gradient, loss, m, m_abs, codes[k], user, hps[k], schedules[k], epoch, own_params,
-                    own_state, index, batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k],
-                    gradient_sign(spec), no_path, 0, 0,
+                    X, y, spec, gradient, loss, net_gradient, net_loss, m, m_abs, codes[k], user, hps[k],
+                    schedules[k], epoch, own_params, own_state, index, batch_sizes[k], grad[:p], work, capacity,
+                    order, rows, steps[k], gradient_sign(spec), no_path, 0, 0,
                 )  # fmt: skip
             else:
                 loss_value, t = objective_epoch(
-                    X, y, spec, gradient, loss, m, m_abs, codes[k], user, hps[k], schedules[k], epoch, own_params,
-                    own_state, index, batch_sizes[k], grad[:p], work, capacity, order, rows, steps[k],
-                    gradient_sign(spec), no_path, 0, 0,
+                    X, y, spec, gradient, loss, net_gradient, net_loss, m, m_abs, codes[k], user, hps[k],
+                    schedules[k], epoch, own_params, own_state, index, batch_sizes[k], grad[:p], work, capacity,
+                    order, rows, steps[k], gradient_sign(spec), no_path, 0, 0,
                 )  # fmt: skip
             after_epoch(schedules[k], loss_value)
             steps[k] = t

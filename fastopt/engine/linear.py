@@ -47,7 +47,7 @@ LOSS_RTOL = 1e-12
 _UNIT_ROUNDOFF = 2.0**-53
 
 
-@jit
+@jit(inline="always")  # in epoch_loss, its one caller in the kernels: one compiled function, not two
 def mse(X: np.ndarray, y: np.ndarray, params: np.ndarray) -> float:
     """Mean squared error of ``X @ params[:-1] + params[-1]`` against ``y``, in one pass."""
     n, d = X.shape
@@ -138,7 +138,7 @@ def moments_for(X: np.ndarray, y: np.ndarray, epochs: Iterable[int]) -> tuple[np
 NO_MOMENTS = np.empty((0, 0))
 
 
-@jit
+@jit(inline="always")  # once per epoch, in the epoch: inlined, one compiled function fewer
 def epoch_loss(X: np.ndarray, y: np.ndarray, params: np.ndarray, M: np.ndarray, M_abs: np.ndarray) -> float:
     """Training MSE at ``params``: ``z^T M z`` when provably accurate, else :func:`mse`.
 
@@ -147,28 +147,27 @@ def epoch_loss(X: np.ndarray, y: np.ndarray, params: np.ndarray, M: np.ndarray, 
     quadratic form (about (d+2)**2 u times the sum of absolute terms).
     """
     q = M.shape[0]
-    if q == 0:
-        return mse(X, y, params)
-    p = q - 1
-    value = 0.0
-    scale = 0.0
-    for j in range(q):
-        zj = params[j] if j < p else -1.0
-        row = 0.0
-        row_abs = 0.0
-        for k in range(q):
-            zk = params[k] if k < p else -1.0
-            row += M[j, k] * zk
-            row_abs += M_abs[j, k] * abs(zk)
-        value += zj * row
-        scale += abs(zj) * row_abs
-    error_bound = (q * q + 8) * _UNIT_ROUNDOFF * scale
-    if math.isfinite(scale) and value > 0.0 and error_bound <= LOSS_RTOL * value:
-        return value
+    if q > 0:
+        p = q - 1
+        value = 0.0
+        scale = 0.0
+        for j in range(q):
+            zj = params[j] if j < p else -1.0
+            row = 0.0
+            row_abs = 0.0
+            for k in range(q):
+                zk = params[k] if k < p else -1.0
+                row += M[j, k] * zk
+                row_abs += M_abs[j, k] * abs(zk)
+            value += zj * row
+            scale += abs(zj) * row_abs
+        error_bound = (q * q + 8) * _UNIT_ROUNDOFF * scale
+        if math.isfinite(scale) and value > 0.0 and error_bound <= LOSS_RTOL * value:
+            return value
     return mse(X, y, params)
 
 
-@jit
+@jit(inline="always")  # in the batches' loop, each once: compiled with it
 def batch_gradient(
     X: np.ndarray,
     y: np.ndarray,
@@ -206,7 +205,7 @@ def batch_gradient(
     grad[d] = grad_b * scale
 
 
-@jit
+@jit(inline="always")
 def batch_gradient_1d(
     X: np.ndarray,
     y: np.ndarray,
@@ -311,6 +310,8 @@ def linear_epoch(
     spec: np.ndarray,
     gradient: Any,
     loss: Any,
+    net_gradient: Any,
+    net_loss: Any,
     M: np.ndarray,
     M_abs: np.ndarray,
     code: int,
@@ -345,7 +346,8 @@ def linear_epoch(
     ``sign`` multiplies every minibatch gradient (-1.0: the run maximizes); ``path``, ``every`` and
     ``first_step`` record the parameters after every ``every``-th update (:func:`~fastopt.engine.record.record_step`).
     The arguments are those of every model's epoch (:data:`fastopt.engine.kernels.EPOCH_SIGNATURE`): ``spec``,
-    ``gradient``, ``loss``, ``work``, ``capacity``, ``order`` and ``rows`` are the other models'.
+    ``gradient``, ``loss``, ``net_gradient``, ``net_loss``, ``work``, ``capacity``, ``order`` and ``rows`` are the
+    other models'.
     """
     begin_epoch(code, user, params, state, hp, t)
     # The batches' loop twice, the second with a literal 0 for ``every``: there LLVM drops the recording,

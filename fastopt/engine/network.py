@@ -34,6 +34,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numba import types
 
 from ..methods.dispatch import apply_rule, begin_epoch, end_epoch, rate_at
 from ..models.losses import row_loss
@@ -42,15 +43,26 @@ from .param_groups import BEGIN_EPOCH, END_EPOCH, NO_DECAY, STEP, grouped, make_
 from .record import record_step
 from .vector import NO_FLOOR, RELU_FLOOR, row_combination
 
-__all__ = ["work_size", "network_epoch", "network_loss", "SPEC_HEADER", "MAXIMIZE", "NO_DECAY", "gradient_sign"]
+__all__ = [
+    "work_size", "network_epoch", "network_gradient", "network_loss", "SPEC_HEADER", "MAXIMIZE", "NO_DECAY",
+    "gradient_sign", "GRADIENT_TYPE", "LOSS_TYPE", "FUNCTIONS", "NO_FUNCTIONS",
+]  # fmt: skip
 
 #: ``spec[0:5]`` are kind, loss code, activation, maximize and no_decay; the layer sizes follow.
 SPEC_HEADER = NO_DECAY + 1
 #: Where ``spec`` says whether the run maximizes.
 MAXIMIZE = 3
 
+_X = types.Array(types.float64, 2, "C", readonly=True)
+_Y = types.Array(types.float64, 1, "C", readonly=True)
+_F1, _I1, _U32, _I, _F = types.float64[::1], types.int64[::1], types.uint32[::1], types.int64, types.float64
+#: :func:`network_gradient` and :func:`network_loss`, which the epoch calls by address
+#: (:data:`FUNCTIONS`): compiled apart from it, and not again in it.
+GRADIENT_TYPE = types.FunctionType(_F(_X, _Y, _U32, _I, _I, _I1, _F1, _F1, _F1, _I, _F))
+LOSS_TYPE = types.FunctionType(_F(_X, _Y, _I1, _F1, _F1, _I, _U32))
 
-@jit
+
+@jit(inline="always")  # a short loop: inlined, one compiled function fewer
 def _units(spec: np.ndarray) -> tuple[int, int]:
     """``(sum of all layer sizes, largest layer size)``: the scratch buffer's layout follows from them."""
     total = 0
@@ -61,11 +73,11 @@ def _units(spec: np.ndarray) -> tuple[int, int]:
     return total, widest
 
 
-@jit
 def work_size(spec: np.ndarray, batch: int) -> int:
-    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, a transpose, a 1.0."""
-    total, widest = _units(spec)
-    return batch * (total + 3 * widest) + 1
+    """Float64 scratch a batch of ``batch`` rows needs: every layer's activations, two deltas, a transpose, a 1.0
+    (the layout :func:`network_gradient` reads from :func:`_units`)."""
+    sizes = [int(n) for n in spec[SPEC_HEADER:]]
+    return batch * (sum(sizes) + 3 * max(sizes)) + 1
 
 
 @jit(inline="always")
@@ -114,7 +126,7 @@ def _forward(
                     Z[o, b] = math.tanh(Z[o, b])
 
 
-@jit
+@jit(inline="always")  # called twice, with two layouts: inlined, not compiled twice
 def _times_derivative(dA: np.ndarray, A: np.ndarray, activation: int) -> None:
     """``dA *= act'`` at the outputs ``A`` (both batch by unit): ReLU passes where ``A > 0``, tanh' = 1 - A**2."""
     for b in range(dA.shape[0]):
@@ -126,7 +138,7 @@ def _times_derivative(dA: np.ndarray, A: np.ndarray, activation: int) -> None:
 
 
 @jit
-def _batch_gradient(
+def network_gradient(
     X: np.ndarray,
     y: np.ndarray,
     index: np.ndarray,
@@ -222,7 +234,7 @@ def network_loss(X: np.ndarray, y: np.ndarray, spec: np.ndarray, params: np.ndar
     return total / n
 
 
-@jit
+@jit(inline="always")
 def gradient_sign(spec: np.ndarray) -> float:
     """-1.0 for a run that maximizes (``spec[MAXIMIZE]``), else 1.0: the factor of every minibatch gradient."""
     return -1.0 if spec[MAXIMIZE] != 0 else 1.0
@@ -235,6 +247,8 @@ def network_epoch(
     spec: np.ndarray,
     gradient: Any,
     loss: Any,
+    net_gradient: Any,
+    net_loss: Any,
     M: np.ndarray,
     M_abs: np.ndarray,
     code: int,
@@ -263,7 +277,8 @@ def network_epoch(
     >= min(batch_size, n)``, ``order`` is ``arange(n)`` for the epoch loss, which is the mean training loss
     afterwards. The rate comes from ``schedule`` (see :func:`fastopt.schedules.learning_rate_at`). The
     arguments are those of every model's epoch (:data:`fastopt.engine.kernels.EPOCH_SIGNATURE`): ``gradient``,
-    ``loss``, ``M``, ``M_abs`` and ``rows`` are the other models'; ``sign`` is :func:`gradient_sign`.
+    ``loss``, ``M``, ``M_abs`` and ``rows`` are the other models'; ``sign`` is :func:`gradient_sign`;
+    ``net_gradient`` and ``net_loss`` are :func:`network_gradient` and :func:`network_loss` (:data:`FUNCTIONS`).
     """
     n = X.shape[0]
     per_step = schedule[0] != 0.0
@@ -276,7 +291,7 @@ def network_epoch(
     lr = rate_at(schedule, state, hp, epoch, t)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        _batch_gradient(X, y, index, start, stop, spec, params, grad, work, capacity, sign)
+        net_gradient(X, y, index, start, stop, spec, params, grad, work, capacity, sign)
         if per_step:
             lr = rate_at(schedule, state, hp, epoch, t)
         t += 1
@@ -289,4 +304,24 @@ def network_epoch(
         grouped(END_EPOCH, code, user, params, grad, state, 0.0, hp, t, spec, groups)
     else:
         end_epoch(code, user, params, state, hp, t)
-    return network_loss(X, y, spec, params, work, capacity, order), t
+    return net_loss(X, y, spec, params, work, capacity, order), t
+
+
+@jit
+def _no_gradient(
+    X: np.ndarray, y: np.ndarray, index: np.ndarray, start: int, stop: int, spec: np.ndarray, params: np.ndarray,
+    grad: np.ndarray, work: np.ndarray, capacity: int, sign: float,
+) -> float:  # fmt: skip
+    """Stands in for :func:`network_gradient` in a run of another model (never called)."""
+    return math.nan
+
+
+@jit
+def _no_loss(X: np.ndarray, y: np.ndarray, spec: np.ndarray, params: np.ndarray, work: np.ndarray, capacity: int,
+             order: np.ndarray) -> float:  # fmt: skip
+    """Stands in for :func:`network_loss` in a run of another model (never called)."""
+    return math.nan
+
+
+#: What the epochs receive as ``(net_gradient, net_loss)``: a network's, or stand-ins for the other models.
+FUNCTIONS, NO_FUNCTIONS = (network_gradient, network_loss), (_no_gradient, _no_loss)

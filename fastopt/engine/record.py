@@ -19,7 +19,7 @@ def record_step(path: np.ndarray, every: int, t: int, first_step: int, params: n
             store_row(path, done // every - 1, params)
 
 
-@jit
+@jit(inline="always")  # a loop of two lines, in every driver
 def store_row(path: np.ndarray, row: int, params: np.ndarray) -> None:
     """``path[row, :] = params``, written as a loop: Numba's slice assignment compiles a shape-mismatch message
     (string formatting, about 2.5 s of a first compile) that this copy, of equal lengths, never needs."""

@@ -30,12 +30,12 @@ def new_state(seed_sequence: np.random.SeedSequence) -> np.ndarray:
     return state
 
 
-@jit
+@jit(inline="always")  # the shuffle's helpers: one compiled function, not four
 def _rotl(x: np.uint64, k: int) -> np.uint64:
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@jit
+@jit(inline="always")
 def _next(
     s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64
 ) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, np.uint64]:
@@ -51,7 +51,7 @@ def _next(
     return result, s0, s1, s2, s3
 
 
-@jit
+@jit(inline="always")
 def _bounded(
     r32: np.uint64, bound: np.uint64, s0: np.uint64, s1: np.uint64, s2: np.uint64, s3: np.uint64
 ) -> tuple[int, np.uint64, np.uint64, np.uint64, np.uint64]:

@@ -1,48 +1,61 @@
-"""Compile a driver for what one call needs: its model kinds and update rules, each variant cached on disk.
+"""Compile a function for what one call needs: its model kinds and update rules, each variant cached on disk.
 
-A driver (:func:`fastopt.engine.kernels.fit_kernel`, ...) is written once for
-every model kind and every rule: it dispatches on integer codes. Compiled as
-it is, the first fit compiles all of them (about a minute). A *variant* of
-the driver is a copy of its Python function, and of every function it calls
-that reaches a left-out piece, whose globals name a no-op instead of each
-model epoch and rule the call does not use. The copies keep the source's
-code object, so their results are those of the full driver, bit for bit;
-each copy gets its own qualified name (``fit_kernel.line_adam``), which is
-what Numba's on-disk cache keys a function's files on, so every variant is
-compiled once per install and loaded from the cache afterwards.
+A driver or an epoch (:func:`fastopt.engine.kernels.fit_kernel`,
+:func:`fastopt.engine.linear.linear_epoch`, ...) is written once for every
+model kind and every rule: it dispatches on integer codes. Compiled as it
+is, a first call compiles all of them (about a minute). A *variant* is a
+copy of its Python function, and of every function it calls that reaches a
+left-out piece, whose globals name a stand-in instead of each model epoch,
+rule and hook the call does not use: a no-op with the piece's parameters,
+inlined where it was called (:class:`Absent`), so nothing is compiled for
+it. The copies keep the source's code object, so their results are those of
+the whole function, bit for bit; each copy gets its own qualified name
+(``linear_epoch.adam``), which is what Numba's on-disk cache keys a
+function's files on, so every variant is compiled once per install and
+loaded from the cache afterwards.
 """
 
 from __future__ import annotations
 
-import math
+import functools
+import inspect
 import threading
 import types as pytypes
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numba
 
 from .jit import jit, load_once
 
-__all__ = ["absent", "absent_epoch", "absent_count", "variant", "compiled_variants", "MAX_COMPILED_VARIANTS"]
+__all__ = ["Absent", "absent", "absent_epoch", "absent_count", "variant", "compiled_variants", "MAX_COMPILED_VARIANTS"]
 
 
-@jit
-def absent(*args: Any) -> None:
-    """Stands in for a rule or hook that a variant leaves out (never called: its code is not dispatched to)."""
-    return None
+@dataclass(frozen=True)
+class Absent:
+    """What a variant calls in place of a left-out piece: a no-op taking the piece's parameters and returning
+    ``returns`` (Python source), inlined into its caller, so a variant compiles nothing for it (never called:
+    the code that calls it is not dispatched to)."""
+
+    returns: str
 
 
-@jit
-def absent_epoch(*args: Any) -> tuple[float, int]:
-    """Stands in for a model's epoch that a variant leaves out (never called)."""
-    return math.nan, 0
+#: A rule, hook or other piece returning nothing; a model's epoch (``(loss, t)``); a loop counting updates.
+absent, absent_epoch, absent_count = Absent("None"), Absent("(math.nan, 0)"), Absent("0")
 
 
-@jit
-def absent_count(*args: Any) -> int:
-    """Stands in for a loop over batches that a variant leaves out, which returns the updates made (never called)."""
-    return 0
+@functools.cache
+def _no_op(function: Any, returns: str) -> Any:
+    """A no-op with ``function``'s parameters (and defaults) returning ``returns``, inlined wherever it is called."""
+    python = function.py_func
+    names = list(inspect.signature(python).parameters)
+    namespace: dict[str, Any] = {}
+    exec(f"import math\ndef {python.__name__}({', '.join(names)}):\n    return {returns}\n", namespace)
+    no_op = namespace[python.__name__]
+    no_op.__defaults__ = python.__defaults__
+    # Always inlined, so never compiled, nor cached, on its own (it has no source file for Numba's cache).
+    return numba.njit(no_op, cache=False, nogil=True, error_model="numpy", inline="always")
 
 
 #: Variants of one driver a process compiles (not loaded from the cache) before it uses the whole driver:
@@ -148,6 +161,8 @@ class _Copier:
     def _replacement(self, obj: Any, names: set[str]) -> Any:
         if self._left_out(obj):
             stand_in = self.leave_out[obj]
+            if isinstance(stand_in, Absent):
+                return _no_op(obj, stand_in.returns)
             if _is_ours(stand_in) and not self._left_out(stand_in) and self._reaches(stand_in.py_func):
                 return self._replacement(stand_in, set())
             return stand_in

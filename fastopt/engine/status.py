@@ -35,7 +35,7 @@ KINDS = ("linear_squared", "network", "objective")
 LINEAR_SQUARED, NETWORK, OBJECTIVE = range(3)
 
 
-@jit
+@jit(inline="always")  # a few lines in every driver: inlined, not a compiled function of its own
 def all_finite(values: np.ndarray) -> bool:
     """Whether every value is finite (neither NaN nor infinite)."""
     for v in values:  # noqa: SIM110 (a loop compiles to tighter code than all() of a generator)

@@ -137,7 +137,7 @@ def _shown(values: np.ndarray, limit: int = 6) -> str:
     return f"[{shown}{f', ... ({len(values)} in all)' if len(values) > limit else ''}]"
 
 
-@jit
+@jit(inline="always")  # the losses' helpers and row_loss: inlined where the networks call them
 def _log1p_exp(z: float) -> float:
     """``log(1 + exp(z))`` without overflow."""
     if z > 0.0:
@@ -145,7 +145,7 @@ def _log1p_exp(z: float) -> float:
     return math.log1p(math.exp(z))
 
 
-@jit
+@jit(inline="always")
 def _sigmoid(z: float) -> float:
     if z >= 0.0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -153,7 +153,7 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-@jit
+@jit(inline="always")
 def row_loss(code: int, Z: np.ndarray, dZ: np.ndarray, b: int, target: float, scale: float) -> float:
     """Loss of row ``b`` of a batch; writes ``scale * dL/dz`` into ``dZ[:, b]``.
 

@@ -178,6 +178,8 @@ def objective_epoch(
     spec: np.ndarray,
     gradient: Any,
     loss: Any,
+    net_gradient: Any,
+    net_loss: Any,
     M: np.ndarray,
     M_abs: np.ndarray,
     code: int,
@@ -203,8 +205,8 @@ def objective_epoch(
     """Epoch ``epoch``: one pass over the rows in ``index`` order with a user's ``gradient``; returns
     ``(loss(params), t)``. ``rows`` is int64 scratch of at least ``batch_size`` entries; ``sign`` multiplies
     every minibatch gradient (-1.0: the run maximizes). The arguments are those of every model's epoch
-    (``fastopt.engine.kernels.EPOCH_SIGNATURE``): ``spec``, ``M``, ``M_abs``, ``work``, ``capacity`` and
-    ``order`` are the built-in models'."""
+    (``fastopt.engine.kernels.EPOCH_SIGNATURE``): ``spec``, ``net_gradient``, ``net_loss``, ``M``, ``M_abs``,
+    ``work``, ``capacity`` and ``order`` are the built-in models'."""
     n = X.shape[0]
     per_step = schedule[0] != 0.0
     begin_epoch(code, user, params, state, hp, t)
