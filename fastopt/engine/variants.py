@@ -61,7 +61,9 @@ def for_call(
     learning-rate schedule. A variant compiles on first use (seconds), then
     loads from Numba's cache.
     """
-    return variant(driver, driver.signature, *left_out(kinds, codes, two_groups, scheduled, False))
+    # Without the JIT (the coverage run) a driver is the plain function, with no signature; variant returns it.
+    signature = getattr(driver, "signature", None)
+    return variant(driver, signature, *left_out(kinds, codes, two_groups, scheduled, False))
 
 
 def left_out(
