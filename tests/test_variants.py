@@ -158,3 +158,56 @@ def test_minimize_and_sweep_variants_compute_the_bits_of_the_whole_drivers(monke
         path = fastopt.minimize("beale", [1.0, 1.0], "nadam", steps=200, learning_rate=0.01).path
         results.append((np.stack(table["params"].to_list()), path))
     assert np.array_equal(results[0][0], results[1][0]) and np.array_equal(results[0][1], results[1][1])
+
+
+@pytest.mark.jit
+@pytest.mark.parametrize(
+    "loss, hidden, activation",
+    [("squared_error", (50,), "relu"), ("huber", (8, 4), "tanh"), ("log_loss", (6,), "relu"),
+     ("cross_entropy", (5,), "tanh")],
+)  # fmt: skip
+def test_passes_compiled_for_an_architecture_compute_the_bits_of_the_general_ones(
+    monkeypatch, loss, hidden, activation
+):
+    """The network's batch gradient and epoch loss with its sizes as constants: the same sums in the same order."""
+    from fastopt.engine import specialise
+    from fastopt.engine.network import work_size
+
+    monkeypatch.setattr(specialise, "_compiled", {})  # as in a new process, which compiles six before the whole
+    from fastopt.engine.variants import network_for_call
+    from fastopt.models import architecture
+    from fastopt.models.losses import get_loss
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(200, 4))
+    y = {"squared_error": X[:, 0], "huber": 3 * X[:, 1], "log_loss": (X[:, 0] > 0) * 1.0}.get(loss)
+    y = np.ascontiguousarray(np.digitize(X[:, 0], [-0.5, 0.5]) * 1.0 if y is None else y)
+    X.flags.writeable = y.flags.writeable = False
+    arch = architecture(fastopt.MLP(hidden, activation=activation), 4, 3 if loss == "cross_entropy" else 1)
+    spec = np.array([NETWORK, get_loss(loss).code, arch.activation_code, 0, 0, *arch.sizes], dtype=np.int64)
+    gradient, epoch_loss = network_for_call(spec)
+    assert gradient.py_func.__qualname__ == f"network_gradient.{loss}_{activation}_4_{'_'.join(map(str, hidden))}_" + (
+        "3" if loss == "cross_entropy" else "1"
+    )
+    capacity, params = 64, arch.init(rng)
+    work, order, index = np.empty(work_size(spec, capacity)), np.arange(200, dtype=np.uint32), rng.permutation(200)
+    index = index.astype(np.uint32)
+    for start, stop in [(0, 32), (32, 64), (192, 200)]:  # full batches and a short one
+        for sign in (1.0, -1.0):
+            general, fixed = np.empty_like(params), np.empty_like(params)
+            value = network.network_gradient(X, y, index, start, stop, spec, params, general, work, capacity, sign)
+            assert gradient(X, y, index, start, stop, spec, params, fixed, work, capacity, sign) == value
+            assert np.array_equal(fixed, general)
+    assert epoch_loss(X, y, spec, params, work, capacity, order) == network.network_loss(
+        X, y, spec, params, work, capacity, order
+    )
+
+
+def test_a_call_with_one_network_architecture_gets_passes_compiled_for_it():
+    from fastopt.engine.variants import model_functions
+
+    specs = [np.array([NETWORK, 0, 0, 0, 0, 3, 5, 1]), np.array([NETWORK, 0, 0, 1, 2, 3, 5, 1])]  # maximize, groups
+    fixed = model_functions(specs, None)[2:]
+    assert fixed == model_functions(specs[:1], None)[2:]  # one architecture: one pair, whatever the sign and groups
+    assert model_functions([*specs, np.array([NETWORK, 0, 0, 0, 0, 3, 6, 1])], None)[2:] == network.FUNCTIONS
+    assert model_functions([np.array([LINEAR_SQUARED, 0, 0, 0, 0, 3, 1])], None)[2:] == network.NO_FUNCTIONS

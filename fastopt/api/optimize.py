@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 
 from ..engine.chunks import epoch_chunks
-from ..engine.kernels import fit_kernel, model_functions, scratch
+from ..engine.kernels import fit_kernel, scratch
 from ..engine.linear import NO_MOMENTS, moments_for
 from ..engine.param_groups import NO_DECAY
 from ..engine.status import LINEAR_SQUARED, MAX_EPOCHS, STATUSES
-from ..engine.variants import epoch_for_call
+from ..engine.variants import epoch_for_call, model_functions
 from ..methods import Rule, by_address, fresh_state, kernel_rule, state_width
 from ..models.objective import Objective
 from ..schedules import Schedule, kernel_schedule
@@ -271,7 +271,7 @@ class Run:
         kind = problem.spec[0]
         linear = kind == LINEAR_SQUARED
         M, M_abs = moments_for(X, y, [epochs]) if linear else (NO_MOMENTS, NO_MOMENTS)
-        functions = model_functions([kind], problem.model)
+        functions = model_functions([problem.spec], problem.model)
         # The line inlines its rule into its batches' loop, which costs about 150 ns; a network's or an
         # objective's batch costs microseconds, a call by address nothing measurable, and their epoch is
         # then compiled once for every method.

@@ -23,11 +23,11 @@ from ..methods import fresh_state, kernel_rule, state_width
 from ..methods.rule import NO_RULE
 from ..schedules import kernel_schedule
 from .chunks import epoch_chunks
-from .kernels import model_functions, scratch, sweep_kernel
+from .kernels import scratch, sweep_kernel
 from .linear import moments_for, use_moments
 from .param_groups import NO_DECAY
 from .status import LINEAR_SQUARED, MAX_EPOCHS, RUNNING, STATUSES
-from .variants import for_call
+from .variants import for_call, model_functions
 
 __all__ = ["Task", "make_tasks", "run_task", "Cancelled", "data_key", "moments_by_data"]
 
@@ -107,7 +107,7 @@ def run_task(
         own = states[k, : state_rows * width].reshape(state_rows, width)
         for first_row in (0, state_rows // 2) if q.spec[NO_DECAY] else (0,):
             own[first_row : first_row + len(fresh)] = fresh
-    functions = model_functions(specs[:, 0], first.model)
+    functions = model_functions([q.spec for q in problems], first.model)
     epochs = np.array([q.epochs for q in problems], dtype=np.int64)
     epochs_run = np.zeros(K, dtype=np.int64)
     steps = np.zeros(K, dtype=np.int64)

@@ -26,7 +26,7 @@ is allocated after a driver starts. Numba options are in :mod:`fastopt.engine.ji
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ from numba import types
 
 from ..methods import MIN_STATE_WIDTH
 from ..methods.rule import RULE_TYPE
-from ..models.objective import BUILT_IN, GRADIENT_TYPE, LOSS_TYPE, Objective, objective_epoch
+from ..models.objective import GRADIENT_TYPE, LOSS_TYPE, objective_epoch
 from ..schedules import after_epoch
 from . import network
 from .jit import jit, one_signature
@@ -49,7 +49,6 @@ __all__ = [
     "fit_kernel",
     "sweep_kernel",
     "scratch",
-    "model_functions",
     "EPOCH_SIGNATURE",
     "EPOCH_TYPE",
     "EPOCHS",
@@ -64,14 +63,6 @@ def epoch_status(loss: float, params: np.ndarray, previous: float, threshold: fl
     if abs(previous - loss) < threshold:
         return STALLED
     return RUNNING
-
-
-def model_functions(kinds: Iterable[int], model: Any) -> tuple[Any, Any, Any, Any]:
-    """``(gradient, loss, net_gradient, net_loss)``, the drivers' compiled functions of a call's ``model`` (of
-    ``kinds``, ``spec[0]`` values): a user's :class:`~fastopt.models.objective.Objective`'s and a network's, or
-    stand-ins (never called) for the models the call does not run."""
-    objective = (model.gradient, model.loss) if isinstance(model, Objective) else BUILT_IN
-    return (*objective, *(network.FUNCTIONS if NETWORK in set(kinds) else network.NO_FUNCTIONS))
 
 
 def scratch(
@@ -174,8 +165,9 @@ def fit_kernel(
         A user's :class:`~fastopt.models.objective.Objective` (``kind == OBJECTIVE``),
         else :data:`fastopt.models.objective.BUILT_IN`.
     net_gradient, net_loss : first-class functions
-        A network's (``kind == NETWORK``), :data:`fastopt.engine.network.FUNCTIONS`, else
-        :data:`~fastopt.engine.network.NO_FUNCTIONS`: its epoch calls them by address.
+        A network's (``kind == NETWORK``; compiled for its architecture,
+        :func:`fastopt.engine.variants.network_for_call`), else :data:`~fastopt.engine.network.NO_FUNCTIONS`:
+        its epoch calls them by address.
     M, M_abs : float64[d + 2, d + 2] or float64[0, 0]
         Moments for the linear model's epoch loss (see :mod:`fastopt.engine.linear`);
         empty arrays make every epoch loss a direct pass over the rows.

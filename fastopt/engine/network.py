@@ -26,6 +26,12 @@ or of a transposed copy of the inputs (along the inputs), whichever is
 longer. Every sum over rows is taken in row order and every sum over units
 in unit order: the result does not depend on the vector width, and two
 runs are bit-for-bit identical. Nothing is allocated per batch.
+
+The epoch calls the batch gradient (:func:`network_gradient`) and the epoch
+loss (:func:`network_loss`) by address. A fit passes them compiled for its
+architecture (:func:`fastopt.engine.variants.network_for_call`): ``spec`` is
+then a constant (:func:`layout`), every layer size and loop bound known as
+they compile, the same code computing the same bits faster.
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ from .vector import NO_FLOOR, RELU_FLOOR, row_combination
 
 __all__ = [
     "work_size", "network_epoch", "network_gradient", "network_loss", "SPEC_HEADER", "MAXIMIZE", "NO_DECAY",
-    "gradient_sign", "GRADIENT_TYPE", "LOSS_TYPE", "FUNCTIONS", "NO_FUNCTIONS",
+    "gradient_sign", "layout", "GRADIENT_SIGNATURE", "LOSS_SIGNATURE", "GRADIENT_TYPE", "LOSS_TYPE", "FUNCTIONS",
+    "NO_FUNCTIONS",
 ]  # fmt: skip
 
 #: ``spec[0:5]`` are kind, loss code, activation, maximize and no_decay; the layer sizes follow.
@@ -58,8 +65,9 @@ _Y = types.Array(types.float64, 1, "C", readonly=True)
 _F1, _I1, _U32, _I, _F = types.float64[::1], types.int64[::1], types.uint32[::1], types.int64, types.float64
 #: :func:`network_gradient` and :func:`network_loss`, which the epoch calls by address
 #: (:data:`FUNCTIONS`): compiled apart from it, and not again in it.
-GRADIENT_TYPE = types.FunctionType(_F(_X, _Y, _U32, _I, _I, _I1, _F1, _F1, _F1, _I, _F))
-LOSS_TYPE = types.FunctionType(_F(_X, _Y, _I1, _F1, _F1, _I, _U32))
+GRADIENT_SIGNATURE = _F(_X, _Y, _U32, _I, _I, _I1, _F1, _F1, _F1, _I, _F)
+LOSS_SIGNATURE = _F(_X, _Y, _I1, _F1, _F1, _I, _U32)
+GRADIENT_TYPE, LOSS_TYPE = types.FunctionType(GRADIENT_SIGNATURE), types.FunctionType(LOSS_SIGNATURE)
 
 
 @jit(inline="always")  # a short loop: inlined, one compiled function fewer
@@ -71,6 +79,13 @@ def _units(spec: np.ndarray) -> tuple[int, int]:
         total += spec[i]
         widest = max(widest, spec[i])
     return total, widest
+
+
+@jit(inline="always")
+def layout(spec: np.ndarray) -> np.ndarray:
+    """``spec`` itself; in the passes compiled for one architecture (:func:`fastopt.engine.variants.network_for_call`),
+    that architecture as a constant, so that every layer size and loop bound is known as they compile."""
+    return spec
 
 
 def work_size(spec: np.ndarray, batch: int) -> int:
@@ -97,6 +112,7 @@ def _forward(
     capacity: int,
 ) -> None:
     """Forward pass over rows ``index[start:stop]``: layer l's activations in ``work`` at ``capacity * sum(n_<l)``."""
+    spec = layout(spec)
     B = stop - start
     n_layers = spec.shape[0] - SPEC_HEADER - 1
     activation = spec[2]
@@ -158,6 +174,7 @@ def network_gradient(
     combine them; only a weight gradient along the inputs needs a transposed
     copy, of the layer's inputs, which the activation's derivative then reads too.
     """
+    spec = layout(spec)
     B = stop - start
     n_layers = spec.shape[0] - SPEC_HEADER - 1
     _forward(X, index, start, stop, spec, params, work, capacity)
@@ -219,6 +236,7 @@ def network_gradient(
 def network_loss(X: np.ndarray, y: np.ndarray, spec: np.ndarray, params: np.ndarray, work: np.ndarray, capacity: int,
                  order: np.ndarray) -> float:  # fmt: skip
     """Mean loss over all rows, in row order (``order`` is ``arange(n)``), ``capacity`` rows at a time."""
+    spec = layout(spec)
     n = X.shape[0]
     units, _ = _units(spec)
     n_out = spec[spec.shape[0] - 1]

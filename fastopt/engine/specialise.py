@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import threading
 import types as pytypes
 from collections.abc import Callable, Mapping
@@ -26,10 +27,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import numba
+import numpy as np
 
 from .jit import jit, load_once
 
-__all__ = ["Absent", "absent", "absent_epoch", "absent_count", "variant", "compiled_variants", "MAX_COMPILED_VARIANTS"]
+__all__ = [
+    "Absent",
+    "Fixed",
+    "absent",
+    "absent_epoch",
+    "absent_count",
+    "variant",
+    "compiled_variants",
+    "MAX_COMPILED_VARIANTS",
+]
 
 
 @dataclass(frozen=True)
@@ -41,21 +52,30 @@ class Absent:
     returns: str
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """What a variant calls in place of a function returning an int64 array: one returning ``value``, a
+    constant when the variant compiles (its loops over it unrolled and its bounds known)."""
+
+    value: tuple[int, ...]
+
+
 #: A rule, hook or other piece returning nothing; a model's epoch (``(loss, t)``); a loop counting updates.
 absent, absent_epoch, absent_count = Absent("None"), Absent("(math.nan, 0)"), Absent("0")
 
 
 @functools.cache
-def _no_op(function: Any, returns: str) -> Any:
-    """A no-op with ``function``'s parameters (and defaults) returning ``returns``, inlined wherever it is called."""
+def _stand_in(function: Any, returns: str, constant: tuple[int, ...] = ()) -> Any:
+    """A function with ``function``'s parameters (and defaults) returning ``returns`` (Python source, which may
+    name ``CONSTANT``, ``constant`` as an int64 array), inlined wherever it is called."""
     python = function.py_func
     names = list(inspect.signature(python).parameters)
-    namespace: dict[str, Any] = {}
-    exec(f"import math\ndef {python.__name__}({', '.join(names)}):\n    return {returns}\n", namespace)
-    no_op = namespace[python.__name__]
-    no_op.__defaults__ = python.__defaults__
+    namespace: dict[str, Any] = {"math": math, "CONSTANT": np.array(constant, dtype=np.int64)}
+    exec(f"def {python.__name__}({', '.join(names)}):\n    return {returns}\n", namespace)
+    stand_in = namespace[python.__name__]
+    stand_in.__defaults__ = python.__defaults__
     # Always inlined, so never compiled, nor cached, on its own (it has no source file for Numba's cache).
-    return numba.njit(no_op, cache=False, nogil=True, error_model="numpy", inline="always")
+    return numba.njit(stand_in, cache=False, nogil=True, error_model="numpy", inline="always")
 
 
 #: Variants of one driver a process compiles (not loaded from the cache) before it uses the whole driver:
@@ -68,10 +88,12 @@ _variants: dict[tuple[int, str], Any] = {}
 _compiled: dict[int, int] = {}
 
 
-def variant(function: Any, signature: Any, name: str, leave_out: Mapping[Any, Any]) -> Callable[..., Any]:
+def variant(
+    function: Any, signature: Any, name: str, leave_out: Mapping[Any, Any], limit: int | None = None
+) -> Callable[..., Any]:
     """``function`` (a compiled function) with every function in ``leave_out`` replaced by its value, compiled
-    for ``signature``; the whole ``function`` once this process has compiled :data:`MAX_COMPILED_VARIANTS` of
-    its variants.
+    for ``signature``; the whole ``function`` once this process has compiled ``limit`` (by default
+    :data:`MAX_COMPILED_VARIANTS`) of its variants.
 
     ``name`` names the variant (it becomes part of the cache files' names);
     ``leave_out`` maps compiled functions (found by identity, as globals or
@@ -84,7 +106,7 @@ def variant(function: Any, signature: Any, name: str, leave_out: Mapping[Any, An
     with _lock:
         found = _variants.get(key)
         if found is None:
-            if _compiled.get(id(function), 0) >= MAX_COMPILED_VARIANTS:
+            if _compiled.get(id(function), 0) >= (MAX_COMPILED_VARIANTS if limit is None else limit):
                 return _whole(function, signature)
             copy = _Copier(name, leave_out).copy(function.py_func)
             found = load_once(jit(copy), signature, function.py_func.__name__)
@@ -162,7 +184,9 @@ class _Copier:
         if self._left_out(obj):
             stand_in = self.leave_out[obj]
             if isinstance(stand_in, Absent):
-                return _no_op(obj, stand_in.returns)
+                return _stand_in(obj, stand_in.returns)
+            if isinstance(stand_in, Fixed):
+                return _stand_in(obj, "CONSTANT", stand_in.value)
             if _is_ours(stand_in) and not self._left_out(stand_in) and self._reaches(stand_in.py_func):
                 return self._replacement(stand_in, set())
             return stand_in
