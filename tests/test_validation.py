@@ -100,6 +100,7 @@ BAD_INPUTS = [
     ("2-D y", X, Y.reshape(-1, 1), {}, ValueError, r"y must be 1-D, got an array of shape \(20, 1\)"),
     ("NaN in x", np.array([1.0, np.nan, 2.0]), np.ones(3), {}, ValueError, r"x contains 1 NaN or infinite"),
     ("inf in y", np.ones(3), np.array([1.0, np.inf, 2.0]), {}, ValueError, r"y contains 1 NaN or infinite"),
+    ("+inf and -inf in x", np.array([np.inf, -np.inf, 2.0]), np.ones(3), {}, ValueError, r"x contains 2 NaN"),
     ("strings", ["a", "b"], [1.0, 2.0], {}, TypeError, r"x must be numeric, got dtype <U1"),
     ("a string", "abc", [1.0], {}, TypeError, r"x must be a numeric array, got a str"),
     (
@@ -246,6 +247,17 @@ def test_inputs_are_never_modified():
         np.testing.assert_array_equal(x, copies[0])
         np.testing.assert_array_equal(y, copies[1])
         np.testing.assert_array_equal(init, copies[2])
+
+
+def test_finite_data_whose_sum_overflows_is_accepted():
+    """The finiteness check sums the data first; a sum beyond float64's range is no error."""
+    from fastopt.api.checks import check_array
+
+    x = np.array([[1e308, 1e308], [-1.0, 2.0]])
+    assert not np.isfinite(x.sum())
+    np.testing.assert_array_equal(check_array("x", x, (2,)), x)
+    with pytest.raises(ValueError, match=r"x contains 1 NaN or infinite"):
+        check_array("x", np.array([[1e308, 1e308], [np.nan, 2.0]]), (2,))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int64, np.int8, np.uint16])

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.status import all_finite
 from ..methods import Interval
 
 __all__ = ["check_integer", "check_real", "check_flag", "check_array"]
@@ -83,10 +82,13 @@ def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
     # read-only one or a pandas column (one compiled signature each).
     array = np.ascontiguousarray(array, dtype=np.float64).view()
     array.flags.writeable = False
-    # A compiled scan: np.isfinite would allocate a mask as large as the data.
-    if not all_finite(array.ravel()):
+    # A sum is finite only if every term is (NaN and infinities carry through it), and it allocates
+    # nothing where np.isfinite would allocate a mask as large as the data; nor does it compile, as a
+    # scan in Numba would on first use. Only a sum that is not finite (or that overflowed) counts them.
+    if not math.isfinite(np.sum(array)):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
+        if bad:
+            raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
     return array
 
 
