@@ -85,7 +85,9 @@ def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
     # A sum is finite only if every term is (NaN and infinities carry through it), and it allocates
     # nothing where np.isfinite would allocate a mask as large as the data; nor does it compile, as a
     # scan in Numba would on first use. Only a sum that is not finite (or that overflowed) counts them.
-    if not math.isfinite(np.sum(array)):
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow or inf - inf is an answer here, not news
+        total = np.sum(array)
+    if not math.isfinite(total):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         if bad:
             raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
