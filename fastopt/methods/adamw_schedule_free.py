@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..engine.jit import jit
-from .parts import lerp
+from .parts import lerp, running_power
 from .rows import BETA2, OPEN_UNIT, Hyperparameter, Method, epsilon, learning_rate, weight_decay
 from .sgd_schedule_free import (
     SCHEDULE_FREE,
@@ -38,13 +38,14 @@ def rule(params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp:
     Parameters between epochs are ``x``, with ``b1`` as the momentum (see
     schedule-free SGD).
 
-    State: ``state[0]`` = z, ``state[1]`` = v, ``state[2, 0:2]`` = lr_max, sum of the weights.
+    State: ``state[0]`` = z, ``state[1]`` = v, ``state[2, 0:2]`` = lr_max, sum of the weights,
+    ``state[3, 0]`` = b2**t (a running product, :func:`~fastopt.methods.parts.running_power`).
     """
     b1, b2, eps, wd = hp[1], hp[2], hp[3], hp[4]
     z = state[0]
     v = state[1]
     rate, c = average_weight(state[2], lr, hp[6], hp[7], hp[5], t)
-    root2 = math.sqrt(1.0 - b2**t)
+    root2 = math.sqrt(1.0 - running_power(state[3], 0, b2, t))
     step = rate * (b1 * (1.0 - c) - 1.0)
     for i in range(params.shape[0]):
         g = grad[i]
@@ -76,8 +77,8 @@ ROW = Method(
         weight_decay(),
         *SCHEDULE_FREE,
     ),
-    state_names=("z", "exp_avg_sq", "lr_max_weight_sum"),
-    cached_rows=("lr_max_weight_sum",),
+    state_names=("z", "exp_avg_sq", "lr_max_weight_sum", "beta2_power"),
+    cached_rows=("lr_max_weight_sum", "beta2_power"),
     formula=rule.__doc__,
     torch="schedulefree.AdamWScheduleFree(lr, betas=(beta1, beta2), eps=epsilon, weight_decay, warmup_steps, "
     "r, weight_lr_power) (not in torch.optim)",
