@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 import fastopt
@@ -64,6 +65,29 @@ def test_every_method_per_epoch(benchmark, split, method):
     fastopt.fit(split.x_train, split.y_train, method, **{**kwargs, "epochs": 1})
     benchmark.pedantic(fastopt.fit, args=(split.x_train, split.y_train, method), kwargs=kwargs, rounds=5)
     record_per_epoch(benchmark, "every method", method, EVERY_METHOD_EPOCHS)
+
+
+def test_every_method_against_sgd_round_by_round(split):
+    """Not timed by pytest-benchmark: per round, SGD's fit and then each method's, back to back (11 rounds of
+    2,000 epochs); prints the median of each method's time over SGD's, which survives a load that drifts."""
+    kwargs = dict(epochs=EVERY_METHOD_EPOCHS, batch_size=TUTORIAL_BATCH_SIZE, stopping_threshold=0, seed=0)
+    methods = [m for m in fastopt.methods.METHODS if m not in ("lookahead", "sgd")]
+
+    def seconds(method):
+        start = time.perf_counter()
+        fastopt.fit(split.x_train, split.y_train, method, **kwargs)
+        return time.perf_counter() - start
+
+    for method in ["sgd", *methods]:
+        fastopt.fit(split.x_train, split.y_train, method, **{**kwargs, "epochs": 1})
+    ratios = {method: [] for method in methods}
+    for _ in range(11):
+        for method in methods:
+            sgd = seconds("sgd")
+            ratios[method].append(seconds(method) / sgd)
+    print("\nevery method's epoch over SGD's, medians of 11 rounds:")
+    for method, values in ratios.items():
+        print(f"{method:>22} {np.median(values):.2f}x (range {min(values):.2f}-{max(values):.2f}x)")
 
 
 COLD_START = "import numpy as np, fastopt; x = np.linspace(-1, 1, 100); fastopt.fit(x, 2 * x, seed=0)"

@@ -45,6 +45,16 @@ def test_a_variant_keeps_every_piece_of_its_method_and_leaves_out_the_others(cod
     wrapped_name, wrapped = left_out([LINEAR_SQUARED], [code + LOOKAHEAD_OFFSET], False, False, False)
     assert wrapped_name == name + "_lookahead" and not any(piece in wrapped for piece in pieces(lookahead))
     assert wrapped[dispatch.begin_epoch] is dispatch.begin_epoch_one  # Lookahead's begin_epoch runs first
+    # no branch left around the step: a user's rule's call and Lookahead's pull-back are out, unless wrapped
+    assert leave_out[dispatch.user_rule] is absent and leave_out[dispatch.pull_back] is absent
+    assert wrapped[dispatch.user_rule] is absent and dispatch.pull_back not in wrapped
+
+
+@pytest.mark.parametrize("code", [USER, USER + LOOKAHEAD_OFFSET])
+def test_a_variant_for_a_users_rule_calls_it_and_no_built_in_one(code):
+    _, leave_out = left_out([NETWORK], [code], False, False, False)
+    assert leave_out[dispatch.the_rule] is absent and dispatch.user_rule not in leave_out
+    assert (dispatch.pull_back in leave_out) == (code == USER)
 
 
 def test_a_variant_keeps_the_kinds_groups_schedules_and_paths_it_is_asked_for():

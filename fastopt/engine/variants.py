@@ -154,6 +154,10 @@ def _one_rule(rule: int, wrapped: bool) -> dict[Any, Any]:
         dispatch.update: dispatch.update_one,
         dispatch.the_rule: absent if module is None else module.rule,
     }
+    if module is not None:
+        leave_out[dispatch.user_rule] = absent
+    if not wrapped:
+        leave_out[dispatch.pull_back] = absent
     for name, hook, one, placeholder in (
         ("begin_epoch", dispatch.begin_epoch, dispatch.begin_epoch_one, dispatch.the_begin_epoch),
         ("end_epoch", dispatch.end_epoch, dispatch.end_epoch_one, dispatch.the_end_epoch),

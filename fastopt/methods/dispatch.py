@@ -50,6 +50,7 @@ __all__ = [
     "end_epoch",
     "rate_at",
     "update_one",
+    "user_rule",
     "begin_epoch_one",
     "end_epoch_one",
     "the_rule",
@@ -134,13 +135,22 @@ def update_one(
 ) -> None:
     """:func:`update` in a variant that keeps one rule (:mod:`fastopt.engine.variants`): no dispatch.
 
-    The variant names the rule in place of :func:`the_rule`.
+    The variant names a built-in rule in place of :func:`the_rule` and leaves :func:`user_rule` out, or
+    the reverse for a user's rule; and leaves :func:`pull_back` out unless the rule is Lookahead's base.
+    No branch: one on the code around the calls kept the line's epoch from dropping the reference
+    counting of the arrays they are passed (7 atomic operations an update; Adam's epoch +35 %).
     """
-    if rule == USER:
-        user[1](params, grad, state, lr, hp, t)
-    else:
-        the_rule(params, grad, state, lr, hp, t)
+    the_rule(params, grad, state, lr, hp, t)
+    user_rule(user, params, grad, state, lr, hp, t)
     pull_back(code, rule, user, params, state, hp, t)
+
+
+@jit(inline="always")
+def user_rule(
+    user: Any, params: np.ndarray, grad: np.ndarray, state: np.ndarray, lr: float, hp: np.ndarray, t: int
+) -> None:
+    """A user's rule's step, ``user[1]``."""
+    user[1](params, grad, state, lr, hp, t)
 
 
 @jit(inline="always")
