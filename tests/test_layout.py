@@ -161,3 +161,18 @@ def test_import_fastopt_leaves_the_study_and_pandas_for_later():
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["[]", "True fastopt.apps.study True"]
+
+
+def test_the_command_line_loads_the_study_suite_only_for_study():
+    """The suite imports pandas and loads compiled objectives (about a second): ``fastopt compare`` must not wait
+    for it; ``fastopt study`` loads it when argparse checks ``--problems``."""
+    script = (
+        "import sys\n"
+        "from fastopt.cli import build_parser\n"
+        "parser = build_parser()\n"
+        "print('fastopt.problems.suite' in sys.modules)\n"
+        "parser.parse_args(['study', '--problems', 'diamonds_line'])\n"
+        "print('fastopt.problems.suite' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

@@ -36,12 +36,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import problems as suite
 from ..api.checks import check_integer
 from ..api.optimize import fit
 from ..api.sweep import sweep
 from ..io.output import folder_lock, output_folder
 from ..methods import REGISTRY, Rule, get_method
-from ..problems import PROBLEMS, StudyProblem, get_problem
+from ..problems import StudyProblem
 from ..schedules import Schedule, cosine
 from . import study_report
 from .study_report import best_trials
@@ -144,7 +145,7 @@ def study(
         Run the sweeps on this cluster.
     """
 
-    chosen = [get_problem(p) for p in (problems if problems is not None else list(PROBLEMS))]
+    chosen = [suite.get_problem(p) for p in (problems if problems is not None else list(suite.PROBLEMS))]
     names = [p.name for p in chosen]
     if len(set(names)) != len(names):
         raise ValueError(f"problems must have different names, got {names}")
@@ -155,7 +156,7 @@ def study(
         if not chosen:
             raise ValueError(
                 f"held_out=True needs a problem with a held-out variant; none of {', '.join(names)} "
-                f"has one (the suite's: {', '.join(p.name for p in PROBLEMS.values() if p.variant)})"
+                f"has one (the suite's: {', '.join(p.name for p in suite.PROBLEMS.values() if p.variant)})"
             )
     rules = {m.name: m for m in methods if isinstance(m, Rule)}
     names = [m.name if isinstance(m, Rule) else m for m in methods]

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from typing import Any
 
+from .. import problems
 from ..apps.study import DEFAULT_METHODS, SCHEDULES, study
 from ..io.extras import require
-from ..problems import METRICS, PROBLEMS
 from .options import add_methods, non_negative_int, positive_int
 
 __all__ = ["add_parser", "run"]
+
+
+class _ProblemNames(Sequence[str]):
+    """The suite's problem names, read when argparse first checks or prints them: the suite takes about a
+    second to load (:mod:`fastopt.problems`), which ``fastopt compare`` and the others should not pay for."""
+
+    def __getitem__(self, index: Any) -> Any:
+        return list(problems.PROBLEMS)[index]
+
+    def __len__(self) -> int:
+        return len(problems.PROBLEMS)
 
 
 def add_parser(commands: Any) -> None:
@@ -31,8 +43,8 @@ def add_parser(commands: Any) -> None:
         ),
     )
     study.add_argument("--list", action="store_true", help="list the problems and exit")
-    study.add_argument("--problems", nargs="+", choices=list(PROBLEMS), metavar="NAME",
-                       help=f"(default: all: {', '.join(PROBLEMS)})")  # fmt: skip
+    study.add_argument("--problems", nargs="+", choices=_ProblemNames(), metavar="NAME",
+                       help="(default: all: %(choices)s)")  # fmt: skip
     add_methods(study, "methods to tune", default=list(DEFAULT_METHODS))
     study.add_argument("--budget", type=non_negative_int, default=20,
                        help="random settings per method besides its defaults (default: 20; 0: none)")  # fmt: skip
@@ -63,8 +75,8 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> None:
 
     if args.list:
-        for problem in PROBLEMS.values():
-            print(f"{problem.name}: {problem.description}; {problem.metric} ({METRICS[problem.metric]}), "
+        for problem in problems.PROBLEMS.values():
+            print(f"{problem.name}: {problem.description}; {problem.metric} ({problems.METRICS[problem.metric]}), "
                   f"{problem.epochs} epochs, target {problem.target:g}")  # fmt: skip
             print(f"    data: {problem.source}")
             if problem.variant is not None:
