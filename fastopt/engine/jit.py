@@ -18,14 +18,20 @@
   cache folder at all (read-only install and home) fastopt compiles in
   memory, with one warning. ``NUMBA_CACHE_DIR`` moves the cache (Numba
   otherwise uses ``__pycache__`` next to the source, or a per-user folder).
+- a Ctrl-C while Numba loads cached code is not lost: Numba rebuilds the
+  code in llvmlite's callbacks, which print and drop an exception raised in
+  them, so fastopt notes the signal and raises ``KeyboardInterrupt`` once
+  the load is done (:func:`keeping_ctrl_c`).
 - with ``NUMBA_DISABLE_JIT=1`` (CI's coverage run) functions run as plain
   Python with the same semantics (see :func:`_as_compiled`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import signal
 import sys
 import threading
 import warnings
@@ -36,9 +42,9 @@ from typing import Any, Literal
 import numba
 import numpy as np
 from numba import njit
-from numba.core.caching import IndexDataCacheFile
+from numba.core.caching import FunctionCache, IndexDataCacheFile
 
-__all__ = ["jit", "one_signature", "load_once", "check_compiled", "NOTICE_AFTER"]
+__all__ = ["jit", "one_signature", "load_once", "check_compiled", "keeping_ctrl_c", "NOTICE_AFTER"]
 
 #: Seconds a driver's first load may take before fastopt says that it is compiling (a cache hit takes < 0.5 s).
 NOTICE_AFTER = 2.0
@@ -203,6 +209,44 @@ class _TolerantCacheFile(IndexDataCacheFile):
             )
 
 
+@contextlib.contextmanager
+def keeping_ctrl_c() -> Any:
+    """Raise ``KeyboardInterrupt`` after the block if a Ctrl-C arrived during it and was dropped.
+
+    Python runs the SIGINT handler in whatever Python code runs next, and a
+    ctypes callback (llvmlite's, while Numba rebuilds cached code) prints and
+    drops the ``KeyboardInterrupt`` raised there: the run would go on. Only on
+    the main thread (where Python runs signal handlers) and only while SIGINT
+    has Python's default handler (a program's own handler is left alone).
+    """
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    received: list[int] = []
+
+    def note(signum: int, frame: Any) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if received:  # the block ended normally: the KeyboardInterrupt was dropped on the way
+        raise KeyboardInterrupt
+
+
+class _KeepsCtrlC(FunctionCache):
+    """Numba's cache of a function, loading under :func:`keeping_ctrl_c`."""
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        with keeping_ctrl_c():
+            return super().load_overload(sig, target_context)
+
+
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
 
@@ -234,11 +278,15 @@ def _package_stamp() -> str:
 
 
 def _tolerate_broken_cache(dispatcher: Any) -> Any:
-    """Install :class:`_TolerantCacheFile` in a dispatcher and stamp its entries with :func:`_package_stamp`.
+    """Install :class:`_TolerantCacheFile` in a dispatcher, stamp its entries with :func:`_package_stamp` and
+    load them under :func:`keeping_ctrl_c`.
 
-    Both are no-ops if Numba's internals differ.
+    Each is a no-op if Numba's internals differ.
     """
-    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    cache = getattr(dispatcher, "_cache", None)
+    if type(cache) is FunctionCache:
+        cache.__class__ = _KeepsCtrlC
+    cache_file = getattr(cache, "_cache_file", None)
     if type(cache_file) is IndexDataCacheFile:
         cache_file.__class__ = _TolerantCacheFile
         cache_file._source_stamp = (cache_file._source_stamp, _package_stamp())
