@@ -114,7 +114,11 @@ def test_fits_and_sweeps_use_the_variants_of_their_calls(monkeypatch):
     fastopt.minimize("beale", [1.0, 1.0], "nadam", steps=20)
     fastopt.minimize("beale", [1.0, 1.0], "lookahead", steps=20)
     assert compiled_variants(network.network_epoch).keys() == {"user"}
-    assert compiled_variants(minimize_kernel).keys() == {"user", "user_lookahead"}
+    # Without noise minimize leaves the noise's generator out (one compiled function fewer at first use).
+    assert compiled_variants(minimize_kernel).keys() == {"user_no_gaussian", "user_lookahead_no_gaussian"}
+    noisy = fastopt.minimize("beale", [1.0, 1.0], "nadam", steps=20, noise=0.1, seed=3)
+    assert compiled_variants(minimize_kernel).keys() == {"user", "user_no_gaussian", "user_lookahead_no_gaussian"}
+    assert not np.array_equal(noisy.values, fastopt.minimize("beale", [1.0, 1.0], "nadam", steps=20).values)
     grid = {"method": ["nadam", "yogi"], "model": [fastopt.MLP((3,))], "seed": [0]}
     swept = fastopt.sweep(X, x, grid, epochs=3, progress=False)
     for method, run in networks.items():  # the sweep inlines each rule: the same bits

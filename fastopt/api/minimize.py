@@ -303,7 +303,8 @@ def run(task: Task) -> MinimizeResult:
     grads = np.zeros((steps if task.record_state else 0, n))
     done, status = 0, MAX_EPOCHS
     code, rule = by_address(task.method)  # one kernel for every method, each rule compiled apart
-    kernel = for_call(minimize_kernel, kinds=(), codes=[code], scheduled=task.schedule is not None)
+    kernel = for_call(minimize_kernel, kinds=(), codes=[code], scheduled=task.schedule is not None,
+                      unused=[gaussian] if task.noise == 0.0 else [])  # fmt: skip
     for first, last in epoch_chunks(0, steps, 20 * n):
         done, status = kernel(
             f.value, f.gradient, f.constants, code, rule, task.hp, schedule, x, state, rng_state, task.noise,

@@ -91,18 +91,30 @@ def _architecture(spec: np.ndarray) -> tuple[int, ...]:
 
 
 def for_call(
-    driver: Any, *, kinds: Iterable[int], codes: Iterable[int], two_groups: bool = False, scheduled: bool = True
+    driver: Any,
+    *,
+    kinds: Iterable[int],
+    codes: Iterable[int],
+    two_groups: bool = False,
+    scheduled: bool = True,
+    unused: Iterable[Any] = (),
 ) -> Any:
     """``driver`` compiled for a call's model ``kinds`` (``spec[0]`` values) and method ``codes``, only.
 
     ``two_groups``: some configuration has the biases in a group of their own
     (``decay_biases=False``); ``scheduled``: some configuration has a
-    learning-rate schedule. A variant compiles on first use (seconds), then
-    loads from Numba's cache.
+    learning-rate schedule; ``unused``: compiled functions the driver calls that
+    the call never reaches (``minimize``'s noise when it has none). A variant
+    compiles on first use (seconds), then loads from Numba's cache.
     """
     # Without the JIT (the coverage run) a driver is the plain function, with no signature; variant returns it.
     signature = getattr(driver, "signature", None)
-    return variant(driver, signature, *left_out(kinds, codes, two_groups, scheduled, False))
+    name, leave_out = left_out(kinds, codes, two_groups, scheduled, False)
+    unused = sorted(unused, key=lambda f: f.py_func.__name__)
+    if unused:
+        name = "_".join([name, "no", *(f.py_func.__name__ for f in unused)])
+        leave_out = {**leave_out, **dict.fromkeys(unused, absent)}
+    return variant(driver, signature, name, leave_out)
 
 
 def left_out(
