@@ -176,3 +176,13 @@ def test_the_command_line_loads_the_study_suite_only_for_study():
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_the_study_suite_loads_on_first_use_and_unknown_names_fail():
+    from fastopt import problems
+
+    assert problems.PROBLEMS["diamonds_line"].name == "diamonds_line"
+    assert problems.get_problem("rosenbrock_noisy") is problems.PROBLEMS["rosenbrock_noisy"]
+    assert {"PROBLEMS", "VARIANTS", "get_problem", "RASTRIGIN_SHIFT"} <= set(dir(problems))
+    with pytest.raises(AttributeError, match="module 'fastopt.problems' has no attribute 'nothing'"):
+        problems.nothing  # noqa: B018
