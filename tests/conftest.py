@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +45,11 @@ class CliResult:
     returncode: int
     stdout: str
     stderr: str
+
+
+def python_output(script: str) -> str:
+    """What ``script`` prints in a new interpreter (for what a fresh process imports or computes)."""
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
 
 
 def run_cli(capsys, *args: str) -> CliResult:

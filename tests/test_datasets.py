@@ -13,7 +13,7 @@ import seaborn.utils
 from fastopt import datasets
 from fastopt.datasets import DIAMONDS_FEATURES, load_diamonds, tutorial_split
 
-from conftest import least_squares
+from conftest import least_squares, python_output
 
 pytestmark = pytest.mark.numerics  # compared with NumPy / BLAS results: run again in CI with other SIMD loops
 
@@ -39,15 +39,12 @@ def no_network(monkeypatch):
 
 
 def test_the_plotnine_copy_is_seaborns_frame_without_importing_seaborn():
-    import subprocess
-    import sys
-
     if datasets._plotnine_data_dir() is None:
         pytest.skip("plotnine is not installed (pip install 'fastopt[data]')")
     expected = seaborn.load_dataset("diamonds", data_home=str(datasets._plotnine_data_dir()))
     pd.testing.assert_frame_equal(load_diamonds(), expected)
     code = "import sys, fastopt.datasets as d; d.load_diamonds(); print('seaborn' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    assert python_output(code).strip() == "False"
 
 
 def test_seaborn_cache_without_the_plotnine_copy(monkeypatch, tmp_path, no_network):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -14,6 +12,8 @@ import pytest
 
 import fastopt
 from fastopt.moved import MOVED, MOVED_NAMES
+
+from conftest import python_output
 
 PACKAGE = Path(fastopt.__file__).resolve().parent
 # A generated file may be long; a hand-written one past this wants splitting, unless it says why not here.
@@ -136,7 +136,7 @@ def test_old_paths_leave_the_public_functions_alone():
         "import fastopt.compare, fastopt.sweep, fastopt.study, fastopt\n"
         "print(callable(fastopt.compare), callable(fastopt.sweep), callable(fastopt.study))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = python_output(code)
     assert out.split() == ["True", "True", "True"]
 
 
@@ -159,7 +159,7 @@ def test_import_fastopt_leaves_the_study_and_pandas_for_later():
         "from fastopt import study\n"
         "print(study is fastopt.study, study.__module__, 'study' in dir(fastopt))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    out = python_output(script)
     assert out.splitlines() == ["[]", "True fastopt.apps.study True"]
 
 
@@ -174,7 +174,7 @@ def test_the_command_line_loads_the_study_suite_only_for_study():
         "parser.parse_args(['study', '--problems', 'diamonds_line'])\n"
         "print('fastopt.problems.suite' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    out = python_output(script)
     assert out.split() == ["False", "True"]
 
 

@@ -6,7 +6,6 @@ import csv
 import dataclasses
 import io
 import json
-import subprocess
 import sys
 import time
 
@@ -18,7 +17,7 @@ import fastopt
 from fastopt.api.optimize import fit
 from fastopt.problems import PROBLEMS, StudyData, StudyProblem
 
-from conftest import run_cli
+from conftest import python_output, run_cli
 
 pytest.importorskip("matplotlib", reason="the plots extra is not installed")
 
@@ -192,7 +191,7 @@ def test_a_study_in_which_every_run_diverges_writes_its_report(tmp_path):
 
 def test_the_fingerprint_is_the_same_in_every_process():
     code = "from fastopt.problems import PROBLEMS; print(PROBLEMS['rosenbrock_noisy'].fingerprint())"
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    other = python_output(code).strip()
     assert other == PROBLEMS["rosenbrock_noisy"].fingerprint()
     assert MINE.fingerprint() != dataclasses.replace(MINE, epochs=21).fingerprint()
 
