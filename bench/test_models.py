@@ -114,8 +114,8 @@ def test_torch_per_epoch(benchmark, data, case):
     record_per_epoch(benchmark, "torch", case, 1)
 
 
-def _jax_run(X, y, epochs):
-    """The tutorial's network with JAX and optax, the whole run in one jit; returns the timed call."""
+def _jax_run(X, y, epochs, dtype="float64"):
+    """The tutorial's network with JAX and optax, the whole run in one jit, in ``dtype``; returns the timed call."""
     # one thread, as fastopt's fit and the BLAS of the other peers (set before JAX starts)
     os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
     import jax
@@ -124,7 +124,7 @@ def _jax_run(X, y, epochs):
     import jax.numpy as jnp
     import optax
 
-    X, y = jnp.asarray(X), jnp.asarray(y)
+    X, y = jnp.asarray(X, dtype=dtype), jnp.asarray(y, dtype=dtype)  # float32 stays float32 under x64
     optimizer = optax.adam(CASES["mlp-adam"]["learning_rate"])
 
     def loss(p, rows_x, rows_y):
@@ -148,7 +148,7 @@ def _jax_run(X, y, epochs):
     rng = np.random.default_rng(0)
     bounds = {"W1": FEATURES, "b1": FEATURES, "W2": 50, "b2": 50}  # torch's nn.Linear init: U(+-1/sqrt(fan_in))
     shapes = {"W1": (50, FEATURES), "b1": (50,), "W2": (1, 50), "b2": (1,)}
-    params = {k: jnp.asarray(rng.uniform(-1, 1, shapes[k]) / np.sqrt(bounds[k])) for k in shapes}
+    params = {k: jnp.asarray(rng.uniform(-1, 1, shapes[k]) / np.sqrt(bounds[k]), dtype=dtype) for k in shapes}
     permutations = jnp.asarray(np.stack([rng.permutation(ROWS) for _ in range(epochs)]).astype(np.int32))
     run(params, permutations).block_until_ready()  # compiles
     return lambda: run(params, permutations).block_until_ready()
@@ -164,18 +164,19 @@ def test_jax_per_epoch(benchmark, synthetic):
     record_per_epoch(benchmark, "jax", "mlp-adam", epochs)
 
 
-def test_network_against_jax_round_by_round(synthetic):
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_network_against_jax_round_by_round(synthetic, dtype):
     """Not timed by pytest-benchmark: fastopt and JAX alternate, 12 rounds of 10 epochs; prints JAX's time over fastopt's.
 
     On a shared machine the load drifts within seconds; a ratio per round,
-    both timed back to back, is what survives it (the median is printed).
+    both timed back to back, is what survives it (the median is printed). Both in ``dtype``.
     """
     pytest.importorskip("jax")
     pytest.importorskip("optax")
     X, y = synthetic
     epochs = 10
-    jax_epochs = _jax_run(X, y, epochs)
-    kwargs = dict(epochs=epochs, batch_size=BATCH, stopping_threshold=0, seed=0, **CASES["mlp-adam"])
+    jax_epochs = _jax_run(X, y, epochs, dtype)
+    kwargs = dict(epochs=epochs, batch_size=BATCH, stopping_threshold=0, seed=0, dtype=dtype, **CASES["mlp-adam"])
     fastopt.fit(X, y, "adam", **kwargs)
     ratios = []
     for _ in range(12):
@@ -184,7 +185,7 @@ def test_network_against_jax_round_by_round(synthetic):
         middle = time.perf_counter()
         jax_epochs()
         ratios.append((time.perf_counter() - middle) / (middle - start))
-    print(f"\nJAX's epoch over fastopt's, 12 rounds: median {np.median(ratios):.2f}x, "
+    print(f"\n{dtype}: JAX's epoch over fastopt's, 12 rounds: median {np.median(ratios):.2f}x, "
           f"range {min(ratios):.2f}-{max(ratios):.2f}x")  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .api.checks import read_only
 from .api.optimize import Run
 from .api.result import FitResult
 from .api.validation import prepare
@@ -64,6 +65,7 @@ class _FastoptEstimator(BaseEstimator):
         random_state: int | None = None,
         hyperparameters: Mapping[str, Any] | None = None,
         decay_biases: bool = True,
+        dtype: str = "float64",
     ):
         self.method = method
         self.loss = loss
@@ -81,6 +83,7 @@ class _FastoptEstimator(BaseEstimator):
         self.random_state = random_state
         self.hyperparameters = hyperparameters
         self.decay_biases = decay_biases
+        self.dtype = dtype
 
     # What the subclasses say.
     def _targets(self, y: Any, first_call: bool, classes: Any = None) -> np.ndarray:
@@ -114,7 +117,7 @@ class _FastoptEstimator(BaseEstimator):
             stopping_threshold=self.stopping_threshold, seed=seed, init=None, shuffle=True, schedule=schedule,
             hyperparameters=dict(self.hyperparameters or {}), model=model, loss=self._loss(),
             n_classes=len(self.classes_) if self._loss() == "cross_entropy" else None, standardize=self.standardize,
-            decay_biases=self.decay_biases,
+            decay_biases=self.decay_biases, dtype=self.dtype,
         )  # fmt: skip
 
     def _early_stopping(self, n_rows: int) -> bool:
@@ -211,9 +214,8 @@ class _FastoptEstimator(BaseEstimator):
         else:
             problem = self._run.problem
             if problem.scaling is not None:
-                X_run, y_run = problem.scaling.features(X), problem.scaling.targets(target)
-            else:
-                X_run, y_run = _read_only(X), _read_only(target)
+                X, target = problem.scaling.features(X), problem.scaling.targets(target)
+            X_run, y_run = read_only(X, problem.dtype), read_only(target, problem.dtype)
             self._run.problem = dataclasses.replace(problem, X=X_run, y=y_run)
         self._run.advance(1)
         self._finish(self._run, self._run.result())
@@ -233,13 +235,6 @@ class _FastoptEstimator(BaseEstimator):
         check_is_fitted(self, "result_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.result_.decision_function(X)
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    """A read-only C-contiguous float64 view or copy: the kernels' layout."""
-    array = np.ascontiguousarray(array, dtype=np.float64).view()
-    array.flags.writeable = False
-    return array
 
 
 class FastoptRegressor(RegressorMixin, _FastoptEstimator):
@@ -275,6 +270,8 @@ class FastoptRegressor(RegressorMixin, _FastoptEstimator):
         The method's other hyperparameters (e.g. ``{"beta1": 0.8}``).
     decay_biases : bool, default True
         False keeps ``weight_decay`` off the biases (two parameter groups, as in PyTorch; see :func:`fastopt.fit`).
+    dtype : {"float64", "float32"}, default "float64"
+        The float type training computes in (see :func:`fastopt.fit`); ``coef_`` and predictions are float64.
 
     Attributes
     ----------

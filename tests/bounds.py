@@ -25,11 +25,12 @@ import numpy as np
 from fastopt.models.scaling import Scaling
 
 U = np.finfo(np.float64).eps / 2  # unit roundoff of float64
+U32 = np.finfo(np.float32).eps / 2  # unit roundoff of float32 (2**-24)
 
 
-def gamma(k: int) -> float:
-    """Higham's γ_k = k u / (1 - k u): the relative error bound of a k-term sum or product."""
-    return k * U / (1 - k * U)
+def gamma(k: int, u: float = U) -> float:
+    """Higham's γ_k = k u / (1 - k u): the relative error bound of a k-term sum or product (unit roundoff u)."""
+    return k * u / (1 - k * u)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..methods import Interval
 
-__all__ = ["check_integer", "check_real", "check_flag", "check_array"]
+__all__ = ["check_integer", "check_real", "check_flag", "check_array", "read_only"]
 
 
 def check_integer(name: str, value: Any, minimum: int, maximum: int | None = 2**62) -> int:
@@ -77,11 +77,7 @@ def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
         raise ValueError(f"{name} must be {shapes}, got an array of shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); fit needs at least one row and one feature")
-    # Read-only views: the caller's array is never written, and every kernel
-    # sees one array type whether the caller passed a writable array, a
-    # read-only one or a pandas column (one compiled signature each).
-    array = np.ascontiguousarray(array, dtype=np.float64).view()
-    array.flags.writeable = False
+    array = read_only(array)
     # A sum is finite only if every term is (NaN and infinities carry through it), and it allocates
     # nothing where np.isfinite would allocate a mask as large as the data; nor does it compile, as a
     # scan in Numba would on first use. Only a sum that is not finite (or that overflowed) counts them.
@@ -107,3 +103,14 @@ def _check_table_columns(name: str, value: Any) -> None:
             raise TypeError(
                 f"column {column!r} of {name} is not numeric (dtype {dtype}); drop it or encode it as numbers"
             )
+
+
+def read_only(array: Any, dtype: Any = np.float64) -> np.ndarray:
+    """``array`` as a read-only C-contiguous ``dtype`` view (a copy only if needed): the kernels' data layout.
+
+    Read-only, so the caller's array is never written, and every kernel sees one array type whether the
+    caller passed a writable array, a read-only one or a pandas column (one compiled signature each).
+    """
+    array = np.ascontiguousarray(array, dtype=dtype).view()
+    array.flags.writeable = False
+    return array

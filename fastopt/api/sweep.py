@@ -23,6 +23,7 @@ import numpy as np
 
 from ..engine.groups import Task, data_key, make_tasks, moments_by_data, run_task
 from ..engine.linear import mse
+from ..engine.precision import check_dtype
 from ..engine.status import LINEAR_SQUARED
 from ..io.progress import progress_bar
 from ..methods import REGISTRY, get_method
@@ -32,7 +33,7 @@ from ..models.losses import REGRESSION_LOSSES, SQUARED_ERROR, get_loss
 from ..models.matrix_form import mean_loss
 from ..models.objective import Objective
 from ..models.scaling import Scaling
-from .checks import check_flag
+from .checks import check_flag, read_only
 from .cluster import check_client, run_on_dask
 from .unscaled import column_names, warn_if_unscaled
 from .validation import InvalidParameterError, Problem, check_data, prepare
@@ -231,6 +232,7 @@ def sweep(
     objective: Objective | None = None,
     n_classes: int | None = None,
     standardize: bool = False,
+    dtype: str = "float64",
 ) -> pd.DataFrame:
     """Fit every configuration of ``grid`` and return one row per configuration.
 
@@ -270,6 +272,8 @@ def sweep(
         As for :func:`fastopt.fit`: every configuration trains on the
         standardized training data; ``params``, the train and test losses
         are in the data's own units.
+    dtype : {"float64", "float32"}, default "float64"
+        As for :func:`fastopt.fit`: every configuration runs in this float type.
 
     Returns
     -------
@@ -308,12 +312,15 @@ def sweep(
         check_client(client)
     defaults = dict(epochs=epochs, batch_size=batch_size, stopping_threshold=stopping_threshold, shuffle=shuffle)
     standardize = check_flag("standardize", standardize)
+    dtype = check_dtype(dtype)
     scaled: dict[bool, tuple[Scaling, np.ndarray, np.ndarray]] = {}  # by "targets scaled": computed once
+    # The data in the runs' dtype once, so that configurations on the same data share a permutation stream.
+    X_kernel, Y_kernel = read_only(X, dtype), read_only(Y, dtype)
 
     def standardized(regression: bool) -> tuple[Scaling, np.ndarray, np.ndarray]:
         if regression not in scaled:
             scaling = Scaling.of(X, Y, scale_targets=regression)
-            scaled[regression] = scaling, scaling.features(X), scaling.targets(Y)
+            scaled[regression] = scaling, read_only(scaling.features(X), dtype), read_only(scaling.targets(Y), dtype)
         return scaled[regression]
 
     problems, settings = [], []
@@ -330,13 +337,13 @@ def sweep(
         full.update({**defaults, **config})
         run = {k: full.pop(k) for k in RUN_KEYS}
         try:
-            scaling, X_run, Y_run = None, X, Y
+            scaling, X_run, Y_run = None, X_kernel, Y_kernel
             if standardize:
                 if objective is not None:
                     raise ValueError("standardize=True is for the built-in models; scale the data of an objective")
                 scaling, X_run, Y_run = standardized(get_loss(run["loss"]).code in REGRESSION_LOSSES)
             problem = prepare(X_run, Y_run, init=None, record_path=False, hyperparameters=full, data_checked=True,
-                              objective=objective, n_classes=n_classes, **run)  # fmt: skip
+                              objective=objective, n_classes=n_classes, dtype=dtype, **run)  # fmt: skip
             problem = dataclasses.replace(problem, scaling=scaling)
         except (ValueError, TypeError) as error:
             raise type(error)(f"configuration {i} {config}: {error}") from None
@@ -397,9 +404,11 @@ def sweep(
     order += ["runtime_s", "params"] + (["loss_history"] if keep_history else [])
     table = table[order]
     # Complete keyword arguments: fit(x, y, **configurations[i]) runs row i again.
-    extras = {k: v for k, v in (("objective", objective), ("n_classes", n_classes)) if v is not None}
+    extras: dict[str, Any] = {k: v for k, v in (("objective", objective), ("n_classes", n_classes)) if v is not None}
     if standardize:
         extras["standardize"] = True
+    if dtype != "float64":
+        extras["dtype"] = dtype
     table.attrs["configurations"] = [{"seed": 0, **defaults, **config, **extras} for config in configurations]
     return table
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.param_groups import is_bias
+from ..engine.precision import check_dtype
 from ..engine.shuffle import new_state
 from ..engine.status import LINEAR_SQUARED, NETWORK, OBJECTIVE
 from ..methods import METHODS, NON_NEGATIVE, Hyperparameter, HyperValue, Method, get_method
@@ -27,7 +28,7 @@ from ..models.objective import Objective
 from ..models.scaling import Scaling
 from ..schedules import Schedule
 from ..torch import architecture_of, is_module, model_of
-from .checks import check_array, check_flag, check_integer, check_real
+from .checks import check_array, check_flag, check_integer, check_real, read_only
 from .optimizer_state import check_optimizer_state
 from .unscaled import column_names, warn_if_unscaled
 
@@ -72,6 +73,7 @@ class Problem:
     record_every: int = 1  # one path row every this many epochs or updates
     maximize: bool = False  # ascend the loss: every minibatch gradient negated before the rule (spec[MAXIMIZE])
     decay_biases: bool = True  # False: the biases are a parameter group without weight decay (spec[NO_DECAY])
+    dtype: str = "float64"  # the run's float type: X, y, init (and the kernels' params, state) are of it
 
 
 def as_features(x: Any, n_features: int | None = None, name: str = "x") -> np.ndarray:
@@ -208,6 +210,7 @@ def prepare(
     optimizer_state: Any = None,
     maximize: Any = False,
     decay_biases: Any = True,
+    dtype: Any = "float64",
     data_checked: bool = False,
 ) -> Problem:
     """Validate the arguments of ``fit`` and resolve defaults and seeds.
@@ -248,6 +251,10 @@ def prepare(
             f"model: the module's layer sizes are {module_sizes}, but {X.shape[1]} feature(s) and "
             f"{resolved.sizes[-1]} output(s) for loss={loss_row.name!r} need {resolved.sizes}"
         )
+    dtype = check_dtype(dtype)
+    if dtype != "float64" and (isinstance(resolved, Objective) or row.rule is not None):
+        what = "an objective" if isinstance(resolved, Objective) else f"the Rule {row.rule.name!r}"
+        raise ValueError(f"dtype={dtype!r} is for the built-in models and methods; {what} runs in float64 (drop dtype)")
     regression = n_classes == 1 and not isinstance(resolved, Objective)
     scaling = None
     if standardize:
@@ -279,6 +286,11 @@ def prepare(
             start = scaling.to_standardized(start, resolved.sizes)
     bias = is_bias(spec) if no_decay else None
     start_state, start_step = check_optimizer_state(optimizer_state, row, hyper, start.shape[0], scaling, bias)
+    if dtype != "float64":
+        # Converted once: a sweep passes its data converted, and groups configurations by these very arrays.
+        X, Y = (array if array.dtype == dtype else read_only(array, dtype) for array in (X, Y))
+        start = start.astype(dtype)
+        start_state = None if start_state is None else start_state.astype(dtype)
     return Problem(
         X=X,
         y=Y,
@@ -305,6 +317,7 @@ def prepare(
         start_step=start_step,
         maximize=maximize,
         decay_biases=decay_biases,
+        dtype=dtype,
     )
 
 

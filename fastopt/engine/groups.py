@@ -97,17 +97,17 @@ def run_task(
     spec_lengths = np.array([len(q.spec) for q in problems], dtype=np.int64)
     hps = stacked([q.hp for q in problems])
     specs = stacked([q.spec for q in problems]).astype(np.int64)
-    params = stacked([q.init for q in problems])
+    params = stacked([q.init for q in problems])  # of the runs' dtype, as the states below
     # Two parameter groups split a configuration's rows in halves (fastopt.engine.param_groups).
     state_rows = max(1, max(len(q.method.state_names) * (2 if q.spec[NO_DECAY] else 1) for q in problems))
-    states = np.zeros((K, state_rows * state_width(int(n_params.max()))))
+    states = np.zeros((K, state_rows * state_width(int(n_params.max()))), dtype=first.dtype)
     for k, q in enumerate(problems):  # configuration k's state: its first rows of width state_width(p_k)
         width = state_width(len(q.init))
         fresh = fresh_state(q.method, q.hyperparameters, width)
         own = states[k, : state_rows * width].reshape(state_rows, width)
         for first_row in (0, state_rows // 2) if q.spec[NO_DECAY] else (0,):
             own[first_row : first_row + len(fresh)] = fresh
-    functions = model_functions([q.spec for q in problems], first.model)
+    functions = model_functions([q.spec for q in problems], first.model, first.dtype)
     epochs = np.array([q.epochs for q in problems], dtype=np.int64)
     epochs_run = np.zeros(K, dtype=np.int64)
     steps = np.zeros(K, dtype=np.int64)
@@ -122,11 +122,13 @@ def run_task(
     index, rng_state = np.arange(X.shape[0], dtype=np.uint32), first.rng_state.copy()
     batch_sizes = np.array([q.batch_size for q in problems], dtype=np.int64)
     thresholds = np.array([q.threshold for q in problems])
-    work = scratch([q.spec for q in problems], X.shape[0], [q.batch_size for q in problems], int(n_params.max()))
+    work = scratch(
+        [q.spec for q in problems], X.shape[0], [q.batch_size for q in problems], int(n_params.max()), first.dtype
+    )
     histories = []  # one (K, chunk) block per chunk: memory follows the epochs actually run
     kernel = for_call(
         sweep_kernel, kinds=specs[:, 0], codes=codes, two_groups=bool(specs[:, NO_DECAY].any()),
-        scheduled=any(q.schedule is not None for q in problems),
+        scheduled=any(q.schedule is not None for q in problems), dtype=first.dtype,
     )  # fmt: skip
     start = time.perf_counter()
     for first_epoch, last_epoch in epoch_chunks(0, int(epochs.max()), X.shape[0] * int(n_params.sum())):
@@ -152,7 +154,7 @@ def run_task(
             status=STATUSES[statuses[k]],
             train_loss=float(last_loss[k]),
             runtime_s=seconds * steps[k] / total_steps,
-            params=params[k, : n_params[k]].copy(),
+            params=params[k, : n_params[k]].astype(np.float64),  # a float32 run's values, exactly
         )
         if keep_history:
             row["loss_history"] = history[k, : epochs_run[k]].copy()

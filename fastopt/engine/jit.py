@@ -80,7 +80,7 @@ def jit(function: Callable[..., Any] | None = None, *, inline: Literal["never", 
     return compile_ if function is None else compile_(function)
 
 
-def one_signature(signature: Any) -> Callable[[Callable[..., Any]], Any]:
+def one_signature(signature: Any, of_type: Callable[[Any], Any] | None = None) -> Callable[[Callable[..., Any]], Any]:
     """Compile a kernel for exactly ``signature``, on its first call, and for nothing else.
 
     Used for the driver kernels, which take the user's objective functions as
@@ -90,6 +90,10 @@ def one_signature(signature: Any) -> Callable[[Callable[..., Any]], Any]:
     arrays are part of that signature as read-only arrays, so a caller's
     writable array, read-only view or pandas column all reach the same code.
     Arguments of any other type raise ``TypeError`` (a bug in fastopt).
+    ``of_type(real)``, when given, is the signature for runs of another float
+    type (:mod:`fastopt.engine.precision`), which a copy of the kernel is
+    compiled for (:func:`fastopt.engine.variants.in_dtype`); it is the
+    kernel's ``signature_for``.
     """
 
     def decorate(f: Callable[..., Any]) -> Any:
@@ -109,6 +113,7 @@ def one_signature(signature: Any) -> Callable[[Callable[..., Any]], Any]:
         call.dispatcher = dispatcher  # type: ignore[attr-defined]
         call.py_func = f  # type: ignore[attr-defined]
         call.signature = signature  # type: ignore[attr-defined]
+        call.signature_for = of_type  # type: ignore[attr-defined]
         return call
 
     return decorate

@@ -30,18 +30,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numba import types
 
 from ..methods import MIN_STATE_WIDTH
-from ..methods.rule import RULE_TYPE
-from ..models.objective import GRADIENT_TYPE, LOSS_TYPE, objective_epoch
+from ..models.objective import objective_epoch
 from ..schedules import after_epoch
-from . import network
 from .jit import jit, one_signature
 from .linear import linear_epoch
 from .network import gradient_sign, network_epoch, work_size
 from .record import store_row
 from .shuffle import shuffle
+from .signatures import EPOCH_SIGNATURE, EPOCH_TYPE, fit_signature, sweep_signature
 from .status import DIVERGED, LINEAR_SQUARED, MAX_EPOCHS, NETWORK, OBJECTIVE, RUNNING, STALLED, all_finite
 
 __all__ = [
@@ -66,52 +64,32 @@ def epoch_status(loss: float, params: np.ndarray, previous: float, threshold: fl
 
 
 def scratch(
-    specs: Sequence[np.ndarray], n_rows: int, batch_sizes: Sequence[int], n_params: int
+    specs: Sequence[np.ndarray], n_rows: int, batch_sizes: Sequence[int], n_params: int, dtype: str = "float64"
 ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
     """``(grad, work, capacity, order, rows)``: the scratch the epochs of models ``specs`` (with their
-    ``batch_sizes``) need on ``n_rows`` rows, allocated once per call of a driver (:data:`EPOCH_SIGNATURE`).
+    ``batch_sizes``) need on ``n_rows`` rows, allocated once per call of a driver
+    (:func:`~fastopt.engine.signatures.epoch_signature`).
 
-    ``grad`` has ``n_params`` entries; a network's ``work`` holds ``capacity`` rows, its batch and at least
-    256 for the epoch loss, of its largest layout (:func:`fastopt.engine.network.work_size`), ``order`` is
-    ``arange(n_rows)`` for its epoch loss; an objective's ``rows`` holds a batch's row numbers.
+    ``grad`` (of the run's ``dtype``, as ``work``) has ``n_params`` entries; a network's ``work`` holds
+    ``capacity`` rows, its batch and at least 256 for the epoch loss, of its largest layout
+    (:func:`fastopt.engine.network.work_size`), ``order`` is ``arange(n_rows)`` for its epoch loss; an
+    objective's ``rows`` holds a batch's row numbers.
     """
     networks = [spec for spec in specs if spec[0] == NETWORK]
     network_batches = [b for spec, b in zip(specs, batch_sizes, strict=True) if spec[0] == NETWORK]
     objective_batches = [b for spec, b in zip(specs, batch_sizes, strict=True) if spec[0] == OBJECTIVE]
     capacity = max((max(min(b, n_rows), min(n_rows, 256)) for b in network_batches), default=0)
-    work = np.empty(max((work_size(spec, capacity) for spec in networks), default=0))
+    work = np.empty(max((work_size(spec, capacity) for spec in networks), default=0), dtype=dtype)
     order = np.arange(n_rows if networks else 0, dtype=np.uint32)
     rows = np.empty(min(n_rows, max(objective_batches, default=0)), dtype=np.int64)
-    return np.empty(n_params), work, capacity, order, rows
+    return np.empty(n_params, dtype=dtype), work, capacity, order, rows
 
 
-_X = types.Array(types.float64, 2, "C", readonly=True)
-_Y = types.Array(types.float64, 1, "C", readonly=True)
-_F1, _F2, _F3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, ::1]
-_I1, _U32, _U64 = types.int64[::1], types.uint32[::1], types.uint64[::1]
-_I, _F, _B = types.int64, types.float64, types.boolean
-
-#: ``epoch(X, y, spec, gradient, loss, net_gradient, net_loss, M, M_abs, code, user, hp, schedule, epoch,
-#: params, state, index, batch_size, grad, work, capacity, order, rows, t, sign, path, every, first_step)
-#: -> (loss, t)``: one epoch of a model kind (:func:`fastopt.engine.linear.linear_epoch`,
-#: :func:`fastopt.engine.network.network_epoch`, :func:`fastopt.models.objective.objective_epoch`), each argument
-#: described with :func:`fit_kernel`'s.
-EPOCH_SIGNATURE = types.Tuple((_F, _I))(
-    _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, network.GRADIENT_TYPE, network.LOSS_TYPE, _F2, _F2, _I, RULE_TYPE, _F1,
-    _F1, _I, _F1, _F2, _U32, _I, _F1, _F1, _I, _U32, _I1, _I, _F, _F2, _I, _I,
-)  # fmt: skip
-EPOCH_TYPE = types.FunctionType(EPOCH_SIGNATURE)
 #: Each model kind's epoch, by ``spec[0]``.
 EPOCHS = {LINEAR_SQUARED: linear_epoch, NETWORK: network_epoch, OBJECTIVE: objective_epoch}
 
 
-@one_signature(
-    types.UniTuple(_I, 3)(
-        _X, _Y, _I1, GRADIENT_TYPE, LOSS_TYPE, network.GRADIENT_TYPE, network.LOSS_TYPE, _F2, _F2, _I, RULE_TYPE,
-        _F1, _F1, _F1, _F2, _U32, _U64,
-        _I, _F, _B, _F1, _F2, _I, _I, _I, _I, _B, _I, EPOCH_TYPE, _F1, _F1, _I, _U32, _I1,
-    )
-)  # fmt: skip
+@one_signature(fit_signature(), fit_signature)
 def fit_kernel(
     X: np.ndarray,
     y: np.ndarray,
@@ -246,14 +224,7 @@ def fit_kernel(
     return stop_epoch, t, MAX_EPOCHS
 
 
-@one_signature(
-    _I(
-        _X, _Y, types.int64[:, ::1], _I1, _I1, GRADIENT_TYPE, LOSS_TYPE, network.GRADIENT_TYPE, network.LOSS_TYPE,
-        _F2, _F2, types.boolean[::1], _I1, RULE_TYPE,
-        _F2,
-        _F2, _F2, _F2, _U32, _U64, _I1, _F1, _I1, _B, _F2, _I1, _I1, _I1, _F1, _I, _I, _F1, _F1, _I, _U32, _I1,
-    )
-)  # fmt: skip
+@one_signature(sweep_signature(), sweep_signature)
 def sweep_kernel(
     X: np.ndarray,
     y: np.ndarray,

@@ -52,7 +52,7 @@ from .vector import NO_FLOOR, RELU_FLOOR, row_combination
 __all__ = [
     "work_size", "network_epoch", "network_gradient", "network_loss", "SPEC_HEADER", "MAXIMIZE", "NO_DECAY",
     "gradient_sign", "layout", "GRADIENT_SIGNATURE", "LOSS_SIGNATURE", "GRADIENT_TYPE", "LOSS_TYPE", "FUNCTIONS",
-    "NO_FUNCTIONS",
+    "NO_FUNCTIONS", "gradient_signature", "loss_signature",
 ]  # fmt: skip
 
 #: ``spec[0:5]`` are kind, loss code, activation, maximize and no_decay; the layer sizes follow.
@@ -60,13 +60,24 @@ SPEC_HEADER = NO_DECAY + 1
 #: Where ``spec`` says whether the run maximizes.
 MAXIMIZE = 3
 
-_X = types.Array(types.float64, 2, "C", readonly=True)
-_Y = types.Array(types.float64, 1, "C", readonly=True)
-_F1, _I1, _U32, _I, _F = types.float64[::1], types.int64[::1], types.uint32[::1], types.int64, types.float64
+_I1, _U32, _I, _F = types.int64[::1], types.uint32[::1], types.int64, types.float64
+
+
+def gradient_signature(real: Any = types.float64) -> Any:
+    """:func:`network_gradient`'s signature, its data, parameters, gradient and scratch of float type ``real``."""
+    X, y = types.Array(real, 2, "C", readonly=True), types.Array(real, 1, "C", readonly=True)
+    return _F(X, y, _U32, _I, _I, _I1, real[::1], real[::1], real[::1], _I, _F)
+
+
+def loss_signature(real: Any = types.float64) -> Any:
+    """:func:`network_loss`'s signature, its data, parameters and scratch of float type ``real``."""
+    X, y = types.Array(real, 2, "C", readonly=True), types.Array(real, 1, "C", readonly=True)
+    return _F(X, y, _I1, real[::1], real[::1], _I, _U32)
+
+
 #: :func:`network_gradient` and :func:`network_loss`, which the epoch calls by address
-#: (:data:`FUNCTIONS`): compiled apart from it, and not again in it.
-GRADIENT_SIGNATURE = _F(_X, _Y, _U32, _I, _I, _I1, _F1, _F1, _F1, _I, _F)
-LOSS_SIGNATURE = _F(_X, _Y, _I1, _F1, _F1, _I, _U32)
+#: (:data:`FUNCTIONS`): compiled apart from it, and not again in it (float64; :func:`gradient_signature`).
+GRADIENT_SIGNATURE, LOSS_SIGNATURE = gradient_signature(), loss_signature()
 GRADIENT_TYPE, LOSS_TYPE = types.FunctionType(GRADIENT_SIGNATURE), types.FunctionType(LOSS_SIGNATURE)
 
 

@@ -83,6 +83,8 @@ def _stand_in(function: Any, returns: str, constant: tuple[int, ...] = ()) -> An
 #: of a variant (seconds) per method. The whole driver runs the same code, so the results are the same.
 MAX_COMPILED_VARIANTS = 6
 
+#: A limit no driver reaches.
+_UNLIMITED = 2**62
 _lock = threading.RLock()
 _variants: dict[tuple[int, str], Any] = {}
 _compiled: dict[int, int] = {}
@@ -107,7 +109,10 @@ def variant(
         found = _variants.get(key)
         if found is None:
             if _compiled.get(id(function), 0) >= (MAX_COMPILED_VARIANTS if limit is None else limit):
-                return _whole(function, signature)
+                if signature == getattr(function, "signature", signature):
+                    return _whole(function, signature)
+                # a driver for another float type: its whole copy for that type (``fit_kernel.whole_float32``)
+                return variant(function, signature, f"whole_{signature.args[0].dtype}", {}, _UNLIMITED)
             copy = _Copier(name, leave_out).copy(function.py_func)
             found = load_once(jit(copy), signature, function.py_func.__name__)
             if sum(found.stats.cache_misses.values()):

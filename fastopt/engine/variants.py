@@ -28,11 +28,13 @@ from ..models import ACTIVATIONS, objective
 from ..models.losses import REGISTRY
 from ..models.objective import BUILT_IN, Objective
 from . import linear, network, param_groups
-from .kernels import EPOCH_SIGNATURE, EPOCHS
+from .kernels import EPOCHS
+from .precision import numba_type, suffix
+from .signatures import epoch_signature
 from .specialise import Fixed, absent, absent_count, absent_epoch, variant
 from .status import LINEAR_SQUARED, NETWORK, OBJECTIVE
 
-__all__ = ["epoch_for_call", "network_for_call", "model_functions", "for_call", "left_out"]
+__all__ = ["epoch_for_call", "network_for_call", "model_functions", "for_call", "left_out", "in_dtype"]
 
 _KIND_NAMES = {LINEAR_SQUARED: "line", NETWORK: "network", OBJECTIVE: "objective"}
 #: A method file's compiled pieces, each left out when no configuration of a call uses the method.
@@ -45,20 +47,36 @@ _LONGEST_NAME = 48
 
 
 def epoch_for_call(
-    kind: int, code: int, *, two_groups: bool = False, scheduled: bool = True, records_steps: bool = True
+    kind: int,
+    code: int,
+    *,
+    two_groups: bool = False,
+    scheduled: bool = True,
+    records_steps: bool = True,
+    dtype: str = "float64",
 ) -> Any:
     """The epoch of model ``kind`` (``spec[0]``) compiled for the rule with ``code`` only, for
-    :func:`fastopt.engine.kernels.fit_kernel` (:data:`~fastopt.engine.kernels.EPOCH_SIGNATURE`).
+    :func:`fastopt.engine.kernels.fit_kernel` (:func:`~fastopt.engine.signatures.epoch_signature`).
 
     ``two_groups``: the biases are a group of their own (``decay_biases=False``); ``scheduled``: the run has a
-    learning-rate schedule; ``records_steps``: it records the parameters after updates (``record_path="steps"``).
+    learning-rate schedule; ``records_steps``: it records the parameters after updates (``record_path="steps"``);
+    ``dtype``: the run's float type (:mod:`fastopt.engine.precision`).
     It compiles on first use (seconds), then loads from Numba's cache.
     """
     name, leave_out = left_out([kind], [code], two_groups, scheduled, records_steps)
-    return variant(EPOCHS[kind], EPOCH_SIGNATURE, name.split("_", 1)[1], leave_out)
+    signature = epoch_signature(numba_type(dtype))
+    return variant(EPOCHS[kind], signature, name.split("_", 1)[1] + suffix(dtype), leave_out)
 
 
-def network_for_call(spec: np.ndarray) -> tuple[Any, Any]:
+def in_dtype(driver: Any, dtype: str) -> Any:
+    """``driver`` (:func:`~fastopt.engine.kernels.fit_kernel`) itself for float64, else a copy compiled for
+    ``dtype``'s arrays (:func:`~fastopt.engine.signatures.fit_signature`), cached as ``fit_kernel.float32``."""
+    if dtype == "float64" or getattr(driver, "signature", None) is None:  # the coverage run: no signatures
+        return driver
+    return variant(driver, driver.signature_for(numba_type(dtype)), dtype, {})
+
+
+def network_for_call(spec: np.ndarray, dtype: str = "float64") -> tuple[Any, Any]:
     """:func:`~fastopt.engine.network.network_gradient` and :func:`~fastopt.engine.network.network_loss` compiled
     for the architecture of ``spec`` (its layer sizes, activation and loss as constants): the same sums in the
     same order, so the same bits, 12-16 % faster than the passes for any architecture. Each architecture
@@ -66,20 +84,22 @@ def network_for_call(spec: np.ndarray) -> tuple[Any, Any]:
     :data:`ARCHITECTURES` of them uses the passes for any architecture instead."""
     fixed = _architecture(spec)
     name = "_".join([REGISTRY[fixed[1]].name, ACTIVATIONS[fixed[2]], *(str(n) for n in fixed[network.SPEC_HEADER :])])
+    name += suffix(dtype)
     leave_out = {network.layout: Fixed(fixed)}
-    gradient = variant(network.network_gradient, network.GRADIENT_SIGNATURE, name, leave_out, ARCHITECTURES)
-    return gradient, variant(network.network_loss, network.LOSS_SIGNATURE, name, leave_out, ARCHITECTURES)
+    real = numba_type(dtype)
+    gradient = variant(network.network_gradient, network.gradient_signature(real), name, leave_out, ARCHITECTURES)
+    return gradient, variant(network.network_loss, network.loss_signature(real), name, leave_out, ARCHITECTURES)
 
 
-def model_functions(specs: Iterable[np.ndarray], model: Any) -> tuple[Any, Any, Any, Any]:
+def model_functions(specs: Iterable[np.ndarray], model: Any, dtype: str = "float64") -> tuple[Any, Any, Any, Any]:
     """``(gradient, loss, net_gradient, net_loss)``, the drivers' compiled functions for a call's models
-    (``specs``, one per configuration) and ``model``: a user's :class:`~fastopt.models.objective.Objective`'s,
-    and a network's passes, compiled for its architecture when the call has one, else for any; stand-ins
-    (never called) for the models the call does not run."""
+    (``specs``, one per configuration) and ``model``, in runs of ``dtype``: a user's
+    :class:`~fastopt.models.objective.Objective`'s, and a network's passes, compiled for its architecture when
+    the call has one, else for any; stand-ins (never called) for the models the call does not run."""
     objective = (model.gradient, model.loss) if isinstance(model, Objective) else BUILT_IN
     networks = {_architecture(spec) for spec in specs if spec[0] == NETWORK}
     if len(networks) == 1:
-        return (*objective, *network_for_call(np.array(networks.pop())))
+        return (*objective, *network_for_call(np.array(networks.pop()), dtype))
     return (*objective, *(network.FUNCTIONS if networks else network.NO_FUNCTIONS))
 
 
@@ -98,23 +118,26 @@ def for_call(
     two_groups: bool = False,
     scheduled: bool = True,
     unused: Iterable[Any] = (),
+    dtype: str = "float64",
 ) -> Any:
     """``driver`` compiled for a call's model ``kinds`` (``spec[0]`` values) and method ``codes``, only.
 
     ``two_groups``: some configuration has the biases in a group of their own
     (``decay_biases=False``); ``scheduled``: some configuration has a
     learning-rate schedule; ``unused``: compiled functions the driver calls that
-    the call never reaches (``minimize``'s noise when it has none). A variant
+    the call never reaches (``minimize``'s noise when it has none); ``dtype``: the runs' float type. A variant
     compiles on first use (seconds), then loads from Numba's cache.
     """
     # Without the JIT (the coverage run) a driver is the plain function, with no signature; variant returns it.
     signature = getattr(driver, "signature", None)
+    if dtype != "float64" and signature is not None:
+        signature = driver.signature_for(numba_type(dtype))
     name, leave_out = left_out(kinds, codes, two_groups, scheduled, False)
     unused = sorted(unused, key=lambda f: f.py_func.__name__)
     if unused:
         name = "_".join([name, "no", *(f.py_func.__name__ for f in unused)])
         leave_out = {**leave_out, **dict.fromkeys(unused, absent)}
-    return variant(driver, signature, name, leave_out)
+    return variant(driver, signature, name + suffix(dtype), leave_out)
 
 
 def left_out(

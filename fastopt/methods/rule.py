@@ -57,18 +57,30 @@ __all__ = [
 #: Lookahead's offset, so that built-in methods appended to ``ORDER`` never take it.
 USER = OFFSET - 1
 
-_F1, _F2 = types.float64[::1], types.float64[:, ::1]
-#: ``step(params, grad, state, lr, hp, t)``: params float64[p] (updated in place), grad float64[p],
-#: state float64[rows, max(p, 2)], lr float64, hp float64[h], t int64 (the 1-based update count).
-STEP_SIGNATURE = types.none(_F1, _F1, _F2, types.float64, _F1, types.int64)
-#: ``begin_epoch(params, state, hp, t)`` and ``end_epoch(...)``: t counts the updates made so far.
-HOOK_SIGNATURE = types.none(_F1, _F2, _F1, types.int64)
-#: What the kernels receive for the rule: ``(numbers in hp, step, begin_epoch, end_epoch)``. The count
-#: comes first: a tuple that starts with a function makes Numba warn "experimental" at every call.
-RULE_TYPE = types.Tuple(
-    (types.int64, types.FunctionType(STEP_SIGNATURE), types.FunctionType(HOOK_SIGNATURE),
-     types.FunctionType(HOOK_SIGNATURE))
-)  # fmt: skip
+_HP = types.float64[::1]
+
+
+def step_signature(real: Any = types.float64) -> Any:
+    """``step(params, grad, state, lr, hp, t)``: params real[p] (updated in place), grad real[p],
+    state real[rows, max(p, 2)], lr float64, hp float64[h], t int64 (the 1-based update count); ``real`` is the
+    run's float type (float64, or float32 in a float32 run of a built-in method)."""
+    return types.none(real[::1], real[::1], real[:, ::1], types.float64, _HP, types.int64)
+
+
+def hook_signature(real: Any = types.float64) -> Any:
+    """``begin_epoch(params, state, hp, t)`` and ``end_epoch(...)``: t counts the updates made so far."""
+    return types.none(real[::1], real[:, ::1], _HP, types.int64)
+
+
+def rule_type(real: Any = types.float64) -> Any:
+    """What the kernels receive for the rule: ``(numbers in hp, step, begin_epoch, end_epoch)``. The count
+    comes first: a tuple that starts with a function makes Numba warn "experimental" at every call."""
+    hook = types.FunctionType(hook_signature(real))
+    return types.Tuple((types.int64, types.FunctionType(step_signature(real)), hook, hook))
+
+
+#: A user's rule's signatures, and the kernels' type for a rule, in float64.
+STEP_SIGNATURE, HOOK_SIGNATURE, RULE_TYPE = step_signature(), hook_signature(), rule_type()
 
 _STEP_TEXT = "step(params, grad, state, lr, hp, t) -> None"
 _STEP_ARGUMENTS = "params float64[p], grad float64[p], state float64[rows, max(p, 2)], lr float, hp float64[h], t int"
