@@ -173,7 +173,7 @@ def test_network_against_jax_round_by_round(synthetic, dtype):
     """
     pytest.importorskip("jax")
     pytest.importorskip("optax")
-    X, y = synthetic
+    X, y = (np.asarray(a, dtype=dtype) for a in synthetic)  # each given its data in the dtype, as a user would
     epochs = 10
     jax_epochs = _jax_run(X, y, epochs, dtype)
     kwargs = dict(epochs=epochs, batch_size=BATCH, stopping_threshold=0, seed=0, dtype=dtype, **CASES["mlp-adam"])

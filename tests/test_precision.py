@@ -160,3 +160,20 @@ def test_float32_is_for_the_built_in_models_and_methods():
     objective = fastopt.Objective(_constant_gradient, _constant_loss, n_params=2)
     with pytest.raises(ValueError, match="an objective runs in float64"):
         fastopt.fit(X, X, objective=objective, dtype="float32")
+
+
+def test_float32_data_is_not_copied_to_float64_and_values_beyond_its_range_are_refused():
+    X = np.linspace(-1, 1, 50, dtype=np.float32)
+    result = fastopt.fit(X, 2 * X, "sgd", epochs=2, dtype="float32", seed=0)
+    assert result.status in ("max_epochs", "stalled")
+    problem = fastopt.api.validation.prepare(
+        X, 2 * X, "sgd", learning_rate=None, epochs=1, batch_size=8, stopping_threshold=None, seed=0, init=None,
+        shuffle=True, hyperparameters={}, dtype="float32",
+    )  # fmt: skip
+    assert problem.X.dtype == np.float32 and np.shares_memory(problem.X, X)
+    huge = np.linspace(-1, 1, 50) * 1e39
+    with pytest.raises(ValueError, match=r"x has 34 value\(s\) beyond float32's range .*use dtype='float64'"):
+        fastopt.fit(huge, X, dtype="float32")
+    with pytest.raises(ValueError, match=r"y contains 1 NaN or infinite"):
+        fastopt.fit(X, np.where(X > 0.99, np.nan, X), dtype="float32")
+    fastopt.fit(huge, np.linspace(0, 1, 50), epochs=1, standardize=True, dtype="float32")  # scaled in float64

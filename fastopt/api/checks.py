@@ -51,8 +51,8 @@ def check_flag(name: str, value: Any) -> bool:
     return bool(value)
 
 
-def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
-    """Return ``value`` as a finite float64 array with one of ``ndims`` dimensions."""
+def check_array(name: str, value: Any, ndims: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+    """Return ``value`` as a finite array of ``dtype`` (float64, or float32) with one of ``ndims`` dimensions."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got a {type(value).__name__}")
     if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop the mask and keep the masked values
@@ -77,7 +77,9 @@ def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
         raise ValueError(f"{name} must be {shapes}, got an array of shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); fit needs at least one row and one feature")
-    array = read_only(array)
+    given = array
+    with np.errstate(over="ignore"):  # a value beyond float32's range becomes inf: refused below, by name
+        array = read_only(array, dtype)
     # A sum is finite only if every term is (NaN and infinities carry through it), and it allocates
     # nothing where np.isfinite would allocate a mask as large as the data; nor does it compile, as a
     # scan in Numba would on first use. Only a sum that is not finite (or that overflowed) counts them.
@@ -85,6 +87,11 @@ def check_array(name: str, value: Any, ndims: tuple[int, ...]) -> np.ndarray:
         total = np.sum(array)
     if not math.isfinite(total):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        if bad and array.dtype != given.dtype and np.isfinite(given).all():
+            largest = float(np.finfo(array.dtype).max)
+            raise ValueError(
+                f"{name} has {bad} value(s) beyond {array.dtype}'s range (+-{largest:.3g}); use dtype='float64'"
+            )
         if bad:
             raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
     return array

@@ -76,13 +76,13 @@ class Problem:
     dtype: str = "float64"  # the run's float type: X, y, init (and the kernels' params, state) are of it
 
 
-def as_features(x: Any, n_features: int | None = None, name: str = "x") -> np.ndarray:
-    """Return ``x`` as a C-contiguous float64 matrix of shape ``(n, d)``.
+def as_features(x: Any, n_features: int | None = None, name: str = "x", dtype: Any = np.float64) -> np.ndarray:
+    """Return ``x`` as a C-contiguous ``dtype`` (float64, or float32) matrix of shape ``(n, d)``.
 
     A 1-D ``x`` is one feature per row. With ``n_features`` given, the number
     of columns must match it.
     """
-    X = check_array(name, x, (1, 2))
+    X = check_array(name, x, (1, 2), dtype)
     if X.ndim == 1:
         X = X.reshape(-1, 1)
     if n_features is not None and X.shape[1] != n_features:
@@ -90,10 +90,12 @@ def as_features(x: Any, n_features: int | None = None, name: str = "x") -> np.nd
     return X
 
 
-def check_data(x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``x`` as a float64 (n, d) matrix and ``y`` as float64 (n,), or raise naming the problem."""
-    X = as_features(x, name=names[0])
-    Y = check_array(names[1], y, (1,))
+def check_data(
+    x: Any, y: Any, names: tuple[str, str] = ("x", "y"), dtype: Any = np.float64
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``x`` as a ``dtype`` (n, d) matrix and ``y`` as ``dtype`` (n,), or raise naming the problem."""
+    X = as_features(x, name=names[0], dtype=dtype)
+    Y = check_array(names[1], y, (1,), dtype)
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"{names[0]} has {X.shape[0]} row(s) but {names[1]} has {Y.shape[0]}; they must match")
     if X.shape[0] > MAX_ROWS:
@@ -230,8 +232,10 @@ def prepare(
     row = get_method(method, hyperparameters.get("base"))
     hyper = resolve_hyperparameters(row, {**hyperparameters, "learning_rate": learning_rate})
     schedule = check_schedule(schedule)
-    X, Y = (x, y) if data_checked else check_data(x, y)
+    dtype = check_dtype(dtype)
     standardize = check_flag("standardize", standardize)
+    # Data to standardize is read in float64 and converted to the dtype once standardized.
+    X, Y = (x, y) if data_checked else check_data(x, y, dtype="float64" if standardize else dtype)
     epochs = check_integer("epochs", epochs, 0, MAX_EPOCHS)
     batch_size = check_integer("batch_size", batch_size, 1)
     threshold = (
@@ -251,7 +255,6 @@ def prepare(
             f"model: the module's layer sizes are {module_sizes}, but {X.shape[1]} feature(s) and "
             f"{resolved.sizes[-1]} output(s) for loss={loss_row.name!r} need {resolved.sizes}"
         )
-    dtype = check_dtype(dtype)
     if dtype != "float64" and (isinstance(resolved, Objective) or row.rule is not None):
         what = "an objective" if isinstance(resolved, Objective) else f"the Rule {row.rule.name!r}"
         raise ValueError(f"dtype={dtype!r} is for the built-in models and methods; {what} runs in float64 (drop dtype)")
@@ -260,7 +263,7 @@ def prepare(
     if standardize:
         if isinstance(resolved, Objective):
             raise ValueError("standardize=True is for the built-in models; scale the data of an objective yourself")
-        scaling = Scaling.of(X, Y, scale_targets=regression)
+        scaling = Scaling.of(X, Y, scale_targets=regression)  # float64 moments, whatever the dtype
         X, Y = scaling.features(X), scaling.targets(Y)
     elif not data_checked and not isinstance(resolved, Objective):
         warn_if_unscaled(

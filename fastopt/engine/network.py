@@ -36,6 +36,7 @@ they compile, the same code computing the same bits faster.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -63,12 +64,14 @@ MAXIMIZE = 3
 _I1, _U32, _I, _F = types.int64[::1], types.uint32[::1], types.int64, types.float64
 
 
+@functools.cache  # built once per float type: a call reads it at every fit
 def gradient_signature(real: Any = types.float64) -> Any:
     """:func:`network_gradient`'s signature, its data, parameters, gradient and scratch of float type ``real``."""
     X, y = types.Array(real, 2, "C", readonly=True), types.Array(real, 1, "C", readonly=True)
     return _F(X, y, _U32, _I, _I, _I1, real[::1], real[::1], real[::1], _I, _F)
 
 
+@functools.cache  # built once per float type: a call reads it at every fit
 def loss_signature(real: Any = types.float64) -> Any:
     """:func:`network_loss`'s signature, its data, parameters and scratch of float type ``real``."""
     X, y = types.Array(real, 2, "C", readonly=True), types.Array(real, 1, "C", readonly=True)

@@ -10,6 +10,7 @@ state and scratch in float32.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from numba import types
@@ -34,6 +35,7 @@ def _run_types(real: Any) -> tuple[Any, ...]:
     return X, y, net_gradient, net_loss, rule_type(real), real[::1], real[:, ::1]
 
 
+@functools.cache  # built once per float type: a call reads it at every fit
 def epoch_signature(real: Any = types.float64) -> Any:
     """``epoch(X, y, spec, gradient, loss, net_gradient, net_loss, M, M_abs, code, user, hp, schedule, epoch,
     params, state, index, batch_size, grad, work, capacity, order, rows, t, sign, path, every, first_step)
@@ -47,6 +49,7 @@ def epoch_signature(real: Any = types.float64) -> Any:
     )  # fmt: skip
 
 
+@functools.cache  # built once per float type: a call reads it at every fit
 def fit_signature(real: Any = types.float64) -> Any:
     """:func:`~fastopt.engine.kernels.fit_kernel`'s signature for a run of float type ``real``."""
     X, y, net_gradient, net_loss, rule, P1, P2 = _run_types(real)
@@ -58,6 +61,7 @@ def fit_signature(real: Any = types.float64) -> Any:
     )  # fmt: skip
 
 
+@functools.cache  # built once per float type: a call reads it at every fit
 def sweep_signature(real: Any = types.float64) -> Any:
     """:func:`~fastopt.engine.kernels.sweep_kernel`'s signature for runs of float type ``real``."""
     X, y, net_gradient, net_loss, rule, P1, P2 = _run_types(real)

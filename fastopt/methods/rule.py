@@ -23,6 +23,7 @@ you give them ``cache=True``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import math
@@ -60,6 +61,7 @@ USER = OFFSET - 1
 _HP = types.float64[::1]
 
 
+@functools.cache  # built once per float type: a call reads it at every fit
 def step_signature(real: Any = types.float64) -> Any:
     """``step(params, grad, state, lr, hp, t)``: params real[p] (updated in place), grad real[p],
     state real[rows, max(p, 2)], lr float64, hp float64[h], t int64 (the 1-based update count); ``real`` is the
@@ -67,11 +69,13 @@ def step_signature(real: Any = types.float64) -> Any:
     return types.none(real[::1], real[::1], real[:, ::1], types.float64, _HP, types.int64)
 
 
+@functools.cache  # built once per float type: a call reads it at every fit
 def hook_signature(real: Any = types.float64) -> Any:
     """``begin_epoch(params, state, hp, t)`` and ``end_epoch(...)``: t counts the updates made so far."""
     return types.none(real[::1], real[:, ::1], _HP, types.int64)
 
 
+@functools.cache  # built once per float type: a call reads it at every fit
 def rule_type(real: Any = types.float64) -> Any:
     """What the kernels receive for the rule: ``(numbers in hp, step, begin_epoch, end_epoch)``. The count
     comes first: a tuple that starts with a function makes Numba warn "experimental" at every call."""

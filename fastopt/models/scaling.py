@@ -65,10 +65,14 @@ class Scaling:
     @classmethod
     def of(cls, X: np.ndarray, y: np.ndarray, scale_targets: bool) -> Scaling:
         """The scaling of training data ``X`` (n, d) and, when ``scale_targets``, of ``y``."""
-        x_scale = X.std(axis=0)
+        # float64 moments of float32 data too (a float32 run's): the scaling is part of the model it returns
+        x_scale = X.std(axis=0, dtype=np.float64)
         x_scale[x_scale == 0] = 1.0
-        y_mean, y_scale = (float(y.mean()), float(y.std())) if scale_targets else (0.0, 1.0)
-        return cls(_read_only(X.mean(axis=0)), _read_only(x_scale), y_mean, y_scale if y_scale > 0 else 1.0)
+        y_mean, y_scale = (
+            (float(y.mean(dtype=np.float64)), float(y.std(dtype=np.float64))) if scale_targets else (0.0, 1.0)
+        )
+        x_mean = X.mean(axis=0, dtype=np.float64)
+        return cls(_read_only(x_mean), _read_only(x_scale), y_mean, y_scale if y_scale > 0 else 1.0)
 
     def features(self, X: np.ndarray) -> np.ndarray:
         """Standardized features, a new read-only array."""
