@@ -177,3 +177,34 @@ def test_float32_data_is_not_copied_to_float64_and_values_beyond_its_range_are_r
     with pytest.raises(ValueError, match=r"y contains 1 NaN or infinite"):
         fastopt.fit(X, np.where(X > 0.99, np.nan, X), dtype="float32")
     fastopt.fit(huge, np.linspace(0, 1, 50), epochs=1, standardize=True, dtype="float32")  # scaled in float64
+
+
+def test_a_float32_run_resumes_bit_for_bit():
+    """The result's float64 arrays hold the float32 values exactly: resuming from them continues the run."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(256, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    kwargs = dict(model=fastopt.MLP((8,)), batch_size=256, shuffle=False, seed=0, stopping_threshold=None,
+                  dtype="float32")  # fmt: skip
+    whole = fastopt.fit(X, y, "adam", epochs=6, **kwargs)
+    first = fastopt.fit(X, y, "adam", epochs=3, **kwargs)
+    second = fastopt.fit(X, y, "adam", epochs=3, init=first.params, optimizer_state=first.optimizer_state, **kwargs)
+    np.testing.assert_array_equal(second.params, whole.params)
+    np.testing.assert_array_equal(second.loss_history, whole.loss_history[3:])
+
+
+def test_float32_runs_whatever_the_process_compiled_before(monkeypatch):
+    """A process past its variants' limit uses the whole float64 functions; float32 runs keep their variants
+    (the whole functions have float64-only pieces), with two parameter groups and several architectures too."""
+    monkeypatch.setattr(fastopt.engine.specialise, "MAX_COMPILED_VARIANTS", 0)
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(200, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    for kwargs in (dict(model="linear"), dict(model=fastopt.MLP((8,)), decay_biases=False, weight_decay=0.1)):
+        r64 = fastopt.fit(X, y, "adamw", epochs=3, seed=0, **kwargs)
+        r32 = fastopt.fit(X, y, "adamw", epochs=3, seed=0, dtype="float32", **kwargs)
+        np.testing.assert_allclose(r32.loss_history, r64.loss_history, rtol=1e-4)
+    grid = {"method": ["sgd", "adam"], "model": [fastopt.MLP((8,)), fastopt.MLP((4, 4))]}
+    table = fastopt.sweep(X, y, grid, epochs=2, dtype="float32", progress=False, n_jobs=1)
+    float64 = fastopt.sweep(X, y, grid, epochs=2, progress=False, n_jobs=1)
+    np.testing.assert_allclose(table.train_mse, float64.train_mse, rtol=1e-4)

@@ -315,7 +315,7 @@ def network_epoch(
     n = X.shape[0]
     per_step = schedule[0] != 0.0
     two_groups = spec[NO_DECAY] != 0
-    groups = make_groups(spec, hp)
+    groups = make_groups(spec, hp, params)
     if two_groups:
         grouped(BEGIN_EPOCH, code, user, params, grad, state, 0.0, hp, t, spec, groups)
     else:

@@ -61,19 +61,21 @@ def is_bias(spec: np.ndarray) -> np.ndarray:
 
 
 @jit
-def make_groups(spec: np.ndarray, hp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def make_groups(
+    spec: np.ndarray, hp: np.ndarray, params: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(weights' indices, biases' indices, parameter buffer, gradient buffer, the biases' hp)`` for a grouped run.
 
-    Empty arrays when ``spec[NO_DECAY]`` is 0; the buffers hold the larger group.
+    Empty arrays when ``spec[NO_DECAY]`` is 0; the buffers hold the larger group, of ``params``' dtype.
     """
     if spec[NO_DECAY] == 0:
         empty = np.empty(0, dtype=np.int64)
-        return empty, empty, np.empty(0), np.empty(0), hp
+        return empty, empty, np.empty(0, params.dtype), np.empty(0, params.dtype), hp
     mask = is_bias(spec)
     biases = np.flatnonzero(mask)
     weights = np.flatnonzero(~mask)
     size = max(weights.shape[0], biases.shape[0])
-    return weights, biases, np.empty(size), np.empty(size), hp.copy()
+    return weights, biases, np.empty(size, params.dtype), np.empty(size, params.dtype), hp.copy()
 
 
 @jit(inline="always")

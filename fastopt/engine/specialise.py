@@ -83,8 +83,6 @@ def _stand_in(function: Any, returns: str, constant: tuple[int, ...] = ()) -> An
 #: of a variant (seconds) per method. The whole driver runs the same code, so the results are the same.
 MAX_COMPILED_VARIANTS = 6
 
-#: A limit no driver reaches.
-_UNLIMITED = 2**62
 _lock = threading.RLock()
 _variants: dict[tuple[int, str], Any] = {}
 _compiled: dict[int, int] = {}
@@ -109,10 +107,7 @@ def variant(
         found = _variants.get(key)
         if found is None:
             if _compiled.get(id(function), 0) >= (MAX_COMPILED_VARIANTS if limit is None else limit):
-                if signature == getattr(function, "signature", signature):
-                    return _whole(function, signature)
-                # a driver for another float type: its whole copy for that type (``fit_kernel.whole_float32``)
-                return variant(function, signature, f"whole_{signature.args[0].dtype}", {}, _UNLIMITED)
+                return _whole(function, signature)
             copy = _Copier(name, leave_out).copy(function.py_func)
             found = load_once(jit(copy), signature, function.py_func.__name__)
             if sum(found.stats.cache_misses.values()):
@@ -124,6 +119,8 @@ def variant(
 def _whole(function: Any, signature: Any) -> Any:
     """``function`` itself, compiled for ``signature`` (a driver of :func:`~fastopt.engine.jit.one_signature` is)."""
     if hasattr(function, "dispatcher"):
+        if signature != function.signature:
+            raise ValueError(f"{function.__name__} is compiled for its own signature only, not {signature}")
         return function
     function.compile(signature)
     return function

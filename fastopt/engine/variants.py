@@ -46,6 +46,13 @@ ARCHITECTURES = 3
 _LONGEST_NAME = 48
 
 
+def _limit(dtype: str, limit: int | None = None) -> int | None:
+    """How many variants of a function a process compiles before it uses the whole function: ``limit`` (None:
+    :data:`~fastopt.engine.specialise.MAX_COMPILED_VARIANTS`) in float64; in float32 never, since the whole
+    function has pieces, such as a user's objective, that run in float64 only."""
+    return limit if dtype == "float64" else 2**62
+
+
 def epoch_for_call(
     kind: int,
     code: int,
@@ -65,7 +72,7 @@ def epoch_for_call(
     """
     name, leave_out = left_out([kind], [code], two_groups, scheduled, records_steps)
     signature = epoch_signature(numba_type(dtype))
-    return variant(EPOCHS[kind], signature, name.split("_", 1)[1] + suffix(dtype), leave_out)
+    return variant(EPOCHS[kind], signature, name.split("_", 1)[1] + suffix(dtype), leave_out, _limit(dtype))
 
 
 def in_dtype(driver: Any, dtype: str) -> Any:
@@ -73,7 +80,7 @@ def in_dtype(driver: Any, dtype: str) -> Any:
     ``dtype``'s arrays (:func:`~fastopt.engine.signatures.fit_signature`), cached as ``fit_kernel.float32``."""
     if dtype == "float64" or getattr(driver, "signature", None) is None:  # the coverage run: no signatures
         return driver
-    return variant(driver, driver.signature_for(numba_type(dtype)), dtype, {})
+    return variant(driver, driver.signature_for(numba_type(dtype)), dtype, {}, _limit(dtype))
 
 
 def network_for_call(spec: np.ndarray, dtype: str = "float64") -> tuple[Any, Any]:
@@ -87,8 +94,9 @@ def network_for_call(spec: np.ndarray, dtype: str = "float64") -> tuple[Any, Any
     name += suffix(dtype)
     leave_out = {network.layout: Fixed(fixed)}
     real = numba_type(dtype)
-    gradient = variant(network.network_gradient, network.gradient_signature(real), name, leave_out, ARCHITECTURES)
-    return gradient, variant(network.network_loss, network.loss_signature(real), name, leave_out, ARCHITECTURES)
+    limit = _limit(dtype, ARCHITECTURES)
+    gradient = variant(network.network_gradient, network.gradient_signature(real), name, leave_out, limit)
+    return gradient, variant(network.network_loss, network.loss_signature(real), name, leave_out, limit)
 
 
 def model_functions(specs: Iterable[np.ndarray], model: Any, dtype: str = "float64") -> tuple[Any, Any, Any, Any]:
@@ -137,7 +145,7 @@ def for_call(
     if unused:
         name = "_".join([name, "no", *(f.py_func.__name__ for f in unused)])
         leave_out = {**leave_out, **dict.fromkeys(unused, absent)}
-    return variant(driver, signature, name + suffix(dtype), leave_out)
+    return variant(driver, signature, name + suffix(dtype), leave_out, _limit(dtype))
 
 
 def left_out(
