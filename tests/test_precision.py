@@ -176,7 +176,11 @@ def test_float32_data_is_not_copied_to_float64_and_values_beyond_its_range_are_r
         fastopt.fit(huge, X, dtype="float32")
     with pytest.raises(ValueError, match=r"y contains 1 NaN or infinite"):
         fastopt.fit(X, np.where(X > 0.99, np.nan, X), dtype="float32")
+    with pytest.raises(ValueError, match=r"x has 34 value\(s\) beyond float32's range"):
+        fastopt.sweep(huge, X, {"method": ["sgd"]}, dtype="float32", progress=False)
     fastopt.fit(huge, np.linspace(0, 1, 50), epochs=1, standardize=True, dtype="float32")  # scaled in float64
+    fastopt.sweep(huge, np.linspace(0, 1, 50), {"method": ["sgd"]}, epochs=1, standardize=True, dtype="float32",
+                  progress=False)  # fmt: skip
 
 
 def test_a_float32_run_resumes_bit_for_bit():

@@ -314,8 +314,9 @@ def sweep(
     standardize = check_flag("standardize", standardize)
     dtype = check_dtype(dtype)
     scaled: dict[bool, tuple[Scaling, np.ndarray, np.ndarray]] = {}  # by "targets scaled": computed once
-    # The data in the runs' dtype once, so that configurations on the same data share a permutation stream.
-    X_kernel, Y_kernel = read_only(X, dtype), read_only(Y, dtype)
+    # The data in the runs' dtype once, so that configurations on the same data share a permutation stream
+    # (checked again: a value beyond float32's range is refused by name; standardized data is converted scaled).
+    X_kernel, Y_kernel = (X, Y) if standardize or dtype == "float64" else check_data(X, Y, dtype=dtype)
 
     def standardized(regression: bool) -> tuple[Scaling, np.ndarray, np.ndarray]:
         if regression not in scaled:
